@@ -1,0 +1,174 @@
+"""The ``ecom`` command: a thin shell over the library.
+
+    ecom demo-data [--out DIR] [--size small|medium|large]
+    ecom ingest PATH... [--format NAME] [--table NAME]
+    ecom status [--quarantine N]
+    ecom run [NOTEBOOK...] [--all] [--params FILE]
+
+Every command takes ``--warehouse PATH`` (default ``data/warehouse.duckdb`` or
+``$ECOMLIB_WAREHOUSE``). Errors are printed as one clear message (no traceback) and the
+exit code is non-zero.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def _print_frame(df: pd.DataFrame) -> None:
+    with pd.option_context("display.width", 200, "display.max_columns", 30,
+                           "display.max_colwidth", 80):
+        print(df.to_string(index=False) if len(df) else "(none)")
+
+
+def cmd_demo_data(args) -> int:
+    import time
+    from . import demo
+    cfg = demo.SIZES[args.size]
+    if args.seed is not None:
+        from dataclasses import replace
+        cfg = replace(cfg, seed=args.seed)
+    t0 = time.perf_counter()
+    paths = demo.write_demo(args.out, cfg, progress=True)
+    print(f"demo data ({args.size}, seed {cfg.seed}) written to {args.out} "
+          f"in {time.perf_counter() - t0:.1f} s:")
+    for name, p in paths.items():
+        print(f"  {name:<22} {p}")
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from .warehouse import LoadError, Warehouse, expand_paths
+    try:
+        files = expand_paths(args.paths)
+    except LoadError as e:
+        print(f"ecom ingest: {e}", file=sys.stderr)
+        return 2
+    if not files:
+        print("ecom ingest: no .csv/.xlsx/.parquet files found in " + " ".join(args.paths),
+              file=sys.stderr)
+        return 2
+    with Warehouse(args.warehouse) as wh:
+        results = wh.ingest(files, fmt=args.format, table=args.table, errors="record")
+        failed = [r for r in results if r.status == "failed"]
+        for r in failed:
+            print(f"FAILED {r.message}", file=sys.stderr)
+        failures = len(failed)
+        results = [r for r in results if r.status != "failed"]
+        if results:
+            df = pd.DataFrame([r.as_dict() for r in results])[
+                ["file", "table", "format", "rows_in", "rows_inserted", "rows_updated",
+                 "rows_unchanged", "rows_quarantined"]]
+            df["file"] = df["file"].map(lambda s: Path(s).name)
+            _print_frame(df)
+            tot = df[["rows_in", "rows_inserted", "rows_updated", "rows_unchanged",
+                      "rows_quarantined"]].sum()
+            print(f"total: {tot.rows_in} rows in = {tot.rows_inserted} inserted + "
+                  f"{tot.rows_updated} updated + {tot.rows_unchanged} unchanged + "
+                  f"{tot.rows_quarantined} quarantined")
+            q = sum(r.rows_quarantined for r in results)
+            if q:
+                print(f"{q} row(s) quarantined; see `ecom status --quarantine 20`")
+    if failures:
+        print(f"{failures} file(s) could not be loaded (nothing of them was written)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .warehouse import Warehouse
+    path = Path(args.warehouse) if args.warehouse else None
+    from .warehouse import default_path
+    p = path or default_path()
+    if not p.exists():
+        print(f"ecom status: warehouse {p} does not exist yet; run `ecom ingest` or `make demo`",
+              file=sys.stderr)
+        return 2
+    with Warehouse(p, read_only=True) as wh:
+        print(f"warehouse: {p}")
+        _print_frame(wh.status())
+        log = wh.load_log(limit=args.loads)
+        if len(log):
+            print("\nlast loads:")
+            log["file"] = log["file"].map(lambda s: Path(str(s)).name)
+            _print_frame(log[["load_id", "file", "table_name", "status", "rows_in",
+                              "rows_inserted", "rows_updated", "rows_quarantined",
+                              "finished_at"]])
+        if args.quarantine:
+            q = wh.quarantine(limit=args.quarantine)
+            print(f"\nquarantined rows (first {args.quarantine}):")
+            q["file"] = q["file"].map(lambda s: Path(str(s)).name)
+            _print_frame(q[["file", "table_name", "row_number", "column", "reason"]])
+    return 0
+
+
+def cmd_run(args) -> int:
+    from . import runner
+    notebooks = runner.find_notebooks() if args.all or not args.notebooks else [
+        runner.resolve_notebook(n) for n in args.notebooks]
+    ok = True
+    for nb in notebooks:
+        res = runner.run_report(nb, params_file=args.params, warehouse=args.warehouse,
+                                out_root=args.out)
+        mark = "ok " if res.status == "ok" else "FAILED"
+        print(f"{mark} {nb.stem:<12} {res.duration_s:6.1f} s  {res.html or res.notebook}")
+        if res.status != "ok":
+            ok = False
+            print(f"    {res.error}", file=sys.stderr)
+    print(f"reports written under {Path(args.out).resolve()} "
+          f"(index: {Path(args.out).resolve() / 'index.html'})")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ecom", description="ecomlib workbench: e-commerce "
+                                "exports -> DuckDB warehouse -> reports")
+    p.add_argument("--warehouse", help="warehouse file (default data/warehouse.duckdb or "
+                   "$ECOMLIB_WAREHOUSE)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("demo-data", help="write the deterministic demo exports")
+    d.add_argument("--out", default="data/demo", help="output folder (default data/demo)")
+    d.add_argument("--size", default="small", choices=["small", "medium", "large"])
+    d.add_argument("--seed", type=int, default=None)
+    d.set_defaults(func=cmd_demo_data)
+
+    i = sub.add_parser("ingest", help="load export files or folders into the warehouse")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("--format", help="source format (default: detected from the header)")
+    i.add_argument("--table", help="canonical table, for canonical files")
+    i.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("status", help="tables, row counts, last loads, quarantine")
+    s.add_argument("--loads", type=int, default=10, help="how many recent loads to list")
+    s.add_argument("--quarantine", type=int, default=0, metavar="N",
+                   help="also list the first N quarantined rows with their reasons")
+    s.set_defaults(func=cmd_status)
+
+    r = sub.add_parser("run", help="run report notebooks into reports/")
+    r.add_argument("notebooks", nargs="*", help="notebook names or paths (default: all)")
+    r.add_argument("--all", action="store_true", help="run every report notebook")
+    r.add_argument("--params", help="parameters YAML (default parameters/<notebook>.yaml)")
+    r.add_argument("--out", default="reports", help="report folder (default reports)")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        print(f"ecom {args.command}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

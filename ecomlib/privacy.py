@@ -1,0 +1,65 @@
+"""Personal data never enters the warehouse in clear.
+
+A buyer identity (nickname, phone, platform buyer id) becomes a ``member_key``: the first
+16 hex digits of HMAC-SHA256(salt, normalised identity). The same buyer gets the same key on
+every platform where the identity matches (e.g. a phone number), so cross-platform members
+can be counted without storing who they are. The salt is secret per installation: it comes
+from ``ECOMLIB_SALT`` or a file ``.salt`` beside the warehouse, created on first use.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+KEY_HEX_DIGITS = 16
+
+
+def load_salt(warehouse_path: str | os.PathLike | None = None) -> bytes:
+    """The installation's salt: ``$ECOMLIB_SALT`` or ``<warehouse dir>/.salt`` (created)."""
+    env = os.environ.get("ECOMLIB_SALT")
+    if env:
+        return env.encode("utf-8")
+    folder = Path(warehouse_path).parent if warehouse_path else Path("data")
+    f = folder / ".salt"
+    if not f.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        f.write_text(secrets.token_hex(16), encoding="ascii")
+        f.chmod(0o600)
+    return f.read_text(encoding="ascii").strip().encode("utf-8")
+
+
+def normalise_identity(value: str) -> str:
+    """Lower-case, strip spaces and a leading +86 so formatting does not split one buyer."""
+    v = "".join(str(value).split()).lower()
+    if v.startswith("+86"):
+        v = v[3:]
+    return v
+
+
+def member_key(identity: str, salt: bytes) -> str:
+    """Salted hash of one buyer identity (16 hex digits)."""
+    digest = hmac.new(salt, normalise_identity(identity).encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:KEY_HEX_DIGITS]
+
+
+def member_keys(identities: pd.Series, salt: bytes) -> pd.Series:
+    """Vector form of :func:`member_key`; empty identities stay empty (None).
+
+    Hashes each distinct identity once (exports repeat buyers on every line).
+    """
+    s = identities.astype("string")
+    uniq = s.dropna().unique()
+    table = {u: member_key(u, salt) for u in uniq if str(u).strip()}
+    return s.map(table).astype(object).where(lambda x: x.notna(), None)
+
+
+def mask_key(key: str | None, keep: int = 6) -> str:
+    """Shortened member key for display in reports (tables never show keys in full)."""
+    if not key:
+        return ""
+    return key[:keep] + "…"

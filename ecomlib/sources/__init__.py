@@ -1,0 +1,244 @@
+"""Source formats: how an export file becomes canonical rows.
+
+A small registry in the manner of papermill's I/O handlers: each format registers a
+:class:`Source` that says how it recognises a header (:meth:`Source.detect`) and how it maps
+the file's rows to one or more canonical tables (:meth:`Source.to_canonical`). ``ecom ingest``
+only asks the registry (:func:`detect_source`); ``--format`` overrides detection.
+
+Reading is shared by every format (:func:`read_file`): the encoding is detected from the
+bytes (UTF-8, UTF-8 with BOM, GB18030/GBK), CSV rows with the wrong number of fields become
+structural problems with their row number instead of an exception, blank rows are counted
+and skipped, and every value is kept as text so that nothing is rounded before validation.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "RawFile", "Piece", "Source", "register", "get_source", "detect_source", "read_file",
+    "SOURCES", "SourceError",
+]
+
+
+class SourceError(ValueError):
+    """A file that cannot be read as any known format (the message names the file)."""
+
+
+@dataclass
+class RawFile:
+    """One sheet of an input file, all values as text.
+
+    ``frame`` has the header's column names; ``row_numbers`` gives each row's line number in
+    the file as a spreadsheet shows it (header row = its own number, first data row after
+    it); ``problems`` lists rows that could not be split into the header's columns:
+    ``(row_number, reason, raw_text)``.
+    """
+
+    path: Path
+    sheet: str | None
+    frame: pd.DataFrame
+    row_numbers: pd.Series
+    encoding: str
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+    blank_rows: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}" + (f" [{self.sheet}]" if self.sheet else "")
+
+    @property
+    def rows_in(self) -> int:
+        """Data rows in the file: parsed rows plus rows with structural problems."""
+        return len(self.frame) + len(self.problems)
+
+
+@dataclass
+class Piece:
+    """Rows of one canonical table cut from a file, plus rows already known to be bad."""
+
+    table: str
+    frame: pd.DataFrame
+    row_numbers: pd.Series
+    rejected: pd.DataFrame | None = None  # row_number, column, reason, raw
+    missing_ok: tuple[str, ...] = ()
+
+
+class Source:
+    """Base class of a source format. Subclasses set ``name`` and ``description``."""
+
+    name = "base"
+    description = ""
+
+    def detect(self, header: list[str], path: Path) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def to_canonical(self, raw: RawFile, ctx: dict) -> list[Piece]:  # pragma: no cover
+        raise NotImplementedError
+
+    def hint(self, header: list[str], path: Path) -> str | None:
+        """Why a header that looks close to this format was not accepted (or None)."""
+        return None
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register(source: Source) -> Source:
+    SOURCES[source.name] = source
+    return source
+
+
+def get_source(name: str) -> Source:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise SourceError(f"unknown format {name!r}; known formats: {', '.join(SOURCES)}") from None
+
+
+def detect_source(raw: RawFile) -> Source:
+    """The first registered format whose ``detect`` accepts the header, else SourceError."""
+    header = [str(c) for c in raw.frame.columns]
+    for src in SOURCES.values():
+        if src.detect(header, raw.path):
+            return src
+    hints = [h for src in SOURCES.values() if (h := src.hint(header, raw.path))]
+    if hints:
+        raise SourceError(f"{raw.label}: {hints[0]}")
+    raise SourceError(
+        f"{raw.label}: header not recognised as any known format "
+        f"({', '.join(SOURCES)}); header was: {', '.join(header[:12])}"
+        f"{' ...' if len(header) > 12 else ''}. Use --format to choose one.")
+
+
+# ----------------------------------------------------------------------------------------
+# reading
+# ----------------------------------------------------------------------------------------
+def detect_encoding(data: bytes) -> tuple[str, str]:
+    """(encoding, text) of a CSV's bytes: UTF-8 with/without BOM, else GB18030 (GBK's superset).
+
+    A UTF-8 file cut in the middle of its last character (a half-written file) still reads as
+    UTF-8; the broken tail becomes U+FFFD and the row carrying it fails validation.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", data.decode("utf-16")
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start >= len(data) - 3:
+            return "utf-8", data.decode("utf-8", errors="replace")
+        utf8_error = e
+    try:
+        return "gb18030", data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError(f"cannot decode the file as UTF-8 or GB18030 ({utf8_error})")
+    return best.encoding, str(best)
+
+
+def _find_header(rows: list[list[str]], max_scan: int = 10) -> int:
+    """Index of the header row: the first of the first rows with the most non-empty cells.
+
+    Platform exports sometimes put a title row ("订单报表 2025-06-01") above the header.
+    """
+    best, best_n = 0, -1
+    for i, r in enumerate(rows[:max_scan]):
+        n = sum(1 for v in r if str(v).strip())
+        if n > best_n:
+            best, best_n = i, n
+    return best
+
+
+def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: str) -> RawFile:
+    if not rows:
+        raise SourceError(f"{path}: the file is empty (no header row)")
+    h = _find_header(rows)
+    header = [str(v).strip() if v is not None else "" for v in rows[h]]
+    while header and header[-1] == "":
+        header.pop()
+    if not header:
+        raise SourceError(f"{path}: no header row found")
+    if len(set(header)) != len(header):
+        dup = sorted({c for c in header if header.count(c) > 1})
+        raise SourceError(f"{path}: header has duplicate column names: {', '.join(dup)}")
+    width = len(header)
+    good, numbers, problems, blank = [], [], [], 0
+    for i, r in enumerate(rows[h + 1:], start=h + 2):
+        cells = ["" if v is None else str(v) for v in r]
+        if not any(c.strip() for c in cells):
+            blank += 1
+            continue
+        # trailing empty cells beyond the header are harmless (Excel pads rows)
+        while len(cells) > width and cells[-1].strip() == "":
+            cells.pop()
+        if len(cells) != width:
+            problems.append((i, f"row has {len(cells)} fields, header has {width}"
+                                + (" (file may be cut off)" if len(cells) < width else ""),
+                             ",".join(cells)[:500]))
+            continue
+        good.append(cells)
+        numbers.append(i)
+    frame = pd.DataFrame(good, columns=header, dtype=object) if good else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    return RawFile(path, sheet, frame, pd.Series(numbers, dtype="int64"), encoding, problems, blank)
+
+
+def read_file(path: str | Path) -> list[RawFile]:
+    """Read a .csv/.txt, .xlsx or .parquet file into :class:`RawFile` objects (one per sheet)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if suffix in (".csv", ".txt", ".tsv"):
+        data = path.read_bytes()
+        encoding, text = detect_encoding(data)
+        sample = text[:4096]
+        delim = "\t" if suffix == ".tsv" or sample.count("\t") > sample.count(",") else ","
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        return [_frame_from_rows(path, None, rows, encoding)]
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # a truncated zip, not an xlsx, ...
+            raise SourceError(f"{path}: cannot open as an Excel workbook ({e})") from None
+        out = []
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            if not any(any(v is not None and str(v).strip() for v in r) for r in rows):
+                continue
+            out.append(_frame_from_rows(path, ws.title, [[_xl(v) for v in r] for r in rows],
+                                        "xlsx"))
+        wb.close()
+        if not out:
+            raise SourceError(f"{path}: every sheet is empty")
+        return out
+    if suffix == ".parquet":
+        df = pd.read_parquet(path)
+        return [RawFile(path, None, df, pd.Series(range(2, len(df) + 2), dtype="int64"),
+                        "parquet")]
+    raise SourceError(f"{path}: unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)")
+
+
+def _xl(v):
+    """Excel cell -> text, keeping integers integral (1234.0 -> '1234')."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    return str(v)
+
+
+# register the built-in formats (imported for their side effect)
+from . import canonical  # noqa: E402,F401

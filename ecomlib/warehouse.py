@@ -1,0 +1,483 @@
+"""The warehouse: one DuckDB file holding the canonical tables, the load log and quarantine.
+
+Guarantees (each has a test in tests/test_warehouse.py):
+
+* **Idempotent**: a load upserts on the table's natural key. Loading the same file twice
+  inserts and updates nothing; a newer export of the same order updates the changed rows.
+* **Atomic**: one file is one transaction; a load that fails half-way (an exception, a
+  killed process) leaves the warehouse as it was. DuckDB only replays committed work.
+* **Nothing lost**: for every file and table, ``rows_in = rows_loaded + rows_quarantined``
+  (``rows_loaded = inserted + updated + unchanged``), recorded in ``load_log``; each
+  quarantined row is kept in ``quarantine`` with file, row number, column, reason and the
+  raw values.
+* **Rollups in the engine**: readers return pandas frames already filtered by DuckDB, and the
+  standard rollups (:mod:`ecomlib.rollups`) are views computed inside DuckDB.
+
+The default file is ``data/warehouse.duckdb`` (override with ``path=`` or
+``$ECOMLIB_WAREHOUSE``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from . import rollups, schema
+from .sources import Piece, RawFile, SourceError, detect_source, get_source, read_file
+
+DEFAULT_PATH = Path("data/warehouse.duckdb")
+SCHEMA_VERSION = 1
+
+_META_DDL = [
+    "CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1",
+    """CREATE TABLE IF NOT EXISTS load_log (
+        load_id BIGINT, file VARCHAR, file_hash VARCHAR, format VARCHAR, table_name VARCHAR,
+        rows_in BIGINT, rows_loaded BIGINT, rows_inserted BIGINT, rows_updated BIGINT,
+        rows_unchanged BIGINT, rows_quarantined BIGINT, rows_blank BIGINT,
+        encoding VARCHAR, ignored_columns VARCHAR, status VARCHAR, message VARCHAR,
+        started_at TIMESTAMP, finished_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        load_id BIGINT, file VARCHAR, file_hash VARCHAR, table_name VARCHAR,
+        row_number BIGINT, "column" VARCHAR, reason VARCHAR, raw VARCHAR,
+        quarantined_at TIMESTAMP)""",
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
+]
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("ECOMLIB_WAREHOUSE", DEFAULT_PATH))
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of the file's bytes (the load log's content hash)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _now() -> dt.datetime:
+    """Current Beijing wall-clock time (naive), the warehouse's time convention."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+
+
+@dataclass
+class LoadResult:
+    """What one load of one table from one file did."""
+
+    load_id: int
+    file: str
+    table: str
+    format: str
+    rows_in: int
+    rows_loaded: int
+    rows_inserted: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_quarantined: int
+    rows_blank: int = 0
+    status: str = "ok"
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class LoadError(RuntimeError):
+    """A file that could not be loaded at all; nothing of it was written."""
+
+
+class Warehouse:
+    """A DuckDB warehouse file. Use as a context manager or call :meth:`close`.
+
+    ``read_only=True`` opens an existing file for reading (notebooks, apps).
+    """
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+        self.path = Path(path) if path else default_path()
+        self.read_only = read_only
+        if read_only:
+            if not self.path.exists():
+                raise FileNotFoundError(
+                    f"warehouse {self.path} does not exist; run `ecom ingest` (or `make demo`) first")
+            self.con = duckdb.connect(str(self.path), read_only=True)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path))
+            self.init()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def init(self) -> None:
+        """Create the canonical tables, the bookkeeping tables and the rollup views."""
+        self.con.execute("BEGIN")
+        for stmt in _META_DDL:
+            self.con.execute(stmt)
+        for t in schema.TABLES.values():
+            self.con.execute(t.ddl().rstrip(")") + ",\n  _load_id BIGINT\n)")
+        rollups.create_views(self.con)
+        have = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        if not have:
+            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        self.con.execute("COMMIT")
+
+    # -- loading -------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], fmt: str | None = None,
+               table: str | None = None, progress: bool | None = None,
+               context: dict | None = None, errors: str = "raise") -> list[LoadResult]:
+        """Load files (folders are expanded to their .csv/.xlsx/.parquet files, sorted).
+
+        Each file is its own transaction. A file that cannot be read at all is recorded in
+        the load log with status ``failed`` and its message, and nothing of it is written;
+        ``errors="raise"`` then raises :class:`LoadError`, ``errors="record"`` returns a
+        ``failed`` :class:`LoadResult` for it and goes on with the other files. A progress
+        bar over the bytes to load shows on a terminal (``progress`` forces it on or off).
+        """
+        from tqdm.auto import tqdm
+
+        files = expand_paths(paths)
+        total = sum(f.stat().st_size for f in files)
+        results: list[LoadResult] = []
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest",
+                   disable=(not progress) if progress is not None else None)
+        try:
+            for f in files:
+                bar.set_postfix_str(f.name)
+                try:
+                    results.extend(self.ingest_file(f, fmt=fmt, table=table, context=context))
+                except LoadError as e:
+                    if errors == "raise":
+                        raise
+                    results.append(LoadResult(-1, str(f), table or "", fmt or "", 0, 0, 0, 0, 0,
+                                              0, status="failed", message=str(e)))
+                bar.update(f.stat().st_size)
+        finally:
+            bar.close()
+        return results
+
+    def ingest_file(self, path: str | Path, fmt: str | None = None, table: str | None = None,
+                    context: dict | None = None) -> list[LoadResult]:
+        path = Path(path)
+        started = _now()
+        digest = file_hash(path)
+        ctx = dict(context or {})
+        ctx.setdefault("warehouse_path", self.path)
+        if table:
+            ctx["table"] = table
+            fmt = fmt or "canonical"
+        try:
+            raws = read_file(path)
+            jobs = []
+            for raw in raws:
+                src = get_source(fmt) if fmt else detect_source(raw)
+                pieces = src.to_canonical(raw, ctx)
+                jobs.append((raw, src.name, pieces))
+            return self._load(path, digest, jobs, started)
+        except (SourceError, ValueError, KeyError) as e:
+            msg = str(e) if str(path) in str(e) else f"{path}: {e}"
+            self._log_failure(path, digest, fmt or "?", table, msg, started)
+            raise LoadError(msg) from None
+
+    def _log_failure(self, path, digest, fmt, table, msg, started) -> None:
+        lid = self.con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+        self.con.execute(
+            "INSERT INTO load_log VALUES (?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,'failed',?,?,?)",
+            [lid, str(path), digest, fmt, table, msg, started, _now()])
+
+    def _load(self, path: Path, digest: str, jobs: list[tuple[RawFile, str, list[Piece]]],
+              started: dt.datetime) -> list[LoadResult]:
+        con = self.con
+        results = []
+        con.execute("BEGIN")
+        try:
+            for raw, fmt_name, pieces in jobs:
+                for i, piece in enumerate(pieces):
+                    lid = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+                    res = self._load_piece(lid, raw, fmt_name, piece, digest,
+                                           structural=(i == 0), started=started)
+                    results.append(res)
+                    _test_pause_hook()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return results
+
+    def _load_piece(self, lid: int, raw: RawFile, fmt_name: str, piece: Piece, digest: str,
+                    structural: bool, started: dt.datetime) -> LoadResult:
+        t = schema.table(piece.table)
+        val = schema.validate(piece.table, piece.frame, piece.row_numbers, piece.missing_ok)
+        quarantine = [val.quarantine]
+        if piece.rejected is not None and len(piece.rejected):
+            quarantine.append(piece.rejected)
+        if structural and raw.problems:
+            quarantine.append(pd.DataFrame({
+                "row_number": [p[0] for p in raw.problems], "column": [""] * len(raw.problems),
+                "reason": [p[1] for p in raw.problems],
+                "raw": [json.dumps({"line": p[2]}, ensure_ascii=False) for p in raw.problems]}))
+        good = val.good
+        # duplicate keys inside one file: the last row wins, earlier ones are quarantined
+        key = list(t.key)
+        if len(good):
+            dup = good.duplicated(subset=key, keep="last").to_numpy()
+            if dup.any():
+                rows = val.good_row_numbers
+                last_row = good.assign(_rn=rows).groupby(key, dropna=False)["_rn"].transform("max")
+                dups = good[dup]
+                quarantine.append(pd.DataFrame({
+                    "row_number": rows[dup],
+                    "column": ",".join(key),
+                    "reason": [f"duplicate key ({', '.join(key)}) = ({', '.join(map(str, k))}); "
+                               f"row {int(r)} of this file wins"
+                               for k, r in zip(dups[key].itertuples(index=False),
+                                               last_row[dup])],
+                    "raw": [json.dumps({c: (None if pd.isna(v) else str(v)) for c, v in row.items()},
+                                       ensure_ascii=False, default=str)
+                            for _, row in dups.iterrows()]}))
+                good = good[~dup]
+        q = pd.concat([x for x in quarantine if len(x)], ignore_index=True) if any(
+            len(x) for x in quarantine) else None
+        n_quarantined = 0 if q is None else len(q)
+        inserted, updated, unchanged = self._upsert(t, good, lid)
+        rows_in = len(piece.frame) + (0 if piece.rejected is None else len(piece.rejected)) + (
+            len(raw.problems) if structural else 0)
+        loaded = inserted + updated + unchanged
+        if rows_in != loaded + n_quarantined:  # defensive: the accounting must tie
+            raise RuntimeError(f"{raw.label}: accounting does not tie for {t.name}: "
+                               f"{rows_in} in, {loaded} loaded, {n_quarantined} quarantined")
+        con = self.con
+        # re-loading the same file replaces its earlier quarantine records (no duplicates)
+        con.execute("DELETE FROM quarantine WHERE file_hash = ? AND table_name = ?",
+                    [digest, t.name])
+        if q is not None:
+            qq = q.assign(load_id=lid, file=raw.label, file_hash=digest, table_name=t.name,
+                          quarantined_at=_now())
+            qq["row_number"] = qq["row_number"].astype("int64")
+            con.register("_q", qq)
+            con.execute('INSERT INTO quarantine SELECT load_id, file, file_hash, table_name, '
+                        'row_number, "column", reason, raw, quarantined_at FROM _q')
+            con.unregister("_q")
+        res = LoadResult(lid, raw.label, t.name, fmt_name, rows_in, loaded, inserted, updated,
+                         unchanged, n_quarantined, raw.blank_rows if structural else 0)
+        con.execute(
+            "INSERT INTO load_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'ok',?,?,?)",
+            [lid, raw.label, digest, fmt_name, t.name, rows_in, loaded, inserted, updated,
+             unchanged, n_quarantined, res.rows_blank, raw.encoding,
+             ",".join(val.ignored_columns) or None, "", started, _now()])
+        return res
+
+    def _upsert(self, t: schema.Table, good: pd.DataFrame, lid: int) -> tuple[int, int, int]:
+        """Insert new keys, replace rows whose values changed; returns (inserted, updated,
+        unchanged). Plain SQL: a staged copy, a DELETE of changed keys, an INSERT of the rest.
+        """
+        if not len(good):
+            return 0, 0, 0
+        con = self.con
+        cols = t.column_names
+        con.register("_incoming", good)
+        select = ", ".join(f"CAST({c} AS {t.column(c).duck_type}) AS {c}" for c in cols)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {select} FROM _incoming")
+        con.unregister("_incoming")
+        on = " AND ".join(f"s.{k} = w.{k}" for k in t.key)
+        nonkey = [c for c in cols if c not in t.key]
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM w.{c}" for c in nonkey) or "FALSE"
+        inserted, updated = con.execute(
+            f"SELECT COUNT(*) FILTER (WHERE w.{t.key[0]} IS NULL), "
+            f"COUNT(*) FILTER (WHERE w.{t.key[0]} IS NOT NULL AND ({differs})) "
+            f"FROM _stage s LEFT JOIN {t.name} w ON {on}").fetchall()[0]
+        if updated:
+            con.execute(f"DELETE FROM {t.name} w USING _stage s WHERE {on} AND ({differs})")
+        if inserted or updated:
+            con.execute(
+                f"INSERT INTO {t.name} SELECT s.*, {int(lid)} FROM _stage s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {t.name} w WHERE {on})")
+        con.execute("DROP TABLE _stage")
+        return int(inserted), int(updated), len(good) - int(inserted) - int(updated)
+
+    # -- bookkeeping readers ---------------------------------------------------------------
+    def status(self) -> pd.DataFrame:
+        """One row per canonical table: rows, last load time, rows quarantined so far."""
+        rows = []
+        for name in schema.TABLES:
+            n = self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchall()[0][0]
+            last = self.con.execute(
+                "SELECT MAX(finished_at), COUNT(*) FROM load_log WHERE table_name = ? "
+                "AND status = 'ok'", [name]).fetchall()[0]
+            q = self.con.execute("SELECT COUNT(*) FROM quarantine WHERE table_name = ?",
+                                 [name]).fetchall()[0][0]
+            rows.append({"table": name, "rows": n, "loads": last[1], "last_load_at": last[0],
+                         "quarantined": q})
+        return pd.DataFrame(rows)
+
+    def load_log(self, limit: int | None = 50) -> pd.DataFrame:
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        return self.con.execute(
+            f"SELECT * FROM load_log ORDER BY load_id DESC{lim}").fetchdf()
+
+    def quarantine(self, table: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        where, params = ("WHERE table_name = ?", [table]) if table else ("", [])
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        return self.con.execute(
+            f'SELECT file, table_name, row_number, "column", reason, raw, load_id '
+            f"FROM quarantine {where} ORDER BY load_id, row_number{lim}", params).fetchdf()
+
+    # -- data readers ----------------------------------------------------------------------
+    def sql(self, query: str, params: dict | list | None = None) -> pd.DataFrame:
+        """Run any SQL on the warehouse and return a DataFrame."""
+        return self.con.execute(query, params or []).fetchdf()
+
+    def read(self, table: str, start=None, end=None, shops: Sequence[str] | None = None,
+             platforms: Sequence[str] | None = None, columns: Sequence[str] | None = None
+             ) -> pd.DataFrame:
+        """Rows of a canonical table, filtered in DuckDB.
+
+        ``start``/``end`` are inclusive Beijing dates applied to the table's date column
+        (order lines use their order's ``created_at``). Timestamps come back tz-aware in
+        Asia/Shanghai.
+        """
+        t = schema.table(table)
+        cols = list(columns) if columns else t.column_names
+        bad = [c for c in cols if c not in t.column_names]
+        if bad:
+            raise KeyError(f"read({table!r}): unknown column(s) {bad}; columns: {t.column_names}")
+        params: dict = {}
+        conds = []
+        date_col = t.date_column
+        src = f"{t.name} x"
+        if t.name == "order_lines" and (start is not None or end is not None):
+            src = ("order_lines x JOIN orders o ON o.platform = x.platform "
+                   "AND o.shop_id = x.shop_id AND o.order_id = x.order_id")
+            date_expr = "o.created_at"
+        elif t.name == "order_lines":
+            date_expr = "NULL"
+        else:
+            date_expr = f"x.{date_col}" if date_col else None
+        if (start is not None or end is not None) and date_expr is None:
+            raise ValueError(f"read({table!r}): the table has no date column to filter on")
+        conds += _date_conds(date_expr, start, end, params)
+        conds += _in_conds("x.platform", platforms, "p", params, t)
+        conds += _in_conds("x.shop_id", shops, "s", params, t)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        order = ", ".join(f"x.{k}" for k in t.key)
+        df = self.con.execute(
+            f"SELECT {', '.join('x.' + c for c in cols)} FROM {src}{where} ORDER BY {order}",
+            params).fetchdf()
+        return _localise(df, t)
+
+    def daily_sales(self, start=None, end=None, shops=None, platforms=None) -> pd.DataFrame:
+        """The ``agg_daily_sales`` rollup (see :mod:`ecomlib.rollups`), filtered in DuckDB."""
+        params: dict = {}
+        conds = _date_conds("sales_date", start, end, params)
+        conds += _in_conds("platform", platforms, "p", params)
+        conds += _in_conds("shop_id", shops, "s", params)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        return self.con.execute(
+            f"SELECT * FROM agg_daily_sales{where} ORDER BY sales_date, platform, shop_id, sku",
+            params).fetchdf()
+
+    def daily_stock(self, start=None, end=None, warehouses=None, skus=None) -> pd.DataFrame:
+        """The ``agg_daily_stock`` rollup, filtered in DuckDB."""
+        params: dict = {}
+        conds = _date_conds("snapshot_date", start, end, params)
+        conds += _in_conds("warehouse_id", warehouses, "w", params)
+        conds += _in_conds("sku", skus, "k", params)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        return self.con.execute(
+            f"SELECT * FROM agg_daily_stock{where} ORDER BY snapshot_date, warehouse_id, sku",
+            params).fetchdf()
+
+    def member_summary(self, as_of, shops=None, platforms=None) -> pd.DataFrame:
+        """Per-member purchase summary as of a date (see ``rollups.MEMBER_SUMMARY_SQL``).
+
+        ``as_of`` is required (never "today"): purchases after it are ignored and ages are
+        counted to it.
+        """
+        if as_of is None:
+            raise ValueError("member_summary: as_of is required (e.g. '2025-12-31')")
+        params: dict = {"as_of": pd.Timestamp(as_of).date()}
+        conds = _in_conds("platform", platforms, "p", params)
+        conds += _in_conds("shop_id", shops, "s", params)
+        filters = "".join(" AND " + c for c in conds)
+        sql = rollups.MEMBER_SUMMARY_SQL.format(filters=filters)
+        return self.con.execute(sql + " ORDER BY member_key", params).fetchdf()
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchall()[0][0]
+                for name in schema.TABLES}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to load: folders expand to their data files (sorted, hidden ones skipped)."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
+                              and f.suffix.lower() in (".csv", ".xlsx", ".parquet", ".tsv")
+                              and not f.name.startswith((".", "~$"))))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise LoadError(f"{p}: no such file or folder")
+    return out
+
+
+def _date_conds(expr, start, end, params) -> list[str]:
+    conds = []
+    if start is not None:
+        params["start_d"] = pd.Timestamp(start).date()
+        conds.append(f"{expr} >= $start_d")
+    if end is not None:
+        params["end_d"] = (pd.Timestamp(end) + pd.Timedelta(days=1)).date()
+        conds.append(f"{expr} < $end_d")
+    return conds
+
+
+def _in_conds(col, values, prefix, params, t: schema.Table | None = None) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    if t is not None and col.split(".")[-1] not in t.column_names:
+        raise ValueError(f"table {t.name} has no {col.split('.')[-1]} column to filter on")
+    names = []
+    for i, v in enumerate(values):
+        params[f"{prefix}{i}"] = str(v)
+        names.append(f"${prefix}{i}")
+    return [f"{col} IN ({', '.join(names)})" if names else "FALSE"]
+
+
+def _localise(df: pd.DataFrame, t: schema.Table) -> pd.DataFrame:
+    for c in t.columns:
+        if c.name in df.columns and c.kind == "ts":
+            df[c.name] = pd.to_datetime(df[c.name]).dt.tz_localize(schema.BEIJING)
+    return df
+
+
+def _test_pause_hook() -> None:
+    """Test hook: with ECOMLIB_TEST_PAUSE_IN_LOAD=<marker file>, a load writes the marker and
+    sleeps inside its open transaction, so a test can kill the process mid-load."""
+    marker = os.environ.get("ECOMLIB_TEST_PAUSE_IN_LOAD")
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(60)
