@@ -506,7 +506,9 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
         typed[c.name] = val.where(~bad) if c.kind != "str" else val
     frame = pd.DataFrame(typed, index=raw.index)
     for chk in t.checks:
-        ok_rows = ~frame.index.isin(list(errors))
+        # a cross-column rule runs on every row whose own columns parsed cleanly
+        spoilt = [i for i, cols in bad_cols.items() if set(cols) & set(chk.columns)]
+        ok_rows = ~frame.index.isin(spoilt)
         if not ok_rows.any():
             continue
         fails = pd.Series(False, index=frame.index)
