@@ -99,7 +99,7 @@ def _snapshot(warehouse: Path) -> dict:
             last = wh.sql("SELECT MAX(load_id) AS id, MAX(finished_at) AS at FROM load_log "
                           "WHERE status = 'ok'")
         return {"row_counts": counts, "last_load_id": None if last.id.isna()[0] else int(last.id[0]),
-                "last_load_at": None if last.at.isna()[0] else str(last.at[0])}
+                "last_load_at": None if last["at"].isna()[0] else str(last["at"][0])}
     except Exception as e:  # the manifest still gets written
         return {"error": str(e)}
 
@@ -130,7 +130,8 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
     nb = resolve_notebook(nb)
     params = load_parameters(nb, params_file)
     params.update(extra or {})
-    wh = Path(warehouse) if warehouse else default_path()
+    # warehouse: the caller's (--warehouse) > the parameters file's > the default
+    wh = Path(warehouse or params.get("warehouse") or default_path())
     params["warehouse"] = str(wh.resolve())
     started = _beijing_now()
     run_id = started.strftime("%H%M%S") + "-" + secrets.token_hex(2)

@@ -524,7 +524,9 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             "row_number": row_numbers.loc[bad_idx].astype("int64").to_numpy(),
             "column": [",".join(dict.fromkeys(bad_cols[i])) for i in bad_idx],
             "reason": ["; ".join(errors[i]) for i in bad_idx],
-            "raw": [_raw_json(raw_bad.loc[i]) for i in bad_idx],
+            # only the table's own columns: an unknown column may hold personal data
+            "raw": [_raw_json(raw_bad.loc[i, [c for c in raw.columns if c in t.column_names]])
+                    for i in bad_idx],
         })
     else:
         q = pd.DataFrame({k: pd.Series(dtype="object") for k in QUARANTINE_COLUMNS})

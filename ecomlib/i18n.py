@@ -1,0 +1,172 @@
+"""Display labels for reports: canonical column names, metric names, table names and codes.
+
+Reports compute on canonical names (``paid_fen``, ``tmall``) and show readers labels
+(实付金额, 天猫). One dictionary holds both languages so a label is written once::
+
+    >>> label("paid_fen")
+    '实付金额'
+    >>> label("paid_fen", "en")
+    'Paid amount'
+    >>> label("no_such_key")          # unknown keys fall back to the key itself
+    'no_such_key'
+
+Money labels do not carry the unit: values in the warehouse are fen, reports show yuan
+(:mod:`ecomlib.fmt` formats them, :mod:`ecomlib.plots` divides by 100 and says 元 on the
+axis).
+"""
+from __future__ import annotations
+
+__all__ = ["LANGS", "LABELS", "check_lang", "label", "labels", "translate", "text"]
+
+#: supported report languages
+LANGS = ("zh", "en")
+
+#: key -> (zh, en)
+LABELS: dict[str, tuple[str, str]] = {
+    # -- canonical columns and rollup columns ------------------------------------------
+    "paid_fen": ("实付金额", "Paid amount"),
+    "paid_fen_avg": ("实付金额(移动平均)", "Paid amount (moving average)"),
+    "gmv_fen": ("GMV(拍下金额)", "GMV (ordered)"),
+    "refund_fen": ("退款金额", "Refunds"),
+    "net_sales_fen": ("净销售额", "Net sales"),
+    "cogs_fen": ("商品成本", "Cost of goods"),
+    "gross_profit_fen": ("毛利", "Gross profit"),
+    "list_fen": ("吊牌金额", "List value"),
+    "shop_discount_fen": ("店铺优惠", "Shop discounts"),
+    "platform_discount_fen": ("平台优惠", "Platform discounts"),
+    "shipping_fee_fen": ("运费", "Shipping fee"),
+    "unit_cost_fen": ("单位成本", "Unit cost"),
+    "list_price_fen": ("吊牌价", "List price"),
+    "spend_fen": ("广告花费", "Ad spend"),
+    "amount_fen": ("金额", "Amount"),
+    "on_hand_value_fen": ("库存金额(成本)", "Stock value (at cost)"),
+    "units": ("销量(件)", "Units sold"),
+    "units_returned": ("退货件数", "Units returned"),
+    "units_without_cost": ("无成本件数", "Units without cost"),
+    "quantity": ("数量", "Quantity"),
+    "on_hand_units": ("在库数量", "Units on hand"),
+    "in_transit_units": ("在途数量", "Units in transit"),
+    "is_stock_out": ("缺货", "Stock-out"),
+    "count_orders": ("订单数", "Orders"),
+    "count_paid_orders": ("支付订单数", "Paid orders"),
+    "count_lines": ("订单行数", "Order lines"),
+    "count_skus": ("SKU数", "SKUs"),
+    "refund_rate": ("退款率", "Refund rate"),
+    "share_rate": ("占比", "Share"),
+    "platform": ("平台", "Platform"),
+    "shop_id": ("店铺", "Shop"),
+    "shop_name": ("店铺名称", "Shop name"),
+    "sku": ("SKU", "SKU"),
+    "spu": ("款号", "Style"),
+    "product_name": ("商品名称", "Product"),
+    "category": ("类目", "Category"),
+    "warehouse_id": ("仓库", "Warehouse"),
+    "member_key": ("会员", "Member"),
+    "order_id": ("订单号", "Order id"),
+    "line_id": ("子订单号", "Line id"),
+    "status": ("状态", "Status"),
+    "currency": ("币种", "Currency"),
+    "sales_date": ("日期", "Date"),
+    "snapshot_date": ("快照日期", "Snapshot date"),
+    "date": ("日期", "Date"),
+    "week": ("周", "Week"),
+    "month": ("月份", "Month"),
+    "created_at": ("下单时间", "Created at"),
+    "paid_at": ("付款时间", "Paid at"),
+    # -- canonical tables ----------------------------------------------------------------
+    "orders": ("订单", "Orders"),
+    "order_lines": ("订单明细", "Order lines"),
+    "refunds": ("退款售后", "Refunds"),
+    "inventory_snapshots": ("库存快照", "Stock snapshots"),
+    "purchase_orders": ("采购单", "Purchase orders"),
+    "traffic": ("流量", "Traffic"),
+    "ad_spend": ("广告花费", "Ad spend"),
+    "other_costs": ("其他费用", "Other costs"),
+    "fx_rates": ("汇率", "FX rates"),
+    "shops": ("店铺", "Shops"),
+    "products": ("商品", "Products"),
+    # -- warehouse status, load log and quarantine headers --------------------------------
+    "table": ("数据表", "Table"),
+    "table_name": ("数据表", "Table"),
+    "rows": ("行数", "Rows"),
+    "loads": ("导入次数", "Loads"),
+    "last_load_at": ("最近导入", "Last load"),
+    "quarantined": ("隔离行数", "Quarantined rows"),
+    "load_id": ("批次", "Load"),
+    "file": ("文件", "File"),
+    "file_name": ("文件", "File"),
+    "file_hash": ("文件指纹", "File hash"),
+    "format": ("格式", "Format"),
+    "rows_in": ("读入行数", "Rows in"),
+    "rows_loaded": ("入库行数", "Rows loaded"),
+    "rows_inserted": ("新增", "Inserted"),
+    "rows_updated": ("更新", "Updated"),
+    "rows_unchanged": ("未变", "Unchanged"),
+    "rows_quarantined": ("隔离", "Quarantined"),
+    "rows_blank": ("空行", "Blank rows"),
+    "encoding": ("编码", "Encoding"),
+    "ignored_columns": ("忽略的列", "Ignored columns"),
+    "message": ("信息", "Message"),
+    "started_at": ("开始时间", "Started at"),
+    "finished_at": ("完成时间", "Finished at"),
+    "row_number": ("行号", "Row"),
+    "column": ("列", "Column"),
+    "reason": ("原因", "Reason"),
+    "reason_kind": ("原因类别", "Reason"),
+    "raw": ("原始数据", "Raw values"),
+    "quarantined_at": ("隔离时间", "Quarantined at"),
+    "count_rows": ("行数", "Rows"),
+    "count_files": ("文件数", "Files"),
+    "example": ("示例", "Example"),
+    "ok": ("成功", "ok"),
+    "failed": ("失败", "failed"),
+    # -- platform codes -------------------------------------------------------------------
+    "tmall": ("天猫", "Tmall"),
+    "taobao": ("淘宝", "Taobao"),
+    "jd": ("京东", "JD"),
+    "pdd": ("拼多多", "Pinduoduo"),
+    "douyin": ("抖音", "Douyin"),
+    "kuaishou": ("快手", "Kuaishou"),
+    "xiaohongshu": ("小红书", "Xiaohongshu"),
+    "erp": ("ERP", "ERP"),
+    "ALL": ("全部", "All"),
+    # -- report words ---------------------------------------------------------------------
+    "yuan": ("元", "CNY"),
+    "per_day": ("元/天", "CNY per day"),
+    "rolling_7d": ("7日平均", "7-day average"),
+    "total": ("合计", "Total"),
+    "other": ("其他", "Other"),
+    "unknown": ("未知", "unknown"),
+    "festival_618": ("618", "618"),
+    "festival_1111": ("双11", "Double 11"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if supported, else a ValueError naming the choices."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
+
+
+def label(key, lang: str = "zh") -> str:
+    """Display label of ``key`` in ``lang`` (``zh`` or ``en``); unknown keys return the key."""
+    i = LANGS.index(check_lang(lang))
+    pair = LABELS.get(key) if isinstance(key, str) else None
+    return pair[i] if pair else ("" if key is None else str(key))
+
+
+def labels(lang: str = "zh") -> dict[str, str]:
+    """All labels in ``lang`` as a ``{key: label}`` dict (a fresh copy)."""
+    i = LANGS.index(check_lang(lang))
+    return {k: v[i] for k, v in LABELS.items()}
+
+
+def translate(values, lang: str = "zh") -> list[str]:
+    """Labels for an iterable of keys (e.g. platform codes in a column), keys kept if unknown."""
+    return [label(v, lang) for v in values]
+
+
+def text(zh: str, en: str, lang: str = "zh") -> str:
+    """One of two wordings of a report sentence: ``text("月度", "Monthly", "en") == "Monthly"``."""
+    return zh if check_lang(lang) == "zh" else en
