@@ -107,7 +107,7 @@ SIZES = {
     "large": DemoConfig(members=400_000, skus=600),
 }
 
-TABLE_ORDER = ("shops", "products", "orders", "order_lines", "refunds", "inventory_snapshots",
+TABLE_ORDER = ("shops", "products", "sku_map", "orders", "order_lines", "refunds", "inventory_snapshots",
                "purchase_orders", "traffic", "ad_spend", "other_costs", "fx_rates")
 
 # ----------------------------------------------------------------------------------------
@@ -337,6 +337,7 @@ def generate(config: DemoConfig = DemoConfig(), progress: bool = False) -> dict[
     frames["ad_spend"] = _ad_spend(rng, cal, sim)
     frames["other_costs"] = _other_costs(rng, cal, prod, ev, sim)
     frames["fx_rates"] = _fx_rates(rng, cal)
+    frames["sku_map"] = _sku_map(pd.DataFrame(frames["order_lines"]), pd.DataFrame(frames["products"]))
     clock("stock, traffic, ads, costs, fx")
     return {name: _typed(name, frames[name]) for name in TABLE_ORDER}
 
@@ -1042,6 +1043,16 @@ def _simulate_days(rng, cal: _Calendar, prod: _Products, ev: dict, progress: boo
 # ----------------------------------------------------------------------------------------
 # orders, order lines, refunds
 # ----------------------------------------------------------------------------------------
+def _sku_map(lines: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """The ERP's SKU master mapping: each platform item id seen on a line -> canonical SKU."""
+    m = (lines[["platform", "platform_sku_id", "sku"]].drop_duplicates()
+         .drop_duplicates(subset=["platform", "platform_sku_id"], keep="first")
+         .merge(products[["sku", "product_name"]], on="sku", how="left")
+         .rename(columns={"product_name": "note"})
+         .sort_values(["platform", "sku", "platform_sku_id"]).reset_index(drop=True))
+    return m[["platform", "platform_sku_id", "sku", "note"]]
+
+
 def _platform_sku_ids(rng, n_skus: int) -> np.ndarray:
     """[shops, skus] the platform's own SKU id strings (length and range per platform)."""
     base = {"tmall": 5_000_000_000_000, "jd": 100_000_000_000, "pdd": 600_000_000_000,

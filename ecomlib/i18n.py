@@ -84,6 +84,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "other_costs": ("其他费用", "Other costs"),
     "fx_rates": ("汇率", "FX rates"),
     "shops": ("店铺", "Shops"),
+    "sku_map": ("SKU映射", "SKU mapping"),
     "products": ("商品", "Products"),
     # -- warehouse status, load log and quarantine headers --------------------------------
     "table": ("数据表", "Table"),

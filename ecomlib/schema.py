@@ -169,6 +169,18 @@ _register(Table(
 ))
 
 _register(Table(
+    "sku_map", "one row per platform and platform SKU id: which canonical SKU it is",
+    (
+        _platform(),
+        _c("platform_sku_id", "str", "the platform's item/SKU id (or merchant code) as exported",
+           required=True),
+        _c("sku", "str", "canonical SKU (商家编码 in the SKU master)", required=True),
+        _c("note", "str", "free text (e.g. the platform's title)"),
+    ),
+    key=("platform", "platform_sku_id"),
+))
+
+_register(Table(
     "orders", "one row per platform, shop and order (the order header)",
     (
         _platform(), _shop(),

@@ -1,0 +1,194 @@
+"""Value cleaning for real exports: every cleaner takes a text Series and returns
+``(values, bad, reason)`` where ``bad`` marks the rows whose value cannot be trusted and
+``reason`` says why in words a seller understands. Nothing is silently rounded or guessed.
+
+Handled:
+* ids mangled by Excel: tab-prefixed (``\\t123``), formula-wrapped (``="123"``), apostrophe
+  (``'123``) and ``123.0`` are recovered; scientific notation (``1.23457E+18``) has lost its
+  digits and is rejected;
+* money: ``¥1,234.50``, ``￥1234.5``, ``1234.5元``, ``1,234``; more than two decimals is
+  rejected (it is not an amount in yuan);
+* dates and times in the formats Chinese back offices write: ``2025-06-18 10:00:00``,
+  ``2025/6/18 10:00``, ``2025年6月18日 10时00分``, ``20250618``, with or without seconds;
+* counts: ``3``, ``3件``, ``1,200``;
+* status words mapped through a per-platform table;
+* an address split into province and city (the street never leaves this function).
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+Result = tuple[pd.Series, pd.Series, str]
+
+_SCI = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+_ID_OK = re.compile(r"^[^\s,;]+$")
+TOTAL_WORDS = ("合计", "总计", "汇总", "小计", "total", "Total", "TOTAL")
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype("string").fillna("")
+
+
+def _b(mask: pd.Series) -> pd.Series:
+    """A plain numpy-backed boolean mask (string ops may return pyarrow booleans)."""
+    return mask.fillna(False).astype(bool)
+
+
+def clean_id(s: pd.Series, what: str = "id") -> Result:
+    """Order / line / SKU ids as exact text.
+
+    ``="123"`` -> ``123``; ``\\t123`` -> ``123``; ``'123`` -> ``123``; ``123.0`` -> ``123``.
+    ``1.23457E+18`` is rejected: Excel kept only 6 significant digits.
+    """
+    t = _text(s).str.strip().str.strip("\t\u200b\ufeff ")
+    t = t.str.replace(r'^=\s*"(.*)"$', r"\1", regex=True)
+    t = t.str.replace(r"^'", "", regex=True).str.strip()
+    t = t.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    sci = t.str.match(_SCI).fillna(False).astype(bool)
+    odd = (t != "") & ~t.str.match(_ID_OK).fillna(False).astype(bool) & ~sci
+    out = t.where(~sci & (t != ""), None).astype(object)
+    bad = sci | odd
+    reason = (f"{what} is in scientific notation (e.g. 1.23457E+18): Excel rounded it and the "
+              f"digits are lost; export again and do not save the file from Excel, or format "
+              f"the column as text")
+    return out, _b(bad), reason
+
+
+def clean_id_reason(value: str, what: str = "id") -> str:
+    if _SCI.match(str(value).strip()):
+        return clean_id(pd.Series([value]), what)[2]
+    return f"{what} {value!r} has characters an id cannot have"
+
+
+_MONEY = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
+
+
+def clean_money_fen(s: pd.Series) -> Result:
+    """Money text in yuan -> integer fen (exact, no float rounding).
+
+    Accepts ``¥1,234.50``, ``￥1234.5``, ``1234.5元``, ``RMB 12``, ``-3.00``; empty -> NA.
+    """
+    t = _text(s).str.strip()
+    t = t.str.replace(r"^(?:¥|￥|RMB|CNY)\s*", "", regex=True)
+    t = t.str.replace(r"\s*元$", "", regex=True).str.replace(",", "", regex=False)
+    t = t.str.replace("，", "", regex=False).str.strip()
+    parts = t.str.extract(_MONEY)
+    ok = parts[1].notna()
+    yuan = pd.to_numeric(parts[1], errors="coerce")
+    frac = pd.to_numeric(parts[2].fillna("0").str.ljust(2, "0"), errors="coerce")
+    fen = (yuan * 100 + frac).where(ok)
+    fen = fen.where(parts[0].isna(), -fen)
+    out = fen.round().astype("Int64")
+    bad = (t != "") & ~ok
+    return out, _b(bad), "is not an amount of money in yuan (e.g. 1234.50)"
+
+
+def clean_int(s: pd.Series) -> Result:
+    """Counts: ``3``, ``3件``, ``1,200``, ``2.0`` -> integers."""
+    t = _text(s).str.strip().str.replace(",", "", regex=False)
+    t = t.str.replace(r"\s*(件|个|单|次|人)$", "", regex=True).str.replace(r"\.0+$", "", regex=True)
+    ok = t.str.match(r"^[+-]?\d+$").fillna(False).astype(bool)
+    out = pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
+    return out, _b((t != "") & ~ok), "is not a whole number"
+
+
+def clean_float(s: pd.Series) -> Result:
+    t = _text(s).str.strip().str.replace(",", "", regex=False).str.rstrip("%")
+    out = pd.to_numeric(t.where(t != ""), errors="coerce")
+    return out, _b((t != "") & out.isna()), "is not a number"
+
+
+_CN_DATE = [
+    (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"), r"\1-\2-\3"),
+    (re.compile(r"(\d{1,2})时(\d{1,2})分(?:(\d{1,2})秒)?"), r"\1:\2:\3"),
+]
+
+
+def clean_ts(s: pd.Series) -> Result:
+    """Date-times in mixed formats -> naive Beijing timestamps (values with an explicit UTC
+    offset are converted to Beijing). ``-``, ``0000-00-00`` and empty mean no time."""
+    t = _text(s).str.strip()
+    t = t.where(~t.isin(["-", "--", "0000-00-00", "0000-00-00 00:00:00", "null", "NULL"]), "")
+    t = t.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True)
+    t = t.str.replace(r"(\d{1,2})时(\d{1,2})分(\d{1,2})秒", r"\1:\2:\3", regex=True)
+    t = t.str.replace(r"(\d{1,2})时(\d{1,2})分", r"\1:\2", regex=True)
+    t = t.str.replace("/", "-", regex=False).str.replace(".", "-", regex=False)
+    t = t.str.replace(r"^(\d{4})(\d{2})(\d{2})(?=$|\s)", r"\1-\2-\3", regex=True)
+    t = t.str.replace("T", " ", regex=False).str.replace(r"\s+", " ", regex=True)
+    has_off = t.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    plain = (t != "") & ~has_off
+    if plain.any():
+        out[plain] = pd.to_datetime(t[plain], errors="coerce", format="mixed").astype(
+            "datetime64[us]")
+    if has_off.any():
+        aware = pd.to_datetime(t[has_off].str.replace(" ", "T", n=1), errors="coerce", utc=True,
+                               format="mixed")
+        out[has_off] = aware.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).astype(
+            "datetime64[us]")
+    bad = (t != "") & out.isna()
+    return out, _b(bad), "is not a date-time (e.g. 2025-06-18 10:00:00)"
+
+
+def clean_date(s: pd.Series) -> Result:
+    out, bad, _ = clean_ts(s)
+    return out.dt.normalize(), bad, "is not a date (e.g. 2025-06-18)"
+
+
+def clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status") -> Result:
+    """Platform status words -> canonical status through ``mapping`` (exact, then by
+    contained word, so '交易成功(已评价)' still maps)."""
+    t = _text(s).str.strip()
+    out = t.map(mapping)
+    miss = out.isna() & (t != "")
+    if miss.any():
+        for i in miss[miss].index:
+            for word, canon in mapping.items():
+                if word and word in t[i]:
+                    out[i] = canon
+                    break
+    bad = (t != "") & out.isna()
+    known = "、".join(dict.fromkeys(mapping))
+    return out.astype(object).where(out.notna(), None), _b(bad), f"is not a known {what} ({known})"
+
+
+MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+_PROV = re.compile(
+    r"^(?P<prov>北京|上海|天津|重庆|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|[^省市区]{2,3}?)"
+    r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?\s*"
+    r"(?P<city>[^区县\s]{1,9}?(?:市|自治州|地区|盟))?")
+
+
+def split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(province, city) from a Chinese address; the rest of the address is discarded.
+
+    ``浙江省 杭州市 西湖区 文三路1号`` -> (浙江, 杭州); ``北京 北京市 朝阳区 ...`` -> (北京, 北京);
+    ``上海市浦东新区...`` -> (上海, 上海). Unrecognised -> (None, None).
+    """
+    t = _text(address).str.strip()
+    m = t.str.extract(_PROV)
+    prov = m["prov"].where(m["prov"].notna() & (t != ""))
+    city = m["city"].str.replace(r"(市|自治州|州|盟|地区)$", "", regex=True)
+    city = city.where(~prov.isin(MUNICIPALITIES), prov)
+    clean = lambda x: x.astype(object).where(x.notna() & (x != ""), None)  # noqa: E731
+    return clean(prov), clean(city)
+
+
+def strip_region_suffix(s: pd.Series) -> pd.Series:
+    """``浙江省`` -> ``浙江``, ``杭州市`` -> ``杭州`` (for exports with separate 省/市 columns)."""
+    t = _text(s).str.strip()
+    t = t.str.replace(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|盟)$",
+                      "", regex=True)
+    return t.astype(object).where(t != "", None)
+
+
+def is_total_row(frame: pd.DataFrame) -> pd.Series:
+    """Rows that are a report's totals line (合计/总计/汇总 in the first non-empty cell)."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    first = frame.replace("", np.nan).bfill(axis=1).iloc[:, 0].astype("string").str.strip()
+    return first.isin(TOTAL_WORDS).fillna(False).astype(bool) | first.str.match(
+        r"^(合计|总计|汇总)[:：]?").fillna(False).astype(bool)

@@ -1,0 +1,297 @@
+"""Declarative export formats: a :class:`FormatSpec` says which header names a format carries
+and how each canonical column is filled from them. Platform modules (taobao, jd, pdd,
+douyin, erp, ...) and user column-mapping YAML files are all specs run by one engine.
+
+How a file row becomes canonical rows:
+
+1. totals rows (合计/总计) are skipped and counted with the blank rows;
+2. each mapped export column is cleaned once (:mod:`ecomlib.sources.clean`); a bad cell
+   marks its row with the export's own column name and a reason;
+3. personal data (buyer nickname, phone, name, address) is turned into a salted
+   ``member_key`` and province/city right here; the clear values go no further;
+4. every table the format feeds (e.g. order lines + order headers + refunds from one JD
+   export) is validated against the canonical schema; a file row that fails for any of its
+   tables is quarantined whole, so a row is either fully loaded or fully quarantined;
+5. header tables derived from line-level rows (one order per several lines) are collapsed
+   to one row per key.
+
+The first table of ``tables`` is the file's grain: its piece carries the file's row
+accounting (rows in = rows loaded + rows quarantined).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy, schema
+from . import Piece, RawFile, Source, SourceError, register
+from . import clean as C
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one canonical column is filled.
+
+    ``kind``: ``id`` | ``text`` | ``money`` (yuan text -> fen) | ``fen`` | ``int`` | ``float`` |
+    ``ts`` | ``date`` | ``status`` (``value`` = word -> canonical status) | ``shop`` | ``const``
+    (``value``) | ``member`` (headers hashed into a member key) | ``province`` / ``city``
+    (from a region/address column) | ``derived`` (``value`` = function(frame of cleaned
+    columns) -> Series, run after the others).
+    ``headers``: accepted export column names, first present wins. ``required``: the file
+    must carry one of them.
+    """
+
+    headers: tuple[str, ...] = ()
+    kind: str = "text"
+    value: object = None
+    required: bool = False
+
+
+def col(*headers: str, kind: str = "text", required: bool = False, value=None) -> Col:
+    return Col(tuple(headers), kind, value, required)
+
+
+def const(value) -> Col:
+    return Col((), "const", value)
+
+
+def shop(*headers: str) -> Col:
+    """The shop id: from one of ``headers`` if the export has it, else from the ingest
+    context (``--shop`` or ``ecom.yaml``)."""
+    return Col(tuple(headers), "shop")
+
+
+def derived(fn: Callable[[pd.DataFrame], pd.Series]) -> Col:
+    return Col((), "derived", fn)
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    name: str
+    description: str
+    signature: tuple[str, ...]          # every one must be in the header to detect the format
+    tables: dict[str, dict[str, Col]]   # first table = the file's grain
+    filter_rows: Callable[[pd.DataFrame], pd.Series] | None = None  # e.g. refunds only if any
+    row_filters: dict[str, Callable[[pd.DataFrame], pd.Series]] = field(default_factory=dict)
+
+
+_CLEANERS = {
+    "id": C.clean_id, "money": C.clean_money_fen, "int": C.clean_int, "fen": C.clean_int,
+    "float": C.clean_float, "ts": C.clean_ts, "date": C.clean_date,
+}
+
+
+class MappedSource(Source):
+    """Runs a :class:`FormatSpec`."""
+
+    def __init__(self, spec: FormatSpec):
+        self.spec = spec
+        self.name = spec.name
+        self.description = spec.description
+
+    def detect(self, header, path):
+        h = {_norm(x) for x in header}
+        return all(_norm(s) in h for s in self.spec.signature)
+
+    def hint(self, header, path):
+        h = {_norm(x) for x in header}
+        have = [s for s in self.spec.signature if _norm(s) in h]
+        if len(have) >= max(2, len(self.spec.signature) - 1) and len(have) < len(self.spec.signature):
+            missing = [s for s in self.spec.signature if _norm(s) not in h]
+            return (f"looks like a {self.spec.description} export but column(s) "
+                    f"{', '.join(missing)} are missing (renamed?)")
+        return None
+
+    # -- the engine ----------------------------------------------------------------------
+    def to_canonical(self, raw: RawFile, ctx: dict) -> list[Piece]:
+        spec = self.spec
+        frame = raw.frame.copy()
+        frame.columns = [_norm(c) for c in frame.columns]
+        totals = C.is_total_row(frame)
+        if totals.any():
+            raw.blank_rows += int(totals.sum())
+        frame = frame[~totals.to_numpy()]
+        rows = raw.row_numbers[~totals.to_numpy()].reset_index(drop=True)
+        frame = frame.reset_index(drop=True)
+        header = set(frame.columns)
+
+        def find(c: Col) -> str | None:
+            for h in c.headers:
+                if _norm(h) in header:
+                    return _norm(h)
+            return None
+
+        missing = sorted({" / ".join(c.headers) for t in spec.tables.values() for c in t.values()
+                          if c.required and c.headers and find(c) is None})
+        if missing:
+            raise SourceError(f"{raw.label}: {spec.description} export is missing column(s) "
+                              f"{', '.join(missing)}")
+        salt = ctx.get("salt") or privacy.load_salt(ctx.get("warehouse_path"))
+        errors: dict[int, list[str]] = {}
+        where: dict[int, list[str]] = {}
+
+        def flag(mask, column, messages):
+            for i in np.flatnonzero(np.asarray(mask)):
+                errors.setdefault(i, []).append(messages(i))
+                where.setdefault(i, []).append(column)
+
+        cache: dict[tuple, pd.Series] = {}
+
+        def value_of(c: Col, canon: str, table_cols: dict[str, pd.Series]) -> pd.Series:
+            n = len(frame)
+            if c.kind == "const":
+                return pd.Series([c.value] * n, dtype=object)
+            if c.kind == "shop":  # the export's shop column, else --shop / ecom.yaml
+                src = find(c)
+                if src is not None:
+                    t = frame[src].astype("string").str.strip()
+                    return t.astype(object).where(t.notna() & (t != ""), ctx.get("shop_id"))
+                if ctx.get("shop_id"):
+                    return pd.Series([ctx["shop_id"]] * n, dtype=object)
+                raise SourceError(
+                    f"{raw.label}: this {spec.description} export has no shop column "
+                    f"({' / '.join(c.headers) or 'none'}); say which shop it belongs to with "
+                    f"`ecom ingest --shop SHOP_ID` or an ecom.yaml beside the file")
+            if c.kind == "member":
+                present = [_norm(h) for h in c.headers if _norm(h) in header]
+                if not present:
+                    return pd.Series([None] * n, dtype=object)
+                ident = frame[present[0]].astype("string").str.strip()
+                for h in present[1:]:  # first non-empty identity column wins
+                    ident = ident.where(ident.fillna("") != "", frame[h].astype("string").str.strip())
+                return privacy.member_keys(ident, salt)
+            src = find(c)
+            if src is None:
+                return pd.Series([None] * n, dtype=object)
+            key = (src, c.kind, id(c.value) if c.kind == "status" else None)
+            if key in cache:
+                return cache[key]
+            s = frame[src]
+            if c.kind in ("province", "city"):
+                if c.value == "suffix":  # a plain 省 or 市 column
+                    out = C.strip_region_suffix(s)
+                else:
+                    prov, city = C.split_region(s)
+                    out = prov if c.kind == "province" else city
+            elif c.kind == "status":
+                out, bad, why = C.clean_status(s, c.value, src)
+                flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
+            elif c.kind in _CLEANERS:
+                out, bad, why = _CLEANERS[c.kind](s) if c.kind != "id" else C.clean_id(s, src)
+                if c.kind == "id":
+                    flag(bad, src, lambda i, s=s, src=src: C.clean_id_reason(s.iloc[i], src))
+                else:
+                    flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
+            else:  # text
+                t = s.astype("string").str.strip()
+                out = t.astype(object).where(t.notna() & (t != ""), None)
+            out = out.reset_index(drop=True)
+            cache[key] = out
+            return out
+
+        built: dict[str, pd.DataFrame] = {}
+        sources_of: dict[str, dict[str, str]] = {}
+        for tname, cols in spec.tables.items():
+            t = schema.table(tname)
+            data: dict[str, pd.Series] = {}
+            names: dict[str, str] = {}
+            for canon, c in cols.items():
+                if c.kind == "derived":
+                    continue
+                data[canon] = value_of(c, canon, data)
+                src = find(c) if c.headers else None
+                if src:
+                    names[canon] = src
+            df = pd.DataFrame(data)
+            for canon, c in cols.items():
+                if c.kind == "derived":
+                    df[canon] = c.value(df).reset_index(drop=True)
+            for c in t.columns:  # canonical columns the format does not carry
+                if c.name not in df.columns:
+                    df[c.name] = c.default
+            built[tname] = df[t.column_names]
+            sources_of[tname] = names
+
+        # the quarantine keeps the mapped, non-personal export columns of a bad row only:
+        # identity and address columns, and columns the format does not map, never leave here
+        pii = {_norm(h) for t in spec.tables.values() for c in t.values()
+               if c.kind == "member" or (c.kind in ("province", "city") and c.value != "suffix")
+               for h in c.headers}
+        shown = [h for h in frame.columns
+                 if h in {v for names in sources_of.values() for v in names.values()} - pii]
+
+        # validate every table on the rows it gets; a failure quarantines the file row
+        keep_for: dict[str, np.ndarray] = {}
+        n = len(frame)
+        for tname, df in built.items():
+            mask = np.ones(n, dtype=bool)
+            if tname in spec.row_filters:
+                mask = np.asarray(spec.row_filters[tname](df).fillna(False), dtype=bool)
+            keep_for[tname] = mask
+            idx = np.flatnonzero(mask)
+            if not len(idx):
+                continue
+            sub = df.iloc[idx].reset_index(drop=True)
+            val = schema.validate(tname, sub, pd.Series(idx))
+            names = sources_of[tname]
+            for _, q in val.quarantine.iterrows():
+                i = int(q.row_number)
+                parts = [p for p in str(q.reason).split("; ")
+                         # "required but empty" after a cell that could not be cleaned is noise
+                         if not (i in errors and p.endswith("is required but empty"))]
+                if not parts:
+                    continue
+                cols_ = [names.get(c, c) for c in str(q.column).split(",") if c]
+                errors.setdefault(i, []).extend(_translate(p, names) for p in parts)
+                where.setdefault(i, []).extend(cols_)
+        bad_rows = np.array(sorted(errors), dtype=int)
+        good = np.ones(n, dtype=bool)
+        good[bad_rows] = False
+        rejected = pd.DataFrame({
+            "row_number": rows.iloc[bad_rows].to_numpy() if len(bad_rows) else np.array([], int),
+            "column": [",".join(dict.fromkeys(where[i])) for i in bad_rows],
+            "reason": ["; ".join(dict.fromkeys(errors[i])) for i in bad_rows],
+            "raw": [_raw_json(frame.iloc[i][shown]) for i in bad_rows],
+        })
+        pieces = []
+        for k, (tname, df) in enumerate(built.items()):
+            sel = good & keep_for[tname]
+            part = df[sel].reset_index(drop=True)
+            nums = rows[sel].reset_index(drop=True)
+            if k > 0:
+                # derived header rows: identical repeats (one per line) collapse to one row
+                t = schema.table(tname)
+                first = ~part.astype(str).duplicated(keep="first").to_numpy()
+                part, nums = part[first].reset_index(drop=True), nums[first].reset_index(drop=True)
+                pieces.append(Piece(tname, part, nums, None))
+            else:
+                pieces.append(Piece(tname, part, nums, rejected))
+        return pieces
+
+
+def _translate(reason: str, names: dict[str, str]) -> str:
+    """Put the export's own column names in a validation message (paid_fen -> 实付金额)."""
+    for canon, src in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        reason = reason.replace(f"{canon} ", f"{src} ", 1) if reason.startswith(canon + " ") else \
+            reason.replace(f" {canon} ", f" {src} ")
+    return reason
+
+
+def _raw_json(row: pd.Series) -> str:
+    return schema._raw_json(row)
+
+
+def _norm(h: str) -> str:
+    """Header names compared without surrounding spaces, BOMs, tabs or full-width brackets."""
+    return (str(h).strip().strip("\ufeff\t\u200b ").replace("（", "(").replace("）", ")")
+            .replace(" ", ""))
+
+
+def register_spec(spec: FormatSpec) -> MappedSource:
+    src = MappedSource(spec)
+    register(src)
+    return src
