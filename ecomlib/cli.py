@@ -52,7 +52,8 @@ def cmd_ingest(args) -> int:
               file=sys.stderr)
         return 2
     with Warehouse(args.warehouse) as wh:
-        results = wh.ingest(files, fmt=args.format, table=args.table, errors="record")
+        results = wh.ingest(files, fmt=args.format, table=args.table, errors="record",
+                            context={"shop_id": args.shop, "platform": args.platform})
         failed = [r for r in results if r.status == "failed"]
         for r in failed:
             print(f"FAILED {r.message}", file=sys.stderr)
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", metavar="PATH")
     i.add_argument("--format", help="source format (default: detected from the header)")
     i.add_argument("--table", help="canonical table, for canonical files")
+    i.add_argument("--shop", help="shop id for exports without a shop column "
+                   "(or set it per file pattern in an ecom.yaml beside the files)")
+    i.add_argument("--platform", help="platform code for exports that do not say it")
     i.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("status", help="tables, row counts, last loads, quarantine")

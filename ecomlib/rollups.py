@@ -26,10 +26,27 @@ SELECT currency,
 FROM fx_rates
 """
 
+VIEWS["int_sku_resolved"] = """
+-- one row per order line: the canonical SKU of the line. Platform exports carry their own
+-- item ids and the shop's merchant codes (商家编码), which need not be the canonical SKU.
+-- Resolution order: sku_map on the platform item id, then sku_map on the exported code for
+-- that platform, then sku_map rows valid on every platform (platform = 'ALL'), else the
+-- exported code as is (reported as unmapped when it is not in products).
+SELECT l.platform, l.shop_id, l.order_id, l.line_id,
+       l.sku AS exported_sku,
+       COALESCE(by_id.sku, by_code.sku, any_platform.sku, l.sku) AS sku
+FROM order_lines l
+LEFT JOIN sku_map by_id ON by_id.platform = l.platform
+      AND by_id.platform_sku_id = l.platform_sku_id
+LEFT JOIN sku_map by_code ON by_code.platform = l.platform AND by_code.platform_sku_id = l.sku
+LEFT JOIN sku_map any_platform ON any_platform.platform = 'ALL'
+      AND any_platform.platform_sku_id = l.sku
+"""
+
 VIEWS["int_order_lines"] = """
 -- one row per order line, with its header, its refunds and amounts converted to CNY fen
 WITH lines AS (
-    SELECT l.platform, l.shop_id, l.order_id, l.line_id, l.sku, l.quantity,
+    SELECT l.platform, l.shop_id, l.order_id, l.line_id, r.sku, l.quantity,
            l.list_price_fen, l.shop_discount_fen, l.platform_discount_fen, l.paid_fen,
            o.member_key, o.created_at, o.paid_at, o.status, o.currency,
            CAST(COALESCE(o.paid_at, o.created_at) AS DATE) AS sales_date,
@@ -41,6 +58,8 @@ WITH lines AS (
     FROM order_lines l
     JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id
                  AND o.order_id = l.order_id
+    JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
+                 AND r.order_id = l.order_id AND r.line_id = l.line_id
 ),
 done_refunds AS (
     SELECT * FROM refunds WHERE status = 'refunded'

@@ -215,7 +215,8 @@ _register(Table(
         _platform(), _shop(),
         _c("order_id", "str", "platform order id", required=True),
         _c("line_id", "str", "line / sub-order id, unique within the order", required=True),
-        _c("sku", "str", "canonical SKU", required=True),
+        _c("sku", "str", "SKU as exported (merchant code, 商家编码); the rollups resolve it to "
+           "the canonical SKU through sku_map", required=True),
         _c("platform_sku_id", "str", "the platform's own item/SKU id as exported"),
         _c("quantity", "int", "units ordered", required=True, ge=1),
         _c("list_price_fen", "fen", "list price per unit, fen", required=True, ge=0),

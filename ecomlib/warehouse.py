@@ -179,12 +179,13 @@ class Warehouse:
         path = Path(path)
         started = _now()
         digest = file_hash(path)
-        ctx = dict(context or {})
-        ctx.setdefault("warehouse_path", self.path)
-        if table:
-            ctx["table"] = table
-            fmt = fmt or "canonical"
         try:
+            ctx = {**sidecar_context(path), **{k: v for k, v in (context or {}).items() if v}}
+            ctx.setdefault("warehouse_path", self.path)
+            fmt = fmt or ctx.get("format")
+            if table:
+                ctx["table"] = table
+                fmt = fmt or "canonical"
             raws = read_file(path)
             jobs = []
             for raw in raws:
@@ -420,12 +421,67 @@ class Warehouse:
         sql = rollups.MEMBER_SUMMARY_SQL.format(filters=filters)
         return self.con.execute(sql + " ORDER BY member_key", params).fetchdf()
 
+    def unmapped_skus(self) -> pd.DataFrame:
+        """Order-line SKUs that resolve to no product (see ``int_sku_resolved``): one row per
+        platform and exported code, with lines and paid amount affected, largest first."""
+        return self.con.execute("""
+            SELECT r.platform, r.exported_sku, MIN(l.platform_sku_id) AS platform_sku_id,
+                   COUNT(*) AS count_lines, CAST(SUM(l.paid_fen) AS BIGINT) AS paid_fen
+            FROM int_sku_resolved r
+            JOIN order_lines l ON l.platform = r.platform AND l.shop_id = r.shop_id
+                 AND l.order_id = r.order_id AND l.line_id = r.line_id
+            WHERE r.sku NOT IN (SELECT sku FROM products)
+            GROUP BY r.platform, r.exported_sku
+            ORDER BY paid_fen DESC, r.platform, r.exported_sku""").fetchdf()
+
     def counts(self) -> dict[str, int]:
         return {name: self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchall()[0][0]
                 for name in schema.TABLES}
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def sidecar_context(path: Path) -> dict:
+    """Settings for one file from an ``ecom.yaml`` beside it, and the mapping files there.
+
+    ``ecom.yaml``::
+
+        shops:      {"pdd_*.csv": pdd_flagship}   # file-name pattern -> shop id
+        platforms:  {"ads_*.csv": tmall}           # pattern -> platform code
+        formats:    {"*.xlsx": taobao_orders}      # pattern -> format (like --format)
+        mappings:   [youzan.yaml]                  # column-mapping files to register
+
+    Mapping files named ``*.mapping.yaml`` beside the data, in ``parameters/mappings/`` of
+    the working directory and in ``$ECOMLIB_MAPPINGS`` are registered too.
+    """
+    from fnmatch import fnmatch
+
+    import yaml
+
+    from .sources.mapping_file import load_mappings
+
+    ctx: dict = {}
+    folder = path.parent
+    extra = [Path("parameters/mappings"), *(Path(p) for p in
+                                            os.environ.get("ECOMLIB_MAPPINGS", "").split(os.pathsep) if p)]
+    load_mappings([p for p in extra if p.is_dir()])
+    load_mappings(sorted(folder.glob("*.mapping.yaml")))
+    cfg = folder / "ecom.yaml"
+    if cfg.exists():
+        try:
+            doc = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise SourceError(f"{cfg}: not valid YAML ({e})") from None
+        if not isinstance(doc, dict):
+            raise SourceError(f"{cfg}: expected keys shops, platforms, formats, mappings")
+        for key, ctx_key in (("shops", "shop_id"), ("platforms", "platform"), ("formats", "format")):
+            for pattern, value in (doc.get(key) or {}).items():
+                if fnmatch(path.name, str(pattern)):
+                    ctx[ctx_key] = str(value)
+                    break
+        load_mappings([folder / m for m in doc.get("mappings") or []])
+    return ctx
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files to load: folders expand to their data files (sorted, hidden ones skipped)."""
     out: list[Path] = []

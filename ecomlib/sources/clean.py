@@ -49,7 +49,7 @@ def clean_id(s: pd.Series, what: str = "id") -> Result:
     t = t.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     sci = t.str.match(_SCI).fillna(False).astype(bool)
     odd = (t != "") & ~t.str.match(_ID_OK).fillna(False).astype(bool) & ~sci
-    out = t.where(~sci & (t != ""), None).astype(object)
+    out = t.astype(object).where((~sci & (t != "")).to_numpy(), None)
     bad = sci | odd
     reason = (f"{what} is in scientific notation (e.g. 1.23457E+18): Excel rounded it and the "
               f"digits are lost; export again and do not save the file from Excel, or format "
