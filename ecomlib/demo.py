@@ -83,7 +83,7 @@ import pandas as pd
 from . import schema
 from .privacy import member_key
 
-__all__ = ["DemoConfig", "SIZES", "generate", "write_demo", "TABLE_ORDER"]
+__all__ = ["DemoConfig", "SIZES", "generate", "write_demo", "TABLE_ORDER", "buyers"]
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,50 @@ def generate(config: DemoConfig = DemoConfig(), progress: bool = False) -> dict[
     frames["sku_map"] = _sku_map(pd.DataFrame(frames["order_lines"]), pd.DataFrame(frames["products"]))
     clock("stock, traffic, ads, costs, fx")
     return {name: _typed(name, frames[name]) for name in TABLE_ORDER}
+
+
+_SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
+_GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉玲建国立新海燕雪梅晨宇欣怡子涵浩然")
+_STREETS = ("人民路", "解放路", "中山路", "建设路", "文化路", "和平路", "新华路", "青年路", "长江路", "友谊路")
+_NICK_WORDS = ("小鹿", "橘子", "阿飞", "糖糖", "木子", "星星", "大白", "tb", "jd", "momo", "lucky", "喵喵")
+_FULL_PROVINCE = {"上海": "上海市", "北京": "北京市", "重庆": "重庆市", "天津": "天津市"}
+
+
+def buyers(tables: dict[str, pd.DataFrame], seed: int = 20240618) -> pd.DataFrame:
+    """The personal data the platform exports carry for each demo member: a made-up
+    nickname, mobile number, consignee name and street address (in the member's province
+    and city). Deterministic per member key. It exists only to be written into the demo's
+    export files, where ingest hashes it away; it is never loaded.
+
+    Columns: member_key, buyer_nick, phone, name, address.
+    """
+    o = tables["orders"]
+    first = (o.dropna(subset=["member_key"]).sort_values("created_at")
+             .drop_duplicates("member_key")[["member_key", "province", "city"]]
+             .sort_values("member_key").reset_index(drop=True))
+    n = len(first)
+    rng = np.random.default_rng(seed + 7)
+    digits = rng.integers(0, 10**8, n)
+    prefix = rng.choice(np.array(["138", "139", "135", "136", "150", "151", "186", "187", "177", "199"]), n)
+    # unique per member (48271 is coprime to 10**8), so no two members merge at ingest
+    phone = [f"{p}{(i * 48271 + int(d)) % 10**8:08d}" for i, (p, d) in
+             enumerate(zip(prefix, np.full(n, digits[0] if n else 0)))]
+    sur = rng.integers(0, len(_SURNAMES), n)
+    g1 = rng.integers(0, len(_GIVEN), n)
+    g2 = rng.integers(0, len(_GIVEN), n)
+    two = rng.random(n) < 0.6
+    name = [_SURNAMES[a] + _GIVEN[b] + (_GIVEN[c] if t else "") for a, b, c, t in zip(sur, g1, g2, two)]
+    nick = [f"{_NICK_WORDS[w]}{k:04d}" for w, k in zip(rng.integers(0, len(_NICK_WORDS), n),
+                                                       rng.integers(0, 10_000, n))]
+    nick = [f"{x}_{i}" for i, x in enumerate(nick)]  # unique, like platform nicknames
+    street = rng.integers(0, len(_STREETS), n)
+    no = rng.integers(1, 400, n)
+    district = rng.integers(1, 9, n)
+    address = [
+        f"{_FULL_PROVINCE.get(p, p + '省')} {c}市 第{d}区 {_STREETS[st]}{k}号"
+        for p, c, d, st, k in zip(first.province, first.city, district, street, no)]
+    return pd.DataFrame({"member_key": first.member_key, "buyer_nick": nick, "phone": phone,
+                         "name": name, "address": address})
 
 
 def write_demo(out_dir, config: DemoConfig = DemoConfig(), progress: bool = False) -> dict[str, Path]:
@@ -802,6 +846,9 @@ def _order_events(rng, cal: _Calendar, mem: _Members, prod: _Products) -> dict:
     p2 = LINES_P[1] + 0.07 * promo
     r = rng.random(N)
     n_lines = 1 + (r > p1) + (r > p1 + p2)
+    # a Pinduoduo order holds one SKU (its checkout has no cart): one line per order there
+    pdd_shops = [k for k, s in enumerate(SHOPS) if s[0] == "pdd"]
+    n_lines[np.isin(shop, pdd_shops)] = 1
     # traffic source (hidden for platforms that do not export it) and streamer
     src = np.full(N, -1, dtype=np.int64)
     src_name = np.full(N, None, dtype=object)
