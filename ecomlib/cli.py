@@ -172,6 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"ecom {args.command}: {e}", file=sys.stderr)
         return 2
+    except Exception as e:  # no traceback for users; ECOMLIB_DEBUG=1 shows it
+        import os
+        if os.environ.get("ECOMLIB_DEBUG"):
+            raise
+        print(f"ecom {args.command}: unexpected error: {type(e).__name__}: {e} "
+              f"(set ECOMLIB_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -187,22 +187,41 @@ class Warehouse:
                 ctx["table"] = table
                 fmt = fmt or "canonical"
             raws = read_file(path)
-            jobs = []
+            jobs, skipped = [], []
             for raw in raws:
-                src = get_source(fmt) if fmt else detect_source(raw)
+                try:
+                    src = get_source(fmt) if fmt else detect_source(raw)
+                except SourceError as e:
+                    if len(raws) > 1:  # a notes/summary sheet beside the data sheets
+                        skipped.append(str(e))
+                        continue
+                    raise
                 pieces = src.to_canonical(raw, ctx)
                 jobs.append((raw, src.name, pieces))
-            return self._load(path, digest, jobs, started)
+            if not jobs:
+                raise SourceError(f"{path}: no sheet in a known format: " + " | ".join(skipped))
+            results = self._load(path, digest, jobs, started)
+            for msg in skipped:  # recorded, so that a skipped sheet is never silent
+                self._log_failure(path, digest, "?", None, "sheet skipped: " + msg, started,
+                                  status="skipped")
+            return results
         except (SourceError, ValueError, KeyError) as e:
             msg = str(e) if str(path) in str(e) else f"{path}: {e}"
             self._log_failure(path, digest, fmt or "?", table, msg, started)
             raise LoadError(msg) from None
+        except LoadError:
+            raise
+        except Exception as e:  # a bug or an engine error: the transaction was rolled back
+            msg = f"{path}: unexpected error while loading ({type(e).__name__}: {e}); " \
+                  f"nothing of this file was written"
+            self._log_failure(path, digest, fmt or "?", table, msg, started)
+            raise LoadError(msg) from e
 
-    def _log_failure(self, path, digest, fmt, table, msg, started) -> None:
+    def _log_failure(self, path, digest, fmt, table, msg, started, status="failed") -> None:
         lid = self.con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         self.con.execute(
-            "INSERT INTO load_log VALUES (?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,'failed',?,?,?)",
-            [lid, str(path), digest, fmt, table, msg, started, _now()])
+            "INSERT INTO load_log VALUES (?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,?,?,?,?)",
+            [lid, str(path), digest, fmt, table, status, msg, started, _now()])
 
     def _load(self, path: Path, digest: str, jobs: list[tuple[RawFile, str, list[Piece]]],
               started: dt.datetime) -> list[LoadResult]:

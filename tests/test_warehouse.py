@@ -194,6 +194,28 @@ def test_chinese_encodings_are_detected(wh, tmp_path, encoding):
     assert wh.load_log().encoding[0] == ("gb18030" if encoding.startswith("gb") else "utf-8-sig")
 
 
+def test_xlsx_title_row_and_notes_sheet(wh, tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单报表 导出时间 2025-07-02"])
+    df = pd.read_csv(MINI / "orders.csv", dtype=str, keep_default_na=False)
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append(list(row))
+    notes = wb.create_sheet("说明")
+    notes.append(["本表由系统导出"])
+    notes.append(["金额单位: 元"])
+    wb.save(tmp_path / "orders.xlsx")
+    (res,) = wh.ingest([tmp_path / "orders.xlsx"], progress=False)
+    assert (res.rows_in, res.rows_inserted, res.rows_quarantined) == (5, 5, 0)
+    assert wh.quarantine().empty
+    log = wh.load_log()
+    assert log.status.tolist() == ["skipped", "ok"]
+    assert "sheet skipped" in log.message[0] and "说明" in log.message[0]
+
+
 def test_xlsx_and_parquet_load_like_csv(wh, tmp_path):
     df = pd.read_csv(MINI / "orders.csv", dtype=str, keep_default_na=False)
     df.to_excel(tmp_path / "orders.xlsx", index=False)
@@ -221,12 +243,13 @@ def test_failure_inside_a_load_rolls_everything_back(loaded, tmp_path, monkeypat
         raise RuntimeError("disk full")  # ... and then the load fails
 
     monkeypatch.setattr(Warehouse, "_upsert", upsert_then_crash)
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(LoadError, match="RuntimeError: disk full.*nothing of this file was written"):
         loaded.ingest([f], progress=False)
     monkeypatch.undo()
     assert loaded.counts() == before
     assert set(loaded.read("orders").status) != {"refunded"}
-    assert len(loaded.load_log(limit=None)) == log_before
+    log = loaded.load_log(limit=None)
+    assert len(log) == log_before + 1 and log.status[0] == "failed"  # the failure is on record
 
 
 def test_killed_load_leaves_warehouse_consistent(tmp_path):
