@@ -3,6 +3,7 @@
     ecom demo-data [--out DIR] [--size small|medium|large]
     ecom ingest PATH... [--format NAME] [--table NAME]
     ecom status [--quarantine N]
+    ecom quality [--html PATH] [--lang zh|en] [--fail-on error|warning|never]
     ecom run [NOTEBOOK...] [--all] [--params FILE]
 
 Every command takes ``--warehouse PATH`` (default ``data/warehouse.duckdb`` or
@@ -32,11 +33,13 @@ def cmd_demo_data(args) -> int:
         from dataclasses import replace
         cfg = replace(cfg, seed=args.seed)
     t0 = time.perf_counter()
-    paths = demo.write_demo(args.out, cfg, progress=True)
-    print(f"demo data ({args.size}, seed {cfg.seed}) written to {args.out} "
+    paths = demo.write_demo(args.out, cfg, progress=True, layout=args.layout)
+    print(f"demo data ({args.size}, seed {cfg.seed}, {args.layout}) written to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s:")
     for name, p in paths.items():
-        print(f"  {name:<22} {p}")
+        print(f"  {name:<42} {p}")
+    if args.layout == "exports":
+        print(f"what was planted for ingest to catch: {Path(args.out) / 'README.md'}")
     return 0
 
 
@@ -92,6 +95,11 @@ def cmd_status(args) -> int:
     with Warehouse(p, read_only=True) as wh:
         print(f"warehouse: {p}")
         _print_frame(wh.status())
+        try:  # one line per failing data-quality rule; status must never fail on it
+            from . import quality
+            print("\n" + "\n".join(quality.status_lines(quality.run_checks(wh, lang="en"))))
+        except Exception as e:  # noqa: BLE001
+            print(f"\nquality: not checked ({type(e).__name__}: {e})")
         log = wh.load_log(limit=args.loads)
         if len(log):
             print("\nlast loads:")
@@ -104,6 +112,32 @@ def cmd_status(args) -> int:
             print(f"\nquarantined rows (first {args.quarantine}):")
             q["file"] = q["file"].map(lambda s: Path(str(s)).name)
             _print_frame(q[["file", "table_name", "row_number", "column", "reason"]])
+    return 0
+
+
+def cmd_quality(args) -> int:
+    import datetime as dt
+    from . import quality
+    from .warehouse import Warehouse, default_path
+    p = Path(args.warehouse) if args.warehouse else default_path()
+    if not p.exists():
+        print(f"ecom quality: warehouse {p} does not exist yet; run `ecom ingest` or `make demo`",
+              file=sys.stderr)
+        return 2
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d")
+    out = Path(args.html) if args.html else Path("reports") / "quality" / f"quality-{today}.html"
+    with Warehouse(p, read_only=True) as wh:
+        checks = quality.run_checks(wh, lang=args.lang)
+        print(f"data quality of {p}:")
+        print(quality.console_text(checks))
+        quality.write_report(wh, out, lang=args.lang, checks=checks)
+    print("\n" + quality.status_lines(checks)[0])
+    print(f"report: {out.resolve()}")
+    bad = quality.failing_at_or_above(checks, args.fail_on)
+    if len(bad):
+        print(f"ecom quality: {len(bad)} rule(s) fail at severity {args.fail_on} or above: "
+              + ", ".join(bad["rule_id"]), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -136,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="data/demo", help="output folder (default data/demo)")
     d.add_argument("--size", default="small", choices=["small", "medium", "large"])
     d.add_argument("--seed", type=int, default=None)
+    d.add_argument("--layout", default="exports", choices=["exports", "canonical"],
+                   help="exports: platform/ERP export files with real-world mess (default); "
+                        "canonical: one canonical CSV per table")
     d.set_defaults(func=cmd_demo_data)
 
     i = sub.add_parser("ingest", help="load export files or folders into the warehouse")
@@ -152,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quarantine", type=int, default=0, metavar="N",
                    help="also list the first N quarantined rows with their reasons")
     s.set_defaults(func=cmd_status)
+
+    q = sub.add_parser("quality", help="data-quality rules and the HTML quality report")
+    q.add_argument("--html", metavar="PATH", help="report file (default "
+                   "reports/quality/quality-<YYYY-MM-DD>.html)")
+    q.add_argument("--lang", default="zh", choices=["zh", "en"], help="report language")
+    q.add_argument("--fail-on", default="never", choices=["error", "warning", "never"],
+                   help="exit 1 when a rule of this severity or above fails (default never)")
+    q.set_defaults(func=cmd_quality)
 
     r = sub.add_parser("run", help="run report notebooks into reports/")
     r.add_argument("notebooks", nargs="*", help="notebook names or paths (default: all)")

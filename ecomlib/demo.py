@@ -386,13 +386,51 @@ def buyers(tables: dict[str, pd.DataFrame], seed: int = 20240618) -> pd.DataFram
                          "name": name, "address": address})
 
 
-def write_demo(out_dir, config: DemoConfig = DemoConfig(), progress: bool = False) -> dict[str, Path]:
-    """Generate the demo and write one canonical CSV per table into ``out_dir`` (created).
-
-    Returns table name -> path, in :data:`TABLE_ORDER`."""
+def write_table(frame: pd.DataFrame, path: Path, name: str | None = None) -> Path:
+    """Write one canonical table as CSV (plain header, money in fen, Beijing times)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    t = schema.table(name or Path(path).stem)
+    arrays = []
+    for c in t.columns:
+        s = frame[c.name]
+        if c.kind == "ts":
+            arr = pa.array(s.to_numpy(dtype="datetime64[s]"), mask=s.isna().to_numpy(),
+                           type=pa.timestamp("s"))
+        elif c.kind == "date":
+            arr = pa.array(s.to_numpy(dtype="datetime64[D]"), mask=s.isna().to_numpy(),
+                           type=pa.date32())
+        elif c.kind in ("int", "fen"):
+            arr = pa.array(s.to_numpy(dtype="int64", na_value=0), mask=s.isna().to_numpy(),
+                           type=pa.int64())
+        elif c.kind == "float":
+            arr = pa.array(s.to_numpy(dtype="float64", na_value=np.nan),
+                           mask=s.isna().to_numpy(), type=pa.float64())
+        else:
+            arr = pa.array(s.to_numpy(dtype=object), type=pa.string())
+        arrays.append(arr)
+    with open(path, "wb") as fh:  # pyarrow quotes header names; write a plain header
+        fh.write((",".join(t.column_names) + "\n").encode("utf-8"))
+        pacsv.write_csv(pa.table(arrays, names=t.column_names), fh,
+                        write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return Path(path)
+
+
+def write_demo(out_dir, config: DemoConfig = DemoConfig(), progress: bool = False,
+               layout: str = "canonical") -> dict[str, Path]:
+    """Generate the demo into ``out_dir`` (created).
+
+    ``layout="canonical"``: one canonical CSV per table (the generic importer's format);
+    returns table name -> path, in :data:`TABLE_ORDER`. ``layout="exports"``: the platform,
+    ERP and marketing export files a seller downloads, with planted mess (see
+    :mod:`ecomlib.demo_exports`); returns file label -> path.
+    """
+    if layout == "exports":
+        from .demo_exports import write_exports
+        return write_exports(out_dir, config, progress=progress)
+    if layout != "canonical":
+        raise ValueError(f"write_demo: layout must be 'canonical' or 'exports', got {layout!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     frames = generate(config, progress=progress)
@@ -400,33 +438,9 @@ def write_demo(out_dir, config: DemoConfig = DemoConfig(), progress: bool = Fals
     paths = {}
     for name in TABLE_ORDER:
         frame = frames.pop(name)
-        t = schema.table(name)
-        arrays = []
-        for c in t.columns:
-            s = frame[c.name]
-            if c.kind == "ts":
-                arr = pa.array(s.to_numpy(dtype="datetime64[s]"), mask=s.isna().to_numpy(),
-                               type=pa.timestamp("s"))
-            elif c.kind == "date":
-                arr = pa.array(s.to_numpy(dtype="datetime64[D]"), mask=s.isna().to_numpy(),
-                               type=pa.date32())
-            elif c.kind in ("int", "fen"):
-                arr = pa.array(s.to_numpy(dtype="int64", na_value=0), mask=s.isna().to_numpy(),
-                               type=pa.int64())
-            elif c.kind == "float":
-                arr = pa.array(s.to_numpy(dtype="float64", na_value=np.nan),
-                               mask=s.isna().to_numpy(), type=pa.float64())
-            else:
-                arr = pa.array(s.to_numpy(dtype=object), type=pa.string())
-            arrays.append(arr)
-        path = out / f"{name}.csv"
-        with open(path, "wb") as fh:  # pyarrow quotes header names; write a plain header
-            fh.write((",".join(t.column_names) + "\n").encode("utf-8"))
-            pacsv.write_csv(pa.table(arrays, names=t.column_names), fh,
-                            write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        paths[name] = path
-        del frame, arrays
-        clock(f"wrote {path.name}")
+        paths[name] = write_table(frame, out / f"{name}.csv", name)
+        del frame
+        clock(f"wrote {name}.csv")
     return paths
 
 

@@ -286,8 +286,8 @@ class Warehouse:
                                f"{rows_in} in, {loaded} loaded, {n_quarantined} quarantined")
         con = self.con
         # re-loading the same file replaces its earlier quarantine records (no duplicates)
-        con.execute("DELETE FROM quarantine WHERE file_hash = ? AND table_name = ?",
-                    [digest, t.name])
+        con.execute("DELETE FROM quarantine WHERE file_hash = ? AND table_name = ? AND file = ?",
+                    [digest, t.name, raw.label])
         if q is not None:
             qq = q.assign(load_id=lid, file=raw.label, file_hash=digest, table_name=t.name,
                           quarantined_at=_now())
@@ -441,17 +441,9 @@ class Warehouse:
         return self.con.execute(sql + " ORDER BY member_key", params).fetchdf()
 
     def unmapped_skus(self) -> pd.DataFrame:
-        """Order-line SKUs that resolve to no product (see ``int_sku_resolved``): one row per
-        platform and exported code, with lines and paid amount affected, largest first."""
-        return self.con.execute("""
-            SELECT r.platform, r.exported_sku, MIN(l.platform_sku_id) AS platform_sku_id,
-                   COUNT(*) AS count_lines, CAST(SUM(l.paid_fen) AS BIGINT) AS paid_fen
-            FROM int_sku_resolved r
-            JOIN order_lines l ON l.platform = r.platform AND l.shop_id = r.shop_id
-                 AND l.order_id = r.order_id AND l.line_id = r.line_id
-            WHERE r.sku NOT IN (SELECT sku FROM products)
-            GROUP BY r.platform, r.exported_sku
-            ORDER BY paid_fen DESC, r.platform, r.exported_sku""").fetchdf()
+        """Order-line SKUs that resolve to no product (see :func:`ecomlib.quality.unmapped_skus`)."""
+        from .quality import unmapped_skus
+        return unmapped_skus(self)
 
     def counts(self) -> dict[str, int]:
         return {name: self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchall()[0][0]

@@ -241,3 +241,16 @@ def test_pdd_export_round_trip(tmp_path):
     # the member partition survives: same buyer -> same key, different buyers -> different keys
     pairs = pd.DataFrame({"old": exp_o.member_key, "new": got_o.member_key}).drop_duplicates()
     assert pairs.old.is_unique and pairs.new.is_unique
+
+
+def test_masked_phones_fall_back_to_the_next_identity(wh, tmp_path):
+    d = tmp_path / "pdd"
+    d.mkdir()
+    text = (DATA / "pdd" / "pdd_orders_mess.csv").read_text(encoding="utf-8")
+    text = text.replace("13800138000", "138****8000").replace("13900139000", "138****8000")
+    (d / "pdd.csv").write_text(text, encoding="utf-8")
+    wh.ingest([d], progress=False, context={"shop_id": "s", "salt": SALT})
+    keys = wh.read("orders").set_index("order_id").member_key
+    # same masked phone, different consignees: two members, keyed by the name instead
+    assert keys["250618-123456789012345"] == privacy.member_key("张三", SALT)
+    assert keys["250618-000000000000002"] == privacy.member_key("李四", SALT)

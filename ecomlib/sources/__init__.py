@@ -241,4 +241,4 @@ def _xl(v):
 
 
 # register the built-in formats (imported for their side effect)
-from . import canonical, pdd  # noqa: E402,F401
+from . import canonical, pdd, erp, marketing, taobao, jd, douyin  # noqa: E402,F401

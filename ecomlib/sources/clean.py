@@ -96,8 +96,12 @@ def clean_int(s: pd.Series) -> Result:
 
 
 def clean_float(s: pd.Series) -> Result:
-    t = _text(s).str.strip().str.replace(",", "", regex=False).str.rstrip("%")
+    """Numbers: ``1,234.5`` -> 1234.5; a percentage is a ratio: ``3.5%`` -> 0.035."""
+    t = _text(s).str.strip().str.replace(",", "", regex=False)
+    pct = _b(t.str.endswith("%"))
+    t = t.str.rstrip("%")
     out = pd.to_numeric(t.where(t != ""), errors="coerce")
+    out = out.where(~pct, out / 100)
     return out, _b((t != "") & out.isna()), "is not a number"
 
 

@@ -40,9 +40,11 @@ class Col:
     ``ts`` | ``date`` | ``status`` (``value`` = word -> canonical status) | ``shop`` | ``const``
     (``value``) | ``member`` (headers hashed into a member key) | ``province`` / ``city``
     (from a region/address column) | ``derived`` (``value`` = function(frame of cleaned
-    columns) -> Series, run after the others).
+    columns) -> Series, run after the others) | ``ctx`` (``value`` = a key of the ingest
+    context, e.g. ``platform`` from ``--platform`` or ``ecom.yaml``; None when not given).
     ``headers``: accepted export column names, first present wins. ``required``: the file
-    must carry one of them.
+    must carry one of them. A canonical column with a schema default (e.g. ``currency``,
+    ``in_transit_units``) gets that default when the file carries none of its headers.
     """
 
     headers: tuple[str, ...] = ()
@@ -69,11 +71,30 @@ def derived(fn: Callable[[pd.DataFrame], pd.Series]) -> Col:
     return Col((), "derived", fn)
 
 
+def context(key: str) -> Col:
+    """A value from the ingest context (``--platform``, ``ecom.yaml``), the same on every
+    row, or None: combine it with the file's own columns in a :func:`derived` column."""
+    return Col((), "ctx", key)
+
+
+def table_of(entry: str) -> str:
+    """The canonical table of a ``FormatSpec.tables`` entry: ``sku_map:jd`` -> ``sku_map``."""
+    return entry.split(":", 1)[0]
+
+
 @dataclass(frozen=True)
 class FormatSpec:
+    """``signature``: header names that must all be present to detect the format; an entry
+    may be a tuple of alternatives (any one of them will do). ``tables``: canonical table ->
+    column rules, the first being the file's grain. Further entries named ``table:label``
+    feed the same table again from other columns of the same row (a wide SKU master with a
+    天猫 and a 京东 id column gives two ``sku_map`` rows per file row: ``sku_map:tmall``,
+    ``sku_map:jd``); their rows are validated per entry and loaded as one piece.
+    ``row_filters`` are keyed by entry."""
+
     name: str
     description: str
-    signature: tuple[str, ...]          # every one must be in the header to detect the format
+    signature: tuple[str | tuple[str, ...], ...]
     tables: dict[str, dict[str, Col]]   # first table = the file's grain
     filter_rows: Callable[[pd.DataFrame], pd.Series] | None = None  # e.g. refunds only if any
     row_filters: dict[str, Callable[[pd.DataFrame], pd.Series]] = field(default_factory=dict)
@@ -95,13 +116,14 @@ class MappedSource(Source):
 
     def detect(self, header, path):
         h = {_norm(x) for x in header}
-        return all(_norm(s) in h for s in self.spec.signature)
+        return all(_sig_in(s, h) for s in self.spec.signature)
 
     def hint(self, header, path):
         h = {_norm(x) for x in header}
-        have = [s for s in self.spec.signature if _norm(s) in h]
+        have = [s for s in self.spec.signature if _sig_in(s, h)]
         if len(have) >= max(2, len(self.spec.signature) - 1) and len(have) < len(self.spec.signature):
-            missing = [s for s in self.spec.signature if _norm(s) not in h]
+            missing = [" / ".join((s,) if isinstance(s, str) else s)
+                       for s in self.spec.signature if not _sig_in(s, h)]
             return (f"looks like a {self.spec.description} export but column(s) "
                     f"{', '.join(missing)} are missing (renamed?)")
         return None
@@ -145,6 +167,8 @@ class MappedSource(Source):
             n = len(frame)
             if c.kind == "const":
                 return pd.Series([c.value] * n, dtype=object)
+            if c.kind == "ctx":
+                return pd.Series([ctx.get(c.value)] * n, dtype=object)
             if c.kind == "shop":  # the export's shop column, else --shop / ecom.yaml
                 src = find(c)
                 if src is not None:
@@ -160,9 +184,13 @@ class MappedSource(Source):
                 present = [_norm(h) for h in c.headers if _norm(h) in header]
                 if not present:
                     return pd.Series([None] * n, dtype=object)
-                ident = frame[present[0]].astype("string").str.strip()
-                for h in present[1:]:  # first non-empty identity column wins
-                    ident = ident.where(ident.fillna("") != "", frame[h].astype("string").str.strip())
+                def usable(h):
+                    # a masked value (138****1234) is shared by many buyers: not an identity
+                    v = frame[h].astype("string").str.strip()
+                    return v.where(~v.str.contains("*", regex=False).fillna(False), "")
+                ident = usable(present[0])
+                for h in present[1:]:  # first non-empty, unmasked identity column wins
+                    ident = ident.where(ident.fillna("") != "", usable(h))
                 return privacy.member_keys(ident, salt)
             src = find(c)
             if src is None:
@@ -196,7 +224,7 @@ class MappedSource(Source):
         built: dict[str, pd.DataFrame] = {}
         sources_of: dict[str, dict[str, str]] = {}
         for tname, cols in spec.tables.items():
-            t = schema.table(tname)
+            t = schema.table(table_of(tname))
             data: dict[str, pd.Series] = {}
             names: dict[str, str] = {}
             for canon, c in cols.items():
@@ -206,6 +234,9 @@ class MappedSource(Source):
                 src = find(c) if c.headers else None
                 if src:
                     names[canon] = src
+                elif c.headers and canon in t.column_names and t.column(canon).default is not None:
+                    # the file does not carry the column at all: the schema default applies
+                    data[canon] = pd.Series([t.column(canon).default] * len(frame), dtype=object)
             df = pd.DataFrame(data)
             for canon, c in cols.items():
                 if c.kind == "derived":
@@ -236,7 +267,7 @@ class MappedSource(Source):
             if not len(idx):
                 continue
             sub = df.iloc[idx].reset_index(drop=True)
-            val = schema.validate(tname, sub, pd.Series(idx))
+            val = schema.validate(table_of(tname), sub, pd.Series(idx))
             names = sources_of[tname]
             for _, q in val.quarantine.iterrows():
                 i = int(q.row_number)
@@ -258,18 +289,22 @@ class MappedSource(Source):
             "raw": [_raw_json(frame.iloc[i][shown]) for i in bad_rows],
         })
         pieces = []
+        derived_parts: dict[str, list[tuple[pd.DataFrame, pd.Series]]] = {}
         for k, (tname, df) in enumerate(built.items()):
             sel = good & keep_for[tname]
             part = df[sel].reset_index(drop=True)
             nums = rows[sel].reset_index(drop=True)
             if k > 0:
-                # derived header rows: identical repeats (one per line) collapse to one row
-                t = schema.table(tname)
-                first = ~part.astype(str).duplicated(keep="first").to_numpy()
-                part, nums = part[first].reset_index(drop=True), nums[first].reset_index(drop=True)
-                pieces.append(Piece(tname, part, nums, None))
+                derived_parts.setdefault(table_of(tname), []).append((part, nums))
             else:
                 pieces.append(Piece(tname, part, nums, rejected))
+        for tname, parts in derived_parts.items():
+            part = pd.concat([p for p, _ in parts], ignore_index=True)
+            nums = pd.concat([r for _, r in parts], ignore_index=True)
+            # derived header rows: identical repeats (one per line) collapse to one row
+            first = ~part.astype(str).duplicated(keep="first").to_numpy()
+            part, nums = part[first].reset_index(drop=True), nums[first].reset_index(drop=True)
+            pieces.append(Piece(tname, part, nums, None))
         return pieces
 
 
@@ -278,11 +313,19 @@ def _translate(reason: str, names: dict[str, str]) -> str:
     for canon, src in sorted(names.items(), key=lambda kv: -len(kv[0])):
         reason = reason.replace(f"{canon} ", f"{src} ", 1) if reason.startswith(canon + " ") else \
             reason.replace(f" {canon} ", f" {src} ")
+        if reason.endswith(f" {canon}"):  # "received_on is before ordered_on"
+            reason = reason[: -len(canon)] + src
     return reason
 
 
 def _raw_json(row: pd.Series) -> str:
     return schema._raw_json(row)
+
+
+def _sig_in(entry: str | tuple[str, ...], normed_header: set[str]) -> bool:
+    """A signature entry (a name, or a tuple of alternative names) is in the header."""
+    alts = (entry,) if isinstance(entry, str) else entry
+    return any(_norm(a) in normed_header for a in alts)
 
 
 def _norm(h: str) -> str:
