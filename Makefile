@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/ecom demo-data --out $(DEMO_DIR)
 	$(BIN)/ecom --warehouse $(WAREHOUSE) ingest $(DEMO_DIR)
 	$(BIN)/ecom --warehouse $(WAREHOUSE) status
+	$(BIN)/ecom --warehouse $(WAREHOUSE) quality
 	$(BIN)/ecom --warehouse $(WAREHOUSE) run --all
 
 test: $(STAMP)

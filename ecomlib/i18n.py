@@ -199,6 +199,15 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def add_labels(extra: dict[str, tuple[str, str]]) -> None:
+    """Register a domain module's labels (``{key: (zh, en)}``) so each analysis module keeps
+    its own vocabulary beside its code; an existing key with a different wording is an error."""
+    for k, v in extra.items():
+        if k in LABELS and LABELS[k] != tuple(v):
+            raise ValueError(f"i18n.add_labels: {k!r} already means {LABELS[k]}, not {tuple(v)}")
+        LABELS[k] = tuple(v)
+
+
 def check_lang(lang: str) -> str:
     """``lang`` if supported, else a ValueError naming the choices."""
     if lang not in LANGS:
