@@ -4,7 +4,9 @@ without code, and a manifest, under ``reports/<notebook>/<date>/<run-id>/``.
 Parameters come from ``parameters/<notebook>.yaml`` (or ``--params``) and are checked
 against the notebook's parameters cell before anything runs (papermill alone only warns on
 unknown names). The warehouse path is always passed as an absolute path, so a notebook
-reads the same warehouse whatever its working directory.
+reads the same warehouse whatever its working directory. A notebook that declares an
+``output_dir`` parameter gets the run's folder there, to write its Excel tables beside the
+HTML (``<notebook>.xlsx``).
 """
 from __future__ import annotations
 
@@ -137,6 +139,8 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
     run_id = started.strftime("%H%M%S") + "-" + secrets.token_hex(2)
     out_dir = Path(out_root) / nb.stem / started.strftime("%Y-%m-%d") / run_id
     out_dir.mkdir(parents=True, exist_ok=True)
+    if "output_dir" in notebook_parameters(nb):  # where a notebook writes its Excel tables
+        params["output_dir"] = str(out_dir.resolve())
     executed = out_dir / f"{nb.stem}.ipynb"
     html = out_dir / f"{nb.stem}.html"
     t0 = time.perf_counter()
