@@ -7,7 +7,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 DEMO_DIR  ?= data/demo
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test serve bench clean
+.PHONY: venv demo test serve bench clean browser
 
 venv: $(STAMP)
 
@@ -25,8 +25,21 @@ demo: $(STAMP)
 	$(BIN)/ecom --warehouse $(WAREHOUSE) quality
 	$(BIN)/ecom --warehouse $(WAREHOUSE) run --all
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The end-to-end app tests drive Debian's Chromium (never a downloaded browser); Chinese in
+# web pages needs a system CJK font. Installed here when missing (needs root, as in CI).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qiE 'wqy|noto sans cjk'; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing chromium and a CJK font (apt-get)"; \
+	    (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-wqy-microhei >/dev/null) \
+	      || echo "apt-get failed: browser tests will be skipped"; \
+	  else echo "note: /usr/bin/chromium or a CJK font is missing; browser tests will be skipped" \
+	    "(sudo apt-get install chromium fonts-wqy-microhei)"; fi; \
+	fi
 
 serve: $(STAMP)
 	$(BIN)/voila notebooks/apps --no-browser --Voila.ip=127.0.0.1 --Voila.port_retries=0

@@ -143,20 +143,51 @@ def cmd_quality(args) -> int:
 
 def cmd_run(args) -> int:
     from . import runner
-    notebooks = runner.find_notebooks() if args.all or not args.notebooks else [
-        runner.resolve_notebook(n) for n in args.notebooks]
-    ok = True
-    for nb in notebooks:
-        res = runner.run_report(nb, params_file=args.params, warehouse=args.warehouse,
-                                out_root=args.out)
-        mark = "ok " if res.status == "ok" else "FAILED"
-        print(f"{mark} {nb.stem:<12} {res.duration_s:6.1f} s  {res.html or res.notebook}")
+    if args.due:
+        schedule = runner.load_schedule(args.schedule)
+        results = runner.run_due(schedule, warehouse=args.warehouse, out_root=args.out)
+        if not results:
+            print("nothing due")
+    else:
+        notebooks = runner.find_notebooks() if args.all or not args.notebooks else [
+            runner.resolve_notebook(n) for n in args.notebooks]
+        jobs = []
+        for nb in notebooks:
+            for shop in (args.shop or [None]):
+                jobs.append(runner.Job(name=nb.stem + (f"-{shop}" if shop else ""),
+                                       notebook=str(nb), cron="* * * * *", params=args.params,
+                                       overrides={"shops": [shop]} if shop else {},
+                                       retries=args.retries, retry_delay_s=5))
+        for job in jobs:  # refuse bad parameters before anything runs
+            nb = runner.resolve_notebook(job.notebook)
+            values = runner.load_parameters(nb, job.params)
+            if job.overrides:
+                runner.check_parameters(nb, {**values, **job.overrides},
+                                        f"{job.params or 'parameters'} + --shop", None)
+        results = runner.run_jobs(jobs, runner.Schedule(jobs, parallel=args.parallel),
+                                  warehouse=args.warehouse, out_root=args.out)
+    for res in results:
+        mark = "ok    " if res.status == "ok" else "FAILED"
+        print(f"{mark} {res.label or res.notebook:<24} {res.duration_s:6.1f} s  "
+              f"{res.html or res.out_dir}")
         if res.status != "ok":
-            ok = False
             print(f"    {res.error}", file=sys.stderr)
-    print(f"reports written under {Path(args.out).resolve()} "
-          f"(index: {Path(args.out).resolve() / 'index.html'})")
-    return 0 if ok else 1
+    out = Path(args.out).resolve()
+    print(f"reports written under {out} (index: {out / 'index.html'})")
+    return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def cmd_schedule(args) -> int:
+    from . import runner
+    schedule = runner.load_schedule(args.schedule)
+    print(f"scheduler: {len(schedule.jobs)} report(s) from {schedule.path}; Ctrl-C stops it")
+    for j in schedule.jobs:
+        print(f"  {j.name:<24} {j.cron:<16} {j.notebook}")
+    try:
+        runner.serve_schedule(schedule, warehouse=args.warehouse, out_root=args.out)
+    except KeyboardInterrupt:
+        print("scheduler stopped")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,8 +233,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("notebooks", nargs="*", help="notebook names or paths (default: all)")
     r.add_argument("--all", action="store_true", help="run every report notebook")
     r.add_argument("--params", help="parameters YAML (default parameters/<notebook>.yaml)")
+    r.add_argument("--shop", action="append", help="run once per shop (repeatable)")
+    r.add_argument("--parallel", type=int, default=2, help="reports run at once (default 2)")
+    r.add_argument("--retries", type=int, default=0, help="extra attempts after a failure")
+    r.add_argument("--due", action="store_true",
+                   help="run the reports of the schedule that are due (for cron / systemd)")
+    r.add_argument("--schedule", default=str(Path(__file__).resolve().parent.parent /
+                                             "parameters" / "schedule.yaml"),
+                   help="schedule file (default parameters/schedule.yaml)")
     r.add_argument("--out", default="reports", help="report folder (default reports)")
     r.set_defaults(func=cmd_run)
+
+    sc = sub.add_parser("schedule", help="run scheduled reports in a long-running process")
+    sc.add_argument("--schedule", default=str(Path(__file__).resolve().parent.parent /
+                                              "parameters" / "schedule.yaml"))
+    sc.add_argument("--out", default="reports", help="report folder (default reports)")
+    sc.set_defaults(func=cmd_schedule)
     return p
 
 

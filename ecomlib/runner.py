@@ -1,20 +1,30 @@
-"""Report runs: a notebook + a parameters file -> an executed notebook, an HTML report
-without code, and a manifest, under ``reports/<notebook>/<date>/<run-id>/``.
+"""Report runs: a notebook + parameters -> an executed notebook, an HTML report without
+code, the notebook's Excel tables and a manifest, under
+``reports/<notebook>/<YYYY-MM-DD>/<run-id>/``; plus the schedule that runs them.
 
-Parameters come from ``parameters/<notebook>.yaml`` (or ``--params``) and are checked
-against the notebook's parameters cell before anything runs (papermill alone only warns on
-unknown names). The warehouse path is always passed as an absolute path, so a notebook
-reads the same warehouse whatever its working directory. A notebook that declares an
-``output_dir`` parameter gets the run's folder there, to write its Excel tables beside the
-HTML (``<notebook>.xlsx``).
+* Parameters come from ``parameters/<notebook>.yaml`` (or ``--params``) and are checked
+  against the notebook's parameters cell before anything runs (:func:`check_parameters`):
+  unknown names, wrong types, dates that are not dates, shops and platforms the warehouse
+  does not have. Papermill alone only warns on unknown names and runs with the defaults.
+* The warehouse path is always passed as an absolute path. A notebook that declares an
+  ``output_dir`` parameter gets its run folder there (to write ``<notebook>.xlsx``).
+* A failed run keeps its executed notebook (with the error in it) and never replaces the
+  latest good report: ``reports/<notebook>/latest.html`` only moves on success.
+* :func:`run_due` runs the reports of ``parameters/schedule.yaml`` whose cron time (Beijing
+  time) has come since their last run, in parallel up to a limit, with retries, and sends a
+  summary and alerts (:mod:`ecomlib.alerts`). ``ecom run --due`` is one pass (for cron or a
+  systemd timer); ``ecom schedule`` loops. An orchestrator that already exists (Airflow's
+  Papermill operator, Dagster) can call :func:`run_report` the same way.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import secrets
+import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 PARAMS_DIR = ROOT / "parameters"
+BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 @dataclass
@@ -34,6 +45,9 @@ class RunResult:
     html: str | None = None
     error: str | None = None
     parameters: dict = field(default_factory=dict)
+    label: str = ""
+    attempts: int = 1
+    alerts: list = field(default_factory=list)
 
 
 class ParameterError(ValueError):
@@ -62,34 +76,107 @@ def notebook_parameters(nb: Path) -> dict[str, dict]:
     return papermill.inspect_notebook(str(nb))
 
 
-def load_parameters(nb: Path, params_file: str | Path | None = None) -> dict:
-    """Parameters for a run: the YAML file's values, checked against the notebook.
+# -- parameters ------------------------------------------------------------------------------
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+          "list": (list, tuple), "dict": (dict,), "tuple": (list, tuple)}
+DATE_NAMES = ("start", "end", "as_of")
 
-    Unknown names are refused (papermill would only warn and run with the defaults).
-    """
+
+def _type_ok(value, type_name: str) -> bool:
+    """Does a YAML value fit the parameter's declared type (``str``, ``list[str]``,
+    ``str | None`` ...)? Unknown or missing declarations accept anything."""
+    if not type_name or type_name == "None":
+        return True
+    for alt in type_name.split("|"):
+        base = alt.strip().split("[")[0].strip().lower()
+        if base in ("none", "optional") and value is None:
+            return True
+        if base == "optional":
+            return True
+        kinds = _TYPES.get(base)
+        if kinds is None:
+            return True
+        if isinstance(value, bool) and bool not in kinds:
+            continue
+        if isinstance(value, kinds):
+            return True
+    return False
+
+
+def check_parameters(nb: Path, values: dict, source: str, warehouse: Path | None = None) -> dict:
+    """Refuse parameters that do not fit the notebook or the warehouse, naming ``source``
+    (the file) and the key: unknown names, wrong types, unparseable dates, ``start`` after
+    ``end``, shops/platforms not in the warehouse's ``shops`` table."""
+    declared = notebook_parameters(nb)
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise ParameterError(
+            f"{source}: unknown parameter(s) {', '.join(unknown)} for {nb.name}; "
+            f"the notebook declares: {', '.join(declared)}")
+    for k, v in values.items():
+        tname = declared[k].get("inferred_type_name") or ""
+        if not _type_ok(v, tname):
+            raise ParameterError(f"{source}: {k} should be {tname}, got {type(v).__name__} {v!r}")
+    dates = {}
+    for k in DATE_NAMES:
+        if values.get(k) not in (None, ""):
+            try:
+                dates[k] = dt.date.fromisoformat(str(values[k]))
+            except ValueError:
+                raise ParameterError(f"{source}: {k} {values[k]!r} is not a date (YYYY-MM-DD)") from None
+    if "start" in dates and "end" in dates and dates["start"] > dates["end"]:
+        raise ParameterError(f"{source}: start {dates['start']} is after end {dates['end']}")
+    wanted = {k: values[k] for k in ("shops", "platforms") if values.get(k)}
+    if wanted and warehouse is not None and Path(warehouse).exists():
+        from .warehouse import Warehouse
+        with Warehouse(warehouse, read_only=True) as wh:
+            known = wh.sql("SELECT platform, shop_id FROM shops UNION "
+                           "SELECT DISTINCT platform, shop_id FROM orders")
+        for k, col in (("shops", "shop_id"), ("platforms", "platform")):
+            vals = wanted.get(k)
+            if not vals:
+                continue
+            vals = [vals] if isinstance(vals, str) else list(vals)
+            have = set(known[col])
+            missing = [v for v in vals if v not in have]
+            if missing:
+                raise ParameterError(
+                    f"{source}: {k}: {', '.join(map(str, missing))} not in the warehouse "
+                    f"(known: {', '.join(sorted(have))})")
+    return values
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ParameterError(f"{path}: not valid YAML ({e})") from None
+    except ValueError as e:  # YAML reads 2025-13-01 as a date and fails
+        raise ParameterError(f"{path}: a value is not a valid date ({e})") from None
+
+
+def load_parameters(nb: Path, params_file: str | Path | None = None,
+                    warehouse: Path | None = None) -> dict:
+    """Parameters for a run: the YAML file's values, checked against the notebook (and,
+    when ``warehouse`` is given, against its shops and platforms)."""
     pf = Path(params_file) if params_file else PARAMS_DIR / f"{nb.stem}.yaml"
     values: dict = {}
     if pf.exists():
-        loaded = yaml.safe_load(pf.read_text(encoding="utf-8")) or {}
+        loaded = _read_yaml(pf)
         if not isinstance(loaded, dict):
             raise ParameterError(f"{pf}: expected a mapping of parameter names to values")
         values = loaded
     elif params_file:
         raise ParameterError(f"{pf}: no such parameters file")
-    declared = notebook_parameters(nb)
-    unknown = sorted(set(values) - set(declared))
-    if unknown:
-        raise ParameterError(
-            f"{pf}: unknown parameter(s) {', '.join(unknown)} for {nb.name}; "
-            f"the notebook declares: {', '.join(declared)}")
     for k, v in values.items():  # dates in YAML arrive as date objects; notebooks take text
         if isinstance(v, (dt.date, dt.datetime)):
             values[k] = v.isoformat()
-    return values
+    return check_parameters(nb, values, str(pf), warehouse)
 
 
+# -- one run -----------------------------------------------------------------------------------
 def _beijing_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    return dt.datetime.now(BEIJING)
 
 
 def _snapshot(warehouse: Path) -> dict:
@@ -116,13 +203,28 @@ def to_html(executed: Path, html: Path) -> None:
     html.write_text(body, encoding="utf-8")
 
 
+def _cell_error(executed: Path) -> str | None:
+    """The first error output of an executed notebook, as 'Name: message'."""
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"{out.get('ename')}: {out.get('evalue')}"
+    return None
+
+
 def run_report(nb: str | Path, params_file: str | Path | None = None,
                warehouse: str | Path | None = None, out_root: str | Path = "reports",
-               extra: dict | None = None) -> RunResult:
+               extra: dict | None = None, label: str | None = None,
+               timeout_s: int | None = None) -> RunResult:
     """Execute one report notebook with papermill and write HTML + manifest.
 
     Never raises for a failing notebook: the executed notebook (with the error in it) and
-    the manifest are kept, and the result's ``status`` is ``failed``.
+    the manifest are kept, and the result's ``status`` is ``failed``. Bad parameters raise
+    :class:`ParameterError` before anything runs.
     """
     import papermill
 
@@ -130,12 +232,18 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
     from .warehouse import default_path
 
     nb = resolve_notebook(nb)
-    params = load_parameters(nb, params_file)
-    params.update(extra or {})
+    pf = Path(params_file) if params_file else PARAMS_DIR / f"{nb.stem}.yaml"
+    raw = _read_yaml(pf) if pf.exists() else {}
     # warehouse: the caller's (--warehouse) > the parameters file's > the default
-    wh = Path(warehouse or params.get("warehouse") or default_path())
+    wh = Path(warehouse or (raw.get("warehouse") if isinstance(raw, dict) else None)
+              or default_path())
+    params = load_parameters(nb, params_file, wh)
+    if extra:
+        params.update(extra)
+        check_parameters(nb, params, f"{pf} + overrides", wh)
     params["warehouse"] = str(wh.resolve())
     started = _beijing_now()
+    label = label or nb.stem
     run_id = started.strftime("%H%M%S") + "-" + secrets.token_hex(2)
     out_dir = Path(out_root) / nb.stem / started.strftime("%Y-%m-%d") / run_id
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -148,10 +256,11 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
     try:
         papermill.execute_notebook(str(nb), str(executed), parameters=params,
                                    kernel_name="python3", language="python",
-                                   cwd=str(ROOT), progress_bar=False)
+                                   cwd=str(ROOT), progress_bar=False,
+                                   execution_timeout=timeout_s)
     except Exception as e:  # papermill raises PapermillExecutionError with the cell's error
         status = "failed"
-        error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+        error = _cell_error(executed) or f"{type(e).__name__}: {str(e).strip()[-300:]}"
     try:
         if executed.exists():
             to_html(executed, html)
@@ -159,46 +268,346 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
         if status == "ok":
             status, error = "failed", "HTML conversion failed: " + traceback.format_exc(limit=1)
     duration = time.perf_counter() - t0
+    alerts = []
+    alert_file = out_dir / "alerts.json"  # anomaly alerts a notebook chose to raise
+    if alert_file.exists():
+        try:
+            alerts = json.loads(alert_file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            alerts = [{"message": f"{alert_file} is not valid JSON"}]
     res = RunResult(nb.stem, status, round(duration, 2), str(out_dir),
-                    str(html) if html.exists() else None, error, params)
+                    str(html) if html.exists() else None, error, params, label, 1, alerts)
     manifest = {
         **asdict(res),
         "notebook_path": str(nb),
+        "parameters_file": str(pf) if pf.exists() else None,
         "run_id": run_id,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": _beijing_now().isoformat(timespec="seconds"),
         "package_version": __version__,
         "data": _snapshot(wh),
+        "files": sorted(p.name for p in out_dir.iterdir()),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2,
                                                       default=str), encoding="utf-8")
+    if status == "ok":
+        _point_latest(Path(out_root), nb.stem, out_dir, html)
     write_index(Path(out_root))
     return res
 
 
+def _point_latest(out_root: Path, name: str, out_dir: Path, html: Path) -> None:
+    """``reports/<notebook>/latest.html`` -> the newest good report (moves only on success)."""
+    rel = html.relative_to(out_root / name)
+    page = (f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0; url={rel}'>"
+            f"<a href='{rel}'>{rel}</a>")
+    (out_root / name / "latest.html").write_text(page, encoding="utf-8")
+    (out_root / name / "latest.json").write_text(json.dumps(
+        {"run_dir": str(out_dir), "html": str(html)}, ensure_ascii=False), encoding="utf-8")
+
+
+_INDEX_LOCK = threading.Lock()
+
+
 def write_index(out_root: Path) -> Path:
-    """``reports/index.html``: every run, newest first, with status and duration."""
+    """``reports/index.html``: the latest run of each report first (and its latest good
+    one), then every run, newest first, with status and duration."""
     import html as h
-    runs = []
-    for m in Path(out_root).glob("*/*/*/manifest.json"):
+    with _INDEX_LOCK:
+        runs = []
+        for m in Path(out_root).glob("*/*/*/manifest.json"):
+            try:
+                runs.append(json.loads(m.read_text(encoding="utf-8")))
+            except (json.JSONDecodeError, OSError):
+                continue
+        runs.sort(key=lambda r: r.get("started_at", ""), reverse=True)
+
+        def link(r):
+            name = h.escape(r.get("label") or r["notebook"])
+            if r.get("html"):
+                try:
+                    rel = Path(r["html"]).resolve().relative_to(Path(out_root).resolve())
+                    return f'<a href="{h.escape(str(rel))}">{name}</a>'
+                except ValueError:
+                    pass
+            return name
+
+        def row(r):
+            st = h.escape(r["status"])
+            return (f"<tr><td>{link(r)}</td><td>{h.escape(r['started_at'])}</td>"
+                    f"<td class='{st}'>{'成功 ok' if st == 'ok' else '失败 failed'}</td>"
+                    f"<td>{r['duration_s']:.1f} s</td>"
+                    f"<td>{h.escape((r.get('error') or '')[:200])}</td></tr>")
+
+        latest, good = {}, {}
+        for r in runs:
+            key = r.get("label") or r["notebook"]
+            latest.setdefault(key, r)
+            if r["status"] == "ok":
+                good.setdefault(key, r)
+        head = "<tr><th>报表 Report</th><th>开始时间 Started</th><th>状态 Status</th>" \
+               "<th>耗时 Duration</th><th>错误 Error</th></tr>"
+        top = []
+        for key, r in sorted(latest.items()):
+            extra = ""
+            if r["status"] != "ok" and key in good:
+                extra = (f"<tr class='fallback'><td colspan='5'>↳ 最新成功版本 latest good: "
+                         f"{link(good[key])} ({h.escape(good[key]['started_at'])})</td></tr>")
+            top.append(row(r) + extra)
+        page = ("<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
+                "<title>报表 Reports</title><style>body{font-family:'Noto Sans CJK SC',"
+                "'WenQuanYi Micro Hei',sans-serif;margin:2em;color:#222}table{border-collapse:"
+                "collapse;margin-bottom:2em}td,th{padding:5px 14px;text-align:left;border-bottom:"
+                "1px solid #ddd}.failed{color:#b00;font-weight:bold}.ok{color:#070}"
+                ".fallback td{color:#555;font-size:90%}</style></head><body>"
+                "<h1>报表 Reports</h1><h2>各报表最新一次 Latest run of each report</h2>"
+                f"<table>{head}{''.join(top)}</table><h2>全部运行记录 All runs</h2>"
+                f"<table>{head}{''.join(row(r) for r in runs)}</table></body></html>")
+        out = Path(out_root) / "index.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+        return out
+
+
+# -- schedule ----------------------------------------------------------------------------------
+@dataclass
+class Job:
+    """One scheduled report: a notebook, its parameters, a cron expression (Beijing time)."""
+
+    name: str
+    notebook: str
+    cron: str
+    params: str | None = None
+    overrides: dict = field(default_factory=dict)
+    retries: int = 1
+    retry_delay_s: float = 30.0
+    timeout_s: int | None = None
+
+
+@dataclass
+class Schedule:
+    jobs: list[Job]
+    parallel: int = 2
+    webhooks: list[dict] = field(default_factory=list)
+    email: dict | None = None
+    notify: tuple[str, ...] = ("failure", "anomalies", "summary")
+    path: str = ""
+
+
+def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
+    """Read ``parameters/schedule.yaml`` (see that file for the format) and check it: cron
+    expressions, notebooks and parameter files must exist; a ``per_shop`` list expands into
+    one job per shop (``shops: [<shop>]``)."""
+    from croniter import croniter
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"{path}: no schedule file")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ParameterError(f"{path}: not valid YAML ({e})") from None
+    defaults = doc.get("defaults") or {}
+    alerts = doc.get("alerts") or {}
+    jobs = []
+    for i, item in enumerate(doc.get("reports") or []):
+        where = f"{path}: reports[{i}]"
+        if not isinstance(item, dict) or "notebook" not in item or "cron" not in item:
+            raise ParameterError(f"{where}: needs notebook and cron")
+        if not croniter.is_valid(str(item["cron"])):
+            raise ParameterError(f"{where}: cron {item['cron']!r} is not a cron expression")
         try:
-            runs.append((m, json.loads(m.read_text(encoding="utf-8"))))
-        except json.JSONDecodeError:
-            continue
-    runs.sort(key=lambda r: r[1].get("started_at", ""), reverse=True)
-    rows = []
-    for m, r in runs:
-        link = Path(r["html"]).relative_to(out_root) if r.get("html") else None
-        name = h.escape(r["notebook"])
-        cell = f'<a href="{h.escape(str(link))}">{name}</a>' if link else name
-        rows.append(f"<tr><td>{cell}</td><td>{h.escape(r['started_at'])}</td>"
-                    f"<td class='{h.escape(r['status'])}'>{h.escape(r['status'])}</td>"
-                    f"<td>{r['duration_s']:.1f} s</td><td>{h.escape(r.get('error') or '')}</td></tr>")
-    page = ("<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>报表 Reports</title>"
-            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 12px;text-align:left}"
-            ".failed{color:#b00}.ok{color:#070}</style></head><body><h1>报表 Reports</h1>"
-            "<table><tr><th>报表</th><th>开始时间</th><th>状态</th><th>耗时</th><th>错误</th></tr>"
-            + "".join(rows) + "</table></body></html>")
-    out = Path(out_root) / "index.html"
-    out.write_text(page, encoding="utf-8")
+            resolve_notebook(item["notebook"])
+        except FileNotFoundError as e:
+            raise ParameterError(f"{where}: {e}") from None
+        params = item.get("params")
+        if params and not (ROOT / params).exists() and not Path(params).exists():
+            raise ParameterError(f"{where}: parameters file {params} does not exist")
+        base = dict(name=str(item.get("name") or item["notebook"]), notebook=str(item["notebook"]),
+                    cron=str(item["cron"]), params=params,
+                    overrides=dict(item.get("overrides") or {}),
+                    retries=int(item.get("retries", defaults.get("retries", 1))),
+                    retry_delay_s=float(item.get("retry_delay_s", defaults.get("retry_delay_s", 30))),
+                    timeout_s=item.get("timeout_s", defaults.get("timeout_s")))
+        shops = item.get("per_shop")
+        if shops:
+            for s in shops:
+                jobs.append(Job(**{**base, "name": f"{base['name']}-{s}",
+                                   "overrides": {**base["overrides"], "shops": [s]}}))
+        else:
+            jobs.append(Job(**base))
+    names = [j.name for j in jobs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ParameterError(f"{path}: duplicate report name(s) {', '.join(dup)}")
+    return Schedule(jobs, int(defaults.get("parallel", 2)), list(alerts.get("webhooks") or []),
+                    alerts.get("email"), tuple(alerts.get("notify") or ("failure", "anomalies", "summary")),
+                    str(path))
+
+
+def _state_path(out_root: Path) -> Path:
+    return Path(out_root) / ".schedule-state.json"
+
+
+def due_jobs(schedule: Schedule, now: dt.datetime, out_root: Path) -> list[tuple[Job, dt.datetime]]:
+    """Jobs whose latest cron time (Beijing) at or before ``now`` has not been run yet.
+    A job never run before is due for its latest cron time."""
+    from croniter import croniter
+    state = _read_state(out_root)
+    now = now.astimezone(BEIJING)
+    out = []
+    for job in schedule.jobs:
+        fire = croniter(job.cron, now + dt.timedelta(seconds=1)).get_prev(dt.datetime)
+        last = state.get(job.name, {}).get("last_due")
+        if last is None or dt.datetime.fromisoformat(last) < fire:
+            out.append((job, fire))
     return out
+
+
+def _read_state(out_root: Path) -> dict:
+    p = _state_path(out_root)
+    if p.exists():
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return {}
+    return {}
+
+
+def _run_with_retries(job: Job, warehouse, out_root: Path, sleep=time.sleep) -> RunResult:
+    res = None
+    for attempt in range(1, job.retries + 2):
+        try:
+            res = run_report(job.notebook, params_file=(ROOT / job.params if job.params and
+                                                        not Path(job.params).exists() else job.params),
+                             warehouse=warehouse, out_root=out_root, extra=job.overrides,
+                             label=job.name, timeout_s=job.timeout_s)
+        except (ParameterError, FileNotFoundError) as e:  # not worth retrying
+            return RunResult(job.notebook, "failed", 0.0, "", None, str(e), {}, job.name, attempt)
+        res.attempts = attempt
+        if res.status == "ok":
+            return res
+        if attempt <= job.retries:
+            sleep(job.retry_delay_s)
+    return res
+
+
+def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str | Path = "reports",
+             sleep=time.sleep) -> list[RunResult]:
+    """Run jobs in parallel (``schedule.parallel`` at once); one failing job never stops the
+    others. Sends the alerts and summary the schedule asks for."""
+    out_root = Path(out_root)
+    with ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
+        results = list(pool.map(lambda j: _run_with_retries(j, warehouse, out_root, sleep), jobs))
+    notify(results, schedule, out_root)
+    return results
+
+
+def run_due(schedule: Schedule, warehouse=None, out_root: str | Path = "reports",
+            now: dt.datetime | None = None, sleep=time.sleep) -> list[RunResult]:
+    """One pass of the schedule: run what is due, record it in the state file."""
+    out_root = Path(out_root)
+    now = now or _beijing_now()
+    due = due_jobs(schedule, now, out_root)
+    if not due:
+        return []
+    results = run_jobs([j for j, _ in due], schedule, warehouse, out_root, sleep)
+    state = _read_state(out_root)
+    for (job, fire), res in zip(due, results):
+        state[job.name] = {"last_due": fire.isoformat(), "last_status": res.status,
+                           "last_run_dir": res.out_dir}
+    out_root.mkdir(parents=True, exist_ok=True)
+    _state_path(out_root).write_text(json.dumps(state, ensure_ascii=False, indent=2), encoding="utf-8")
+    return results
+
+
+def serve_schedule(schedule: Schedule, warehouse=None, out_root: str | Path = "reports",
+                   stop: threading.Event | None = None, poll_s: float = 30.0) -> None:
+    """The long-running scheduler (``ecom schedule``): sleeps until the next cron time of
+    any job, then runs what is due. ``stop`` ends it (tests; Ctrl-C for people)."""
+    from croniter import croniter
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        run_due(schedule, warehouse, out_root)
+        now = _beijing_now()
+        nxt = min(croniter(j.cron, now).get_next(dt.datetime) for j in schedule.jobs)
+        stop.wait(max(1.0, min(poll_s, (nxt - now).total_seconds())))
+
+
+# -- alerts ------------------------------------------------------------------------------------
+def summary_text(results: list[RunResult], out_root: Path) -> tuple[str, str]:
+    """(title, markdown body) of a run summary: each report's status, duration and link,
+    errors, and the anomaly alerts the reports raised."""
+    ok = sum(r.status == "ok" for r in results)
+    failed = [r for r in results if r.status != "ok"]
+    title = (f"报表运行 {ok}/{len(results)} 成功" + (f"，{len(failed)} 失败" if failed else "")
+             + f" · Reports {ok}/{len(results)} ok")
+    lines = []
+    for r in results:
+        mark = "✅" if r.status == "ok" else "❌"
+        where = r.html or r.out_dir or ""
+        lines.append(f"- {mark} **{r.label or r.notebook}** {r.duration_s:.0f}s "
+                     f"(attempts {r.attempts}) {where}")
+        if r.error:
+            lines.append(f"  - {r.error[:300]}")
+    anomalies = [a for r in results for a in (r.alerts or [])]
+    if anomalies:
+        lines.append("")
+        lines.append(f"**异常提醒 Anomalies ({len(anomalies)})**")
+        for a in anomalies[:20]:
+            lines.append(f"- {a.get('message') if isinstance(a, dict) else a}")
+    lines.append("")
+    lines.append(f"索引 Index: {Path(out_root).resolve() / 'index.html'}")
+    return title, "\n".join(lines)
+
+
+def notify(results: list[RunResult], schedule: Schedule, out_root: Path) -> list[str]:
+    """Send the summary to every webhook / e-mail of the schedule when it should be sent
+    (``notify``: failure, anomalies, summary). Returns delivery problems (never raises: a
+    dead webhook must not fail the reports)."""
+    if not results or not (schedule.webhooks or schedule.email):
+        return []
+    failed = any(r.status != "ok" for r in results)
+    anomalies = any(r.alerts for r in results)
+    wanted = ("summary" in schedule.notify or (failed and "failure" in schedule.notify)
+              or (anomalies and "anomalies" in schedule.notify))
+    if not wanted:
+        return []
+    title, body = summary_text(results, out_root)
+    problems = []
+    from . import alerts
+    for hook in schedule.webhooks:
+        try:
+            alerts.send(hook["url"], alerts.payload(hook.get("kind", "json"), title, body),
+                        timeout=float(hook.get("timeout_s", 10)))
+        except Exception as e:  # noqa: BLE001 - reported, not raised
+            problems.append(f"webhook {hook.get('url')}: {e}")
+    if schedule.email:
+        try:
+            send_email(schedule.email, title, body)
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"e-mail: {e}")
+    if problems:
+        (Path(out_root) / "alert-errors.log").open("a", encoding="utf-8").write(
+            "".join(f"{_beijing_now().isoformat(timespec='seconds')} {p}\n" for p in problems))
+    return problems
+
+
+def send_email(cfg: dict, subject: str, body: str) -> None:
+    """Send the summary through SMTP. ``cfg``: host, port, ssl (bool), starttls (bool),
+    user, password_env (name of the environment variable holding the password), from, to."""
+    import os
+    import smtplib
+    from email.message import EmailMessage
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = cfg["from"]
+    to = cfg["to"]
+    msg["To"] = ", ".join(to) if isinstance(to, (list, tuple)) else to
+    msg.set_content(body)
+    cls = smtplib.SMTP_SSL if cfg.get("ssl") else smtplib.SMTP
+    with cls(cfg["host"], int(cfg.get("port", 465 if cfg.get("ssl") else 25)), timeout=20) as s:
+        if cfg.get("starttls"):
+            s.starttls()
+        if cfg.get("user"):
+            s.login(cfg["user"], os.environ.get(cfg.get("password_env", ""), ""))
+        s.send_message(msg)

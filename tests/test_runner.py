@@ -1,0 +1,178 @@
+"""The report runner: archive layout and manifest, parameter checks, failure isolation and
+retries, the latest good report, the schedule, and alerts to a real HTTP server."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ecomlib import runner
+from ecomlib.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow
+MINI = Path(__file__).parent / "data" / "mini"
+BJ = runner.BEIJING
+
+
+def make_notebook(path: Path, body: str = "print('lang', lang)") -> Path:
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(
+        'warehouse: str = "data/warehouse.duckdb"  # warehouse path\n'
+        'lang: str = "zh"  # zh or en\n'
+        'start: str = "2025-06-01"  # first day\n'
+        'end: str = "2025-06-30"  # last day\n'
+        'shops: list = None  # shops to include\n'
+        'fail: bool = False  # make the run fail (tests)\n'
+        'output_dir: str = ""  # run folder')
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(
+        "import pathlib\n"
+        "if fail:\n    raise RuntimeError('planned failure')\n"
+        "if output_dir:\n    pathlib.Path(output_dir, 'tables.txt').write_text('x')\n" + body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def wh_path(tmp_path_factory):
+    d = tmp_path_factory.mktemp("wh")
+    (d / "shops.csv").write_text("platform,shop_id,shop_name,currency,opened_on\n"
+                                 "tmall,s1,天猫店,CNY,2024-01-01\njd,j1,京东店,CNY,2024-01-01\n",
+                                 encoding="utf-8")
+    with Warehouse(d / "wh.duckdb") as w:
+        w.ingest([MINI, d / "shops.csv"], progress=False)
+    return d / "wh.duckdb"
+
+
+def test_archive_layout_manifest_and_latest(tmp_path, wh_path):
+    nb = make_notebook(tmp_path / "tiny.ipynb")
+    res = runner.run_report(nb, warehouse=wh_path, out_root=tmp_path / "reports")
+    assert res.status == "ok", res.error
+    out = Path(res.out_dir)
+    assert out.parent.parent.name == "tiny" and out.parent.name == dt.datetime.now(BJ).strftime("%Y-%m-%d")
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "tables.txt", "tiny.html",
+                                                       "tiny.ipynb"]
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "ok" and m["parameters"]["warehouse"] == str(wh_path.resolve())
+    assert m["parameters"]["output_dir"] == str(out.resolve())
+    assert m["data"]["row_counts"]["orders"] == 5 and m["data"]["last_load_id"] >= 1
+    assert m["package_version"] and m["started_at"] <= m["finished_at"]
+    html = (out / "tiny.html").read_text(encoding="utf-8")
+    assert "lang zh" in html and "print(" not in html  # outputs without code
+    latest = json.loads((tmp_path / "reports" / "tiny" / "latest.json").read_text())
+    assert latest["run_dir"] == str(out)
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "tiny" in index and "成功 ok" in index
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("language: en\n", "unknown parameter(s) language"),
+    ("lang: 5\n", "lang should be str, got int 5"),
+    ("start: 2025-13-01\n", "a value is not a valid date (month must be in 1..12)"),
+    ("start: '1 June'\n", "start '1 June' is not a date"),
+    ("start: '2025-07-01'\nend: '2025-06-01'\n", "start 2025-07-01 is after end 2025-06-01"),
+    ("shops: [s1, nope]\n", "shops: nope not in the warehouse (known: j1, s1)"),
+    ("fail: 'yes'\n", "fail should be bool"),
+])
+def test_bad_parameter_files_are_refused_before_running(tmp_path, wh_path, yaml_text, message):
+    nb = make_notebook(tmp_path / "tiny.ipynb")
+    pf = tmp_path / "tiny.yaml"
+    pf.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(runner.ParameterError) as e:
+        runner.run_report(nb, params_file=pf, warehouse=wh_path, out_root=tmp_path / "reports")
+    assert str(pf) in str(e.value) and message in str(e.value)
+    assert not (tmp_path / "reports").exists()  # nothing ran
+
+
+def test_failure_is_isolated_retried_and_keeps_the_last_good_report(tmp_path, wh_path):
+    good = make_notebook(tmp_path / "good.ipynb")
+    flaky = make_notebook(tmp_path / "flaky.ipynb")
+    out = tmp_path / "reports"
+    first = runner.run_report(flaky, warehouse=wh_path, out_root=out)
+    assert first.status == "ok"
+    jobs = [runner.Job("good", str(good), "* * * * *"),
+            runner.Job("flaky", str(flaky), "* * * * *", overrides={"fail": True}, retries=1,
+                       retry_delay_s=0)]
+    slept = []
+    results = runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), warehouse=wh_path,
+                              out_root=out, sleep=slept.append)
+    by = {r.label: r for r in results}
+    assert by["good"].status == "ok"
+    assert by["flaky"].status == "failed" and by["flaky"].attempts == 2 and slept == [0]
+    assert by["flaky"].error == "RuntimeError: planned failure"
+    executed = json.loads((Path(by["flaky"].out_dir) / "flaky.ipynb").read_text(encoding="utf-8"))
+    assert any(o.get("ename") == "RuntimeError" for c in executed["cells"] for o in c.get("outputs", []))
+    latest = json.loads((out / "flaky" / "latest.json").read_text())
+    assert latest["run_dir"] == first.out_dir  # the failed runs did not replace it
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "失败 failed" in index and "latest good" in index
+
+
+def test_schedule_file_and_due_logic(tmp_path, wh_path):
+    nb = make_notebook(tmp_path / "tiny.ipynb")
+    sf = tmp_path / "schedule.yaml"
+    sf.write_text(f"""
+defaults: {{parallel: 2, retries: 0}}
+reports:
+  - {{name: morning, notebook: {nb}, cron: "0 8 * * *"}}
+  - {{name: per-shop, notebook: {nb}, cron: "30 8 * * 1", per_shop: [s1, j1]}}
+""", encoding="utf-8")
+    s = runner.load_schedule(sf)
+    assert [j.name for j in s.jobs] == ["morning", "per-shop-s1", "per-shop-j1"]
+    assert s.jobs[1].overrides == {"shops": ["s1"]}
+    out = tmp_path / "reports"
+    mon_9 = dt.datetime(2025, 6, 16, 9, 0, tzinfo=BJ)  # a Monday
+    assert [j.name for j, _ in runner.due_jobs(s, mon_9, out)] == ["morning", "per-shop-s1",
+                                                                   "per-shop-j1"]
+    results = runner.run_due(s, warehouse=wh_path, out_root=out, now=mon_9)
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    assert runner.due_jobs(s, mon_9 + dt.timedelta(hours=2), out) == []  # nothing new
+    tue_8 = dt.datetime(2025, 6, 17, 8, 0, 30, tzinfo=BJ)
+    assert [j.name for j, _ in runner.due_jobs(s, tue_8, out)] == ["morning"]
+    sf.write_text("reports:\n  - {notebook: tiny, cron: 'every day'}\n", encoding="utf-8")
+    with pytest.raises(runner.ParameterError, match="not a cron expression"):
+        runner.load_schedule(sf)
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Hook.received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"errcode":0}')
+
+    def log_message(self, *a):
+        pass
+
+
+def test_failed_run_alerts_a_local_webhook(tmp_path, wh_path):
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        nb = make_notebook(tmp_path / "broken.ipynb")
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        jobs = [runner.Job("broken", str(nb), "* * * * *", overrides={"fail": True}, retries=0)]
+        sched = runner.Schedule(jobs, parallel=1, webhooks=[{"kind": "json", "url": url},
+                                                            {"kind": "dingtalk", "url": url + "/dt"}],
+                                notify=("failure",))
+        runner.run_jobs(jobs, sched, warehouse=wh_path, out_root=tmp_path / "reports")
+    finally:
+        server.shutdown()
+    assert len(_Hook.received) == 2
+    (p1, ct1, generic), (p2, _, ding) = sorted(_Hook.received)
+    assert p1 == "/hook" and ct1.startswith("application/json")
+    text = json.dumps(generic, ensure_ascii=False)
+    assert "broken" in text and "RuntimeError: planned failure" in text and "失败" in text
+    assert p2 == "/hook/dt" and ding["msgtype"] == "markdown"
+    assert "planned failure" in ding["markdown"]["text"]
