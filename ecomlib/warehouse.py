@@ -509,6 +509,19 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def sql_filters(start=None, end=None, shops=None, platforms=None, date_col: str = "sales_date",
+                alias: str = "", params: dict | None = None) -> tuple[list[str], dict]:
+    """SQL conditions and named parameters for the usual report filters, for queries on
+    the rollups: ``start``/``end`` inclusive Beijing dates on ``date_col``, shop and
+    platform lists (an empty list matches nothing). ``alias`` prefixes the columns
+    (``"x."``). Returns ``(conditions, params)``; join the conditions with AND."""
+    params = {} if params is None else params
+    conds = _date_conds(f"{alias}{date_col}", start, end, params)
+    conds += _in_conds(f"{alias}platform", platforms, "p", params)
+    conds += _in_conds(f"{alias}shop_id", shops, "s", params)
+    return conds, params
+
+
 def _date_conds(expr, start, end, params) -> list[str]:
     conds = []
     if start is not None:
