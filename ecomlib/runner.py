@@ -560,6 +560,27 @@ def summary_text(results: list[RunResult], out_root: Path) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
+def alert_items(results: list[RunResult]) -> list[dict]:
+    """One item per report run (status, duration, link, error) and one per anomaly alert the
+    reports raised; each has a ``message`` line for the chat robots."""
+    items = []
+    for r in results:
+        ok = r.status == "ok"
+        msg = (f"{'✅' if ok else '❌'} {r.label or r.notebook}: {'成功 ok' if ok else '失败 failed'} "
+               f"{r.duration_s:.0f}s, {r.attempts} attempt(s)"
+               + (f" — {r.error[:300]}" if r.error else "") + (f" {r.html}" if r.html else ""))
+        items.append({"report": r.label or r.notebook, "status": r.status,
+                      "duration_s": r.duration_s, "attempts": r.attempts, "html": r.html,
+                      "error": r.error, "message": msg})
+    for r in results:
+        for a in r.alerts or []:
+            a = dict(a) if isinstance(a, dict) else {"message": str(a)}
+            a.setdefault("report", r.label or r.notebook)
+            a["message"] = f"⚠️ {a.get('message', '')}"
+            items.append(a)
+    return items
+
+
 def notify(results: list[RunResult], schedule: Schedule, out_root: Path) -> list[str]:
     """Send the summary to every webhook / e-mail of the schedule when it should be sent
     (``notify``: failure, anomalies, summary). Returns delivery problems (never raises: a
@@ -575,9 +596,10 @@ def notify(results: list[RunResult], schedule: Schedule, out_root: Path) -> list
     title, body = summary_text(results, out_root)
     problems = []
     from . import alerts
+    items = alert_items(results)
     for hook in schedule.webhooks:
         try:
-            alerts.send(hook["url"], alerts.payload(hook.get("kind", "json"), title, body),
+            alerts.send(hook["url"], alerts.build_payload(hook.get("kind", "json"), items, title),
                         timeout=float(hook.get("timeout_s", 10)))
         except Exception as e:  # noqa: BLE001 - reported, not raised
             problems.append(f"webhook {hook.get('url')}: {e}")
