@@ -42,7 +42,7 @@ browser:
 	fi
 
 serve: $(STAMP)
-	$(BIN)/voila notebooks/apps --no-browser --Voila.ip=127.0.0.1 --Voila.port_retries=0
+	$(BIN)/python -m ecomlib.serve $(if $(PORT),--port $(PORT)) $(if $(TOKEN),--token $(TOKEN))
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -qq -e '.[test,bench]'

@@ -190,6 +190,16 @@ def cmd_schedule(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from . import serve
+    argv = ["--port", str(args.port)]
+    if args.token:
+        argv += ["--token", args.token]
+    if args.warehouse:
+        argv += ["--warehouse", args.warehouse]
+    return serve.main(argv) or 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecom", description="ecomlib workbench: e-commerce "
                                 "exports -> DuckDB warehouse -> reports")
@@ -249,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
                                               "parameters" / "schedule.yaml"))
     sc.add_argument("--out", default="reports", help="report folder (default reports)")
     sc.set_defaults(func=cmd_schedule)
+
+    sv = sub.add_parser("serve", help="serve the read-only Voila apps on 127.0.0.1")
+    sv.add_argument("--port", type=int, default=8866)
+    sv.add_argument("--token", help="require this token (default $ECOMLIB_APP_TOKEN)")
+    sv.set_defaults(func=cmd_serve)
     return p
 
 
