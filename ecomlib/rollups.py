@@ -176,10 +176,38 @@ MEMBER_SUMMARY_SQL = """
 -- age_days = as_of - first purchase day; monetary_value_fen = mean paid per repeat
 -- purchase day (0 when frequency = 0); money in CNY fen, before refunds (paid_fen) and
 -- refund_fen separately.
-WITH paid_lines AS (
-    SELECT member_key, platform, order_id, sales_date, paid_fen, refund_fen
-    FROM int_order_lines
-    WHERE is_paid AND member_key IS NOT NULL AND sales_date <= $as_of {filters}
+WITH paid_orders AS (
+    -- read orders and lines directly (not int_order_lines): no refund allocation or SKU
+    -- resolution is needed per member, and this is the hot path on millions of lines
+    SELECT member_key, platform, shop_id, order_id, currency,
+           CAST(paid_at AS DATE) AS sales_date
+    FROM orders
+    WHERE paid_at IS NOT NULL AND member_key IS NOT NULL
+      AND CAST(paid_at AS DATE) <= $as_of {filters}
+),
+order_paid AS (
+    SELECT platform, shop_id, order_id, SUM(paid_fen) AS paid_fen
+    FROM order_lines GROUP BY platform, shop_id, order_id
+),
+order_refund AS (
+    SELECT platform, shop_id, order_id, SUM(refund_fen) AS refund_fen
+    FROM refunds WHERE status = 'refunded' GROUP BY platform, shop_id, order_id
+),
+paid_lines AS (
+    -- one row per paid order (named for what the steps below need), money in CNY fen
+    SELECT po.member_key, po.platform, po.order_id, po.sales_date,
+           -- a non-CNY order without a rate stays NULL (the quality report lists it)
+           CAST(ROUND(op.paid_fen * CASE WHEN po.currency = 'CNY' THEN 1.0
+                                         ELSE f.cny_per_unit END) AS BIGINT) AS paid_fen,
+           CAST(ROUND(COALESCE(r.refund_fen, 0) * CASE WHEN po.currency = 'CNY' THEN 1.0
+                                         ELSE f.cny_per_unit END) AS BIGINT) AS refund_fen
+    FROM paid_orders po
+    JOIN order_paid op ON op.platform = po.platform AND op.shop_id = po.shop_id
+                      AND op.order_id = po.order_id
+    LEFT JOIN order_refund r ON r.platform = po.platform AND r.shop_id = po.shop_id
+                      AND r.order_id = po.order_id
+    LEFT JOIN int_fx_ranges f ON f.currency = po.currency
+          AND po.sales_date >= f.valid_from AND po.sales_date < f.valid_to
 ),
 days AS (
     SELECT member_key, sales_date, CAST(SUM(paid_fen) AS BIGINT) AS day_paid_fen,
@@ -198,7 +226,7 @@ per_member_days AS (
 ),
 per_member_orders AS (
     SELECT member_key,
-           COUNT(DISTINCT platform || '/' || order_id) AS count_orders,
+           COUNT(*) AS count_orders,
            COUNT(DISTINCT platform) AS count_platforms,
            CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
            CAST(SUM(refund_fen) AS BIGINT) AS refund_fen
@@ -227,3 +255,607 @@ def create_views(con) -> None:
     """(Re)create every rollup view on a DuckDB connection."""
     for name, sql in VIEWS.items():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+
+
+# -- channels (issue 6): parameterised rollups for ecomlib.metrics.channels ----------------
+# {filters} is replaced by " AND ..." conditions on sales_date / platform / shop_id built by
+# ecomlib.metrics.channels (named parameters $start_d, $end_d, $p0.., $s0..).
+# count_buyers counts distinct paying members (an order without member_key counts as its own
+# buyer), so it is only additive over rows of the same period grain it was computed on.
+CHANNELS_SHOP_SQL = """
+-- one row per {keys}: sales, orders, buyers, discounts of paid lines (money in CNY fen)
+WITH lines AS (
+    SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
+    FROM int_order_lines
+    WHERE TRUE {filters}
+)
+SELECT {keys},
+       CAST(SUM(paid_fen) AS BIGINT) AS gmv_fen,
+       CAST(SUM(CASE WHEN is_paid THEN paid_fen ELSE 0 END) AS BIGINT) AS paid_fen,
+       CAST(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END) AS BIGINT) AS refund_fen,
+       CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
+                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END)
+            AS BIGINT) AS cogs_fen,
+       CAST(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END) AS BIGINT) AS units,
+       CAST(SUM(CASE WHEN is_paid THEN list_fen ELSE 0 END) AS BIGINT) AS list_fen,
+       CAST(SUM(CASE WHEN is_paid THEN shop_discount_fen + platform_discount_fen ELSE 0 END)
+            AS BIGINT) AS discount_fen,
+       COUNT(DISTINCT CASE WHEN is_paid THEN order_id END) AS count_paid_orders,
+       COUNT(DISTINCT CASE WHEN is_paid THEN buyer END) AS count_buyers
+FROM lines
+GROUP BY {keys}
+ORDER BY {keys}
+"""
+
+CHANNELS_STREAMER_SQL = """
+-- one row per {keys} of paid live-stream lines (orders.streamer set): money in CNY fen
+WITH lines AS (
+    SELECT l.*, o.streamer, o.traffic_source,
+           COALESCE(l.member_key, l.platform || '/' || l.shop_id || '/' || l.order_id) AS buyer
+    FROM int_order_lines l
+    JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id
+                 AND o.order_id = l.order_id
+    WHERE l.is_paid AND o.streamer IS NOT NULL AND o.streamer <> '' {filters}
+)
+SELECT {keys},
+       CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
+       CAST(SUM(refund_fen) AS BIGINT) AS refund_fen,
+       CAST(SUM(CASE WHEN unit_cost_fen IS NOT NULL
+                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END)
+            AS BIGINT) AS cogs_fen,
+       CAST(SUM(quantity) AS BIGINT) AS units,
+       COUNT(DISTINCT order_id) AS count_paid_orders,
+       COUNT(DISTINCT buyer) AS count_buyers
+FROM lines
+GROUP BY {keys}
+ORDER BY {keys}
+"""
+
+
+# -- inventory (issue 5) ----------------------------------------------------------------------
+# Parameterised rollups for ecomlib.metrics.inventory / ecomlib.models.forecast. They are SQL
+# constants rather than views so that they also run on warehouse files opened read-only that
+# were created before these were added. $start_d / $end_d are DATEs (inclusive); {filters}
+# is appended by the caller (platform / shop lists, plain `AND ...` conditions).
+INVENTORY_SKU_DAILY_SQL = """
+-- one row per sales_date and canonical SKU (all selected shops together): paid units, paid
+-- and list money (CNY fen) of paid lines. Demand as sold: units a stock-out prevented are
+-- not in it (see ecomlib.metrics.inventory.lost_sales).
+SELECT sales_date, sku,
+       MAX(category) AS category,
+       CAST(SUM(quantity) AS BIGINT) AS units,
+       CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
+       CAST(SUM(list_fen) AS BIGINT) AS list_fen
+FROM int_order_lines
+WHERE is_paid AND sales_date >= $start_d AND sales_date <= $end_d {filters}
+GROUP BY sales_date, sku
+"""
+
+
+# -- finance (issue 8): parameterised rollups for ecomlib.metrics.finance -------------------
+# Named parameters: $start_d (inclusive) and $end_d (exclusive) are DATEs; {filters} is
+# replaced by " AND ..." conditions on platform / shop_id built by ecomlib.metrics.finance.
+# FIN_RECON_SQL deliberately does NOT use int_order_lines: it recomputes the sales totals
+# straight from orders, order_lines, refunds and fx_rates, so the reconciliation compares two
+# independent computations.
+FIN_RECON_SQL = """
+-- one row per currency: sales totals of the period straight from the canonical tables.
+-- An order belongs to the Beijing day of its payment (of its creation if never paid); its
+-- refunds (status refunded) belong to the same day. CNY fen = ROUND(native fen x rate) per
+-- line (paid) and per refunded line or per order (order-level cases); the rate is the last
+-- fx_rates row on or before the order's day (1 for CNY).
+WITH o AS (
+    SELECT platform, shop_id, order_id, currency, paid_at IS NOT NULL AS is_paid,
+           CAST(COALESCE(paid_at, created_at) AS DATE) AS order_day
+    FROM orders
+    WHERE CAST(COALESCE(paid_at, created_at) AS DATE) >= $start_d
+      AND CAST(COALESCE(paid_at, created_at) AS DATE) < $end_d {filters}
+),
+rate_day AS (
+    SELECT o.platform, o.shop_id, o.order_id, MAX(f.rate_date) AS rate_date
+    FROM o JOIN fx_rates f ON f.currency = o.currency AND f.rate_date <= o.order_day
+    WHERE o.currency <> 'CNY'
+    GROUP BY o.platform, o.shop_id, o.order_id
+),
+orate AS (
+    SELECT o.*, CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE f.cny_per_unit END AS rate
+    FROM o
+    LEFT JOIN rate_day d ON d.platform = o.platform AND d.shop_id = o.shop_id
+          AND d.order_id = o.order_id
+    LEFT JOIN fx_rates f ON f.currency = o.currency AND f.rate_date = d.rate_date
+),
+line_sums AS (
+    SELECT r.currency,
+           COUNT(*) AS count_lines,
+           COUNT(*) FILTER (WHERE r.rate IS NULL) AS count_lines_without_rate,
+           CAST(SUM(l.paid_fen) AS BIGINT) AS gmv_native_fen,
+           CAST(SUM(CASE WHEN r.is_paid THEN l.paid_fen ELSE 0 END) AS BIGINT) AS paid_native_fen,
+           CAST(SUM(ROUND(l.paid_fen * r.rate)) AS BIGINT) AS gmv_fen,
+           CAST(SUM(CASE WHEN r.is_paid THEN ROUND(l.paid_fen * r.rate) ELSE 0 END) AS BIGINT)
+               AS paid_fen,
+           CAST(SUM(CASE WHEN r.is_paid THEN l.quantity ELSE 0 END) AS BIGINT) AS units
+    FROM order_lines l
+    JOIN orate r ON r.platform = l.platform AND r.shop_id = l.shop_id AND r.order_id = l.order_id
+    GROUP BY r.currency
+),
+refund_groups AS (
+    -- refunded cases of paid orders, summed per line (or per order for order-level cases)
+    SELECT r.currency, r.rate, x.line_id IS NULL AS is_order_level,
+           x.platform, x.shop_id, x.order_id, x.line_id,
+           SUM(x.refund_fen) AS refund_native_fen
+    FROM refunds x
+    JOIN orate r ON r.platform = x.platform AND r.shop_id = x.shop_id AND r.order_id = x.order_id
+    WHERE x.status = 'refunded' AND r.is_paid
+    GROUP BY r.currency, r.rate, x.platform, x.shop_id, x.order_id, x.line_id
+),
+refund_sums AS (
+    SELECT g.currency,
+           CAST(SUM(g.refund_native_fen) AS BIGINT) AS refund_native_fen,
+           CAST(SUM(ROUND(g.refund_native_fen * g.rate)) AS BIGINT) AS refund_fen,
+           -- lines of non-CNY orders an order-level case is spread over (each may round)
+           CAST(SUM(CASE WHEN g.is_order_level AND g.currency <> 'CNY'
+                    THEN (SELECT COUNT(*) FROM order_lines l WHERE l.platform = g.platform
+                          AND l.shop_id = g.shop_id AND l.order_id = g.order_id)
+                    ELSE 0 END) AS BIGINT) AS count_fx_spread_lines
+    FROM refund_groups g
+    GROUP BY g.currency
+)
+SELECT l.currency, l.count_lines, l.count_lines_without_rate, l.units,
+       l.gmv_native_fen, l.paid_native_fen, COALESCE(r.refund_native_fen, 0) AS refund_native_fen,
+       l.gmv_fen, l.paid_fen, COALESCE(r.refund_fen, 0) AS refund_fen,
+       COALESCE(r.count_fx_spread_lines, 0) AS count_fx_spread_lines
+FROM line_sums l
+LEFT JOIN refund_sums r ON r.currency = l.currency
+ORDER BY l.currency
+"""
+
+FIN_COSTS_SQL = """
+-- one row per day, platform, shop and cost kind: other_costs and ad_spend (kind 'ad_spend')
+-- in CNY fen (ROUND(amount x rate) per row; rate = last fx_rates row on or before the day)
+WITH c AS (
+    SELECT cost_date AS cost_date, platform, shop_id, kind, amount_fen, currency
+    FROM other_costs
+    UNION ALL
+    SELECT spend_date, platform, shop_id, 'ad_spend', spend_fen, currency FROM ad_spend
+),
+w AS (
+    SELECT * FROM c WHERE cost_date >= $start_d AND cost_date < $end_d {filters}
+),
+rd AS (
+    SELECT w.currency, w.cost_date, MAX(f.rate_date) AS rate_date
+    FROM (SELECT DISTINCT currency, cost_date FROM w WHERE currency <> 'CNY') w
+    JOIN fx_rates f ON f.currency = w.currency AND f.rate_date <= w.cost_date
+    GROUP BY w.currency, w.cost_date
+)
+SELECT w.cost_date, w.platform, w.shop_id, w.kind,
+       CAST(SUM(ROUND(w.amount_fen * CASE WHEN w.currency = 'CNY' THEN 1.0
+                                          ELSE f.cny_per_unit END)) AS BIGINT) AS amount_fen,
+       COUNT(*) FILTER (WHERE w.currency <> 'CNY' AND f.cny_per_unit IS NULL) AS count_without_rate
+FROM w
+LEFT JOIN rd ON rd.currency = w.currency AND rd.cost_date = w.cost_date
+LEFT JOIN fx_rates f ON f.currency = w.currency AND f.rate_date = rd.rate_date
+GROUP BY w.cost_date, w.platform, w.shop_id, w.kind
+ORDER BY w.cost_date, w.platform, w.shop_id, w.kind
+"""
+
+FIN_SHIPPED_SQL = """
+-- one row per shipped order (shipped_at in the window): what a carrier bill is matched to
+SELECT o.platform, o.shop_id, o.order_id, o.province, o.shipped_at,
+       CAST(SUM(l.quantity) AS BIGINT) AS units
+FROM orders o
+JOIN order_lines l ON l.platform = o.platform AND l.shop_id = o.shop_id AND l.order_id = o.order_id
+WHERE o.shipped_at IS NOT NULL AND CAST(o.shipped_at AS DATE) >= $start_d
+  AND CAST(o.shipped_at AS DATE) < $end_d {filters}
+GROUP BY o.platform, o.shop_id, o.order_id, o.province, o.shipped_at
+ORDER BY o.shipped_at, o.platform, o.order_id
+"""
+
+FIN_STOCK_MOVES_SQL = """
+-- one row per canonical SKU: units that left stock (paid lines of orders created in the
+-- window, on the created_at day, as the stock is reserved) and units that came back
+-- (units_returned of cases refunded in the window). Order-level cases without a line carry
+-- no SKU: their units are counted under sku NULL.
+WITH outbound AS (
+    SELECT r.sku, CAST(SUM(l.quantity) AS BIGINT) AS outbound_units, 0 AS returned_units
+    FROM order_lines l
+    JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id AND o.order_id = l.order_id
+    JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
+         AND r.order_id = l.order_id AND r.line_id = l.line_id
+    WHERE o.paid_at IS NOT NULL AND CAST(o.created_at AS DATE) >= $start_d
+      AND CAST(o.created_at AS DATE) < $end_d
+    GROUP BY r.sku
+),
+returned AS (
+    SELECT COALESCE(r.sku, x.sku) AS sku, 0 AS outbound_units,
+           CAST(SUM(x.units_returned) AS BIGINT) AS returned_units
+    FROM refunds x
+    LEFT JOIN int_sku_resolved r ON r.platform = x.platform AND r.shop_id = x.shop_id
+         AND r.order_id = x.order_id AND r.line_id = x.line_id
+    WHERE x.status = 'refunded' AND x.refunded_at IS NOT NULL
+      AND CAST(x.refunded_at AS DATE) >= $start_d AND CAST(x.refunded_at AS DATE) < $end_d
+    GROUP BY COALESCE(r.sku, x.sku)
+)
+SELECT sku, CAST(SUM(outbound_units) AS BIGINT) AS outbound_units,
+       CAST(SUM(returned_units) AS BIGINT) AS returned_units
+FROM (SELECT * FROM outbound UNION ALL SELECT * FROM returned) m
+GROUP BY sku
+ORDER BY sku
+"""
+
+
+# -- dashboard (issue 7, Voila apps): parameterised totals for ecomlib.metrics.dashboard -----
+# {keys_select} / {keys_group} are built by ecomlib.metrics.dashboard from a fixed list of
+# column names (never user text); {filters} are " AND ..." conditions with named parameters
+# ($start_d, $end_d, $p0.., $s0..). count_buyers counts distinct paying members over the
+# whole filtered period (an order without member_key counts as its own buyer), so it is NOT
+# the sum of daily buyer counts.
+DASHBOARD_TOTALS_SQL = """
+-- one row per {keys_label}: totals of the filtered lines (money in CNY fen)
+WITH lines AS (
+    SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
+    FROM int_order_lines
+    WHERE TRUE {filters}
+)
+SELECT {keys_select}
+       CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) AS gmv_fen,
+       CAST(COALESCE(SUM(CASE WHEN is_paid THEN paid_fen ELSE 0 END), 0) AS BIGINT) AS paid_fen,
+       CAST(COALESCE(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END), 0) AS BIGINT) AS refund_fen,
+       CAST(COALESCE(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
+                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END), 0)
+            AS BIGINT) AS cogs_fen,
+       CAST(COALESCE(SUM(CASE WHEN is_paid AND unit_cost_fen IS NULL THEN quantity ELSE 0 END), 0)
+            AS BIGINT) AS units_without_cost,
+       CAST(COALESCE(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END), 0) AS BIGINT) AS units,
+       COUNT(DISTINCT CASE WHEN is_paid THEN platform || '/' || shop_id || '/' || order_id END)
+           AS count_paid_orders,
+       COUNT(DISTINCT CASE WHEN is_paid THEN buyer END) AS count_buyers
+FROM lines
+{keys_group}
+"""
+
+
+# -- members (issue 4): parameterised rollups for ecomlib.metrics.members / models.clv ------
+# Placeholders: {filters} = " AND ..." conditions on o.platform / o.shop_id (named parameters
+# $p0.., $s0..), built by ecomlib.metrics.members; dates are DATE parameters ($start_d,
+# $end_d, ...). A purchase is a paid order, dated by its Beijing payment day; "purchase day"
+# = a calendar day with a paid order (DECISIONLOG 11). Every query returns a small aggregate.
+# Most of them work on orders, not lines: MEMBERS_PAID_ORDERS_CTE sums each order's lines
+# once and converts non-CNY orders through int_fx_ranges (the same rates as int_order_lines,
+# applied to the order total), so they avoid the line-level refund allocation they do not use.
+
+MEMBERS_PAID_ORDERS_CTE = """
+order_totals AS (
+    SELECT platform, shop_id, order_id, SUM(paid_fen) AS paid_fen
+    FROM order_lines GROUP BY platform, shop_id, order_id
+),
+paid_orders AS (
+    -- one row per paid order of a known member: its payment day and paid amount (CNY fen)
+    SELECT o.platform, o.shop_id, o.order_id, o.member_key, o.province, o.city, o.paid_at,
+           CAST(o.paid_at AS DATE) AS sales_date,
+           CAST(ROUND(t.paid_fen * CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE f.cny_per_unit END)
+                AS BIGINT) AS paid_fen
+    FROM orders o
+    JOIN order_totals t ON t.platform = o.platform AND t.shop_id = o.shop_id
+                       AND t.order_id = o.order_id
+    LEFT JOIN int_fx_ranges f ON f.currency = o.currency
+          AND CAST(o.paid_at AS DATE) >= f.valid_from AND CAST(o.paid_at AS DATE) < f.valid_to
+    WHERE o.paid_at IS NOT NULL AND o.member_key IS NOT NULL
+          AND CAST(o.paid_at AS DATE) <= $end_d {filters}
+)"""
+
+MEMBERS_PERIOD_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per period ({period}: week, month or quarter, date_trunc): buyers split into new
+-- (first purchase ever, within the warehouse's history and the filters, falls in the period)
+-- and returning (bought before the period), with their paid amount (CNY fen)
+member_days AS (
+    SELECT member_key, sales_date, SUM(paid_fen) AS paid_fen
+    FROM paid_orders GROUP BY member_key, sales_date
+),
+firsts AS (
+    SELECT member_key, MIN(sales_date) AS first_date FROM member_days GROUP BY member_key
+),
+in_period AS (
+    SELECT d.member_key, date_trunc('{period}', d.sales_date) AS period_start,
+           MIN(f.first_date) AS first_date, SUM(d.paid_fen) AS paid_fen
+    FROM member_days d JOIN firsts f ON f.member_key = d.member_key
+    WHERE d.sales_date >= $start_d
+    GROUP BY d.member_key, date_trunc('{period}', d.sales_date)
+)
+SELECT CAST(period_start AS DATE) AS period_start,
+       COUNT(*) AS count_buyers,
+       SUM(CASE WHEN first_date >= period_start THEN 1 ELSE 0 END) AS count_new,
+       SUM(CASE WHEN first_date < period_start THEN 1 ELSE 0 END) AS count_returning,
+       CAST(SUM(CASE WHEN first_date >= period_start THEN paid_fen ELSE 0 END) AS BIGINT) AS new_paid_fen,
+       CAST(SUM(CASE WHEN first_date < period_start THEN paid_fen ELSE 0 END) AS BIGINT) AS returning_paid_fen
+FROM in_period
+GROUP BY period_start
+ORDER BY period_start
+"""
+
+MEMBERS_REPURCHASE_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per window (window_start, window_end inclusive, given as VALUES in {windows}):
+-- members with 1+ paid orders in the window and those with 2+ (复购率 = 2+ / 1+)
+windows (window_start, window_end) AS (VALUES {windows}),
+per_member AS (
+    SELECT w.window_start, w.window_end, o.member_key, COUNT(*) AS count_orders
+    FROM windows w
+    JOIN paid_orders o ON o.sales_date >= w.window_start AND o.sales_date <= w.window_end
+    GROUP BY w.window_start, w.window_end, o.member_key
+)
+SELECT window_start, window_end,
+       COUNT(*) AS count_buyers,
+       SUM(CASE WHEN count_orders >= 2 THEN 1 ELSE 0 END) AS count_repeat_buyers
+FROM per_member
+GROUP BY window_start, window_end
+ORDER BY window_end
+"""
+
+MEMBERS_INTERVALS_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per (gap_days, purchase_number): gaps between consecutive purchase days of a
+-- member, for purchases made from $start_d to $end_d (the earlier day may be before
+-- $start_d); purchase_number 2 = the gap from the first to the second purchase, 3 = later
+member_days AS (
+    SELECT DISTINCT member_key, sales_date FROM paid_orders
+),
+gaps AS (
+    SELECT sales_date,
+           date_diff('day', LAG(sales_date) OVER (PARTITION BY member_key ORDER BY sales_date),
+                     sales_date) AS gap_days,
+           ROW_NUMBER() OVER (PARTITION BY member_key ORDER BY sales_date) AS day_rank
+    FROM member_days
+)
+SELECT gap_days, CASE WHEN day_rank = 2 THEN 2 ELSE 3 END AS purchase_number,
+       COUNT(*) AS count_intervals
+FROM gaps
+WHERE gap_days IS NOT NULL AND sales_date >= $start_d
+GROUP BY gap_days, CASE WHEN day_rank = 2 THEN 2 ELSE 3 END
+ORDER BY gap_days, purchase_number
+"""
+
+MEMBERS_COHORT_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per (cohort_month, activity_month): members whose first purchase (in the whole
+-- history up to $end_d) falls in cohort_month >= month of $start_d, how many of them bought
+-- in activity_month and what they paid then (CNY fen)
+firsts AS (
+    SELECT member_key, date_trunc('month', MIN(sales_date)) AS cohort_month
+    FROM paid_orders GROUP BY member_key
+)
+SELECT CAST(f.cohort_month AS DATE) AS cohort_month,
+       CAST(date_trunc('month', d.sales_date) AS DATE) AS activity_month,
+       COUNT(DISTINCT d.member_key) AS count_active,
+       CAST(SUM(d.paid_fen) AS BIGINT) AS paid_fen
+FROM paid_orders d JOIN firsts f ON f.member_key = d.member_key
+WHERE f.cohort_month >= date_trunc('month', CAST($start_d AS DATE))
+GROUP BY f.cohort_month, date_trunc('month', d.sales_date)
+ORDER BY cohort_month, activity_month
+"""
+
+MEMBERS_PLATFORM_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per combination of platforms a member bought on from $start_d to $end_d
+-- (same member_key; e.g. 'jd+tmall'), with members, paid orders and paid amount (CNY fen)
+member_platforms AS (
+    SELECT member_key, platform, COUNT(*) AS count_orders, SUM(paid_fen) AS paid_fen
+    FROM paid_orders WHERE sales_date >= $start_d
+    GROUP BY member_key, platform
+),
+per_member AS (
+    SELECT member_key, string_agg(platform, '+' ORDER BY platform) AS platforms,
+           COUNT(*) AS count_platforms, SUM(count_orders) AS count_orders,
+           SUM(paid_fen) AS paid_fen
+    FROM member_platforms GROUP BY member_key
+)
+SELECT platforms, MAX(count_platforms) AS count_platforms, COUNT(*) AS count_members,
+       CAST(SUM(count_orders) AS BIGINT) AS count_orders, CAST(SUM(paid_fen) AS BIGINT) AS paid_fen
+FROM per_member
+GROUP BY platforms
+ORDER BY count_members DESC, platforms
+"""
+
+MEMBERS_REGION_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per (province, city): members whose home region is there (the delivery region of
+-- their latest paid order from $start_d to $end_d), their paid orders and amount in the
+-- period (CNY fen) and how many of them placed 2+ paid orders
+with_region AS (
+    SELECT member_key, paid_fen, COALESCE(province, '') AS province, COALESCE(city, '') AS city,
+           ROW_NUMBER() OVER (PARTITION BY member_key
+                              ORDER BY paid_at DESC, platform, shop_id, order_id) AS recent_rank
+    FROM paid_orders WHERE sales_date >= $start_d
+),
+per_member AS (
+    SELECT member_key, COUNT(*) AS count_orders, SUM(paid_fen) AS paid_fen,
+           MAX(CASE WHEN recent_rank = 1 THEN province END) AS province,
+           MAX(CASE WHEN recent_rank = 1 THEN city END) AS city
+    FROM with_region GROUP BY member_key
+)
+SELECT province, city, COUNT(*) AS count_members,
+       SUM(CASE WHEN count_orders >= 2 THEN 1 ELSE 0 END) AS count_repeat_members,
+       CAST(SUM(count_orders) AS BIGINT) AS count_orders, CAST(SUM(paid_fen) AS BIGINT) AS paid_fen
+FROM per_member
+GROUP BY province, city
+ORDER BY paid_fen DESC, province, city
+"""
+
+MEMBERS_BASKET_SQL = """
+-- one row per pair of items ({item}: the resolved sku or the product category) bought in
+-- the same paid order, over orders with 2+ lines paid from $start_d to $end_d.
+-- support = orders with both / baskets; confidence a->b = orders with both / orders with a;
+-- lift = support(a,b) / (support(a) support(b)). Pairs seen in fewer than $min_orders orders
+-- are left out. Baskets are found on order_lines first; only their lines resolve SKUs.
+WITH paid AS (
+    SELECT o.platform, o.shop_id, o.order_id
+    FROM orders o
+    WHERE o.paid_at IS NOT NULL AND CAST(o.paid_at AS DATE) >= $start_d
+          AND CAST(o.paid_at AS DATE) <= $end_d {filters}
+),
+baskets AS (
+    SELECT l.platform, l.shop_id, l.order_id
+    FROM order_lines l
+    JOIN paid p ON p.platform = l.platform AND p.shop_id = l.shop_id AND p.order_id = l.order_id
+    GROUP BY l.platform, l.shop_id, l.order_id HAVING COUNT(*) >= 2
+),
+items AS (
+    SELECT DISTINCT b.platform, b.shop_id, b.order_id, {item} AS item
+    FROM baskets b
+    JOIN int_sku_resolved r ON r.platform = b.platform AND r.shop_id = b.shop_id
+                           AND r.order_id = b.order_id
+    LEFT JOIN products pr ON pr.sku = r.sku
+    WHERE {item} IS NOT NULL
+),
+n AS (SELECT COUNT(*) AS count_baskets FROM baskets),
+item_counts AS (SELECT item, COUNT(*) AS count_orders FROM items GROUP BY item),
+pairs AS (
+    SELECT a.item AS item_a, b.item AS item_b, COUNT(*) AS count_pair_orders
+    FROM items a
+    JOIN items b ON a.platform = b.platform AND a.shop_id = b.shop_id
+                AND a.order_id = b.order_id AND a.item < b.item
+    GROUP BY a.item, b.item
+    HAVING COUNT(*) >= $min_orders
+)
+SELECT p.item_a, p.item_b, p.count_pair_orders,
+       ca.count_orders AS count_orders_a, cb.count_orders AS count_orders_b,
+       n.count_baskets,
+       p.count_pair_orders * 1.0 / n.count_baskets AS support_rate,
+       p.count_pair_orders * 1.0 / ca.count_orders AS confidence_a_to_b_rate,
+       p.count_pair_orders * 1.0 / cb.count_orders AS confidence_b_to_a_rate,
+       p.count_pair_orders * 1.0 * n.count_baskets / (ca.count_orders * cb.count_orders) AS lift
+FROM pairs p
+JOIN item_counts ca ON ca.item = p.item_a
+JOIN item_counts cb ON cb.item = p.item_b
+CROSS JOIN n
+ORDER BY lift DESC, p.count_pair_orders DESC, p.item_a, p.item_b
+"""
+
+MEMBERS_BASKET_COUNT_SQL = """
+-- paid orders from $start_d to $end_d, and those with 2+ lines (the baskets of MEMBERS_BASKET_SQL)
+WITH per_order AS (
+    SELECT l.platform, l.shop_id, l.order_id, COUNT(*) AS count_lines
+    FROM order_lines l
+    JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id AND o.order_id = l.order_id
+    WHERE o.paid_at IS NOT NULL AND CAST(o.paid_at AS DATE) >= $start_d
+          AND CAST(o.paid_at AS DATE) <= $end_d {filters}
+    GROUP BY l.platform, l.shop_id, l.order_id
+)
+SELECT COUNT(*) AS count_orders,
+       COALESCE(SUM(CASE WHEN count_lines >= 2 THEN 1 ELSE 0 END), 0) AS count_baskets
+FROM per_order
+"""
+
+MEMBERS_HOLDOUT_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+-- one row per member with a purchase on or before $cal_end_d: purchase days after it, up to
+-- and including $end_d (the holdout period of a calibration/holdout split)
+member_days AS (
+    SELECT DISTINCT member_key, sales_date FROM paid_orders
+)
+SELECT member_key,
+       SUM(CASE WHEN sales_date > $cal_end_d THEN 1 ELSE 0 END) AS count_holdout_purchases
+FROM member_days
+GROUP BY member_key
+HAVING MIN(sales_date) <= $cal_end_d
+"""
+
+FIN_RECON_COSTS_SQL = """
+-- the cost side of the finance reconciliation: CNY rows of other_costs and ad_spend in the
+-- window, summed straight from the tables
+SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS amount_fen
+FROM (SELECT cost_date, platform, shop_id, amount_fen, currency FROM other_costs
+      UNION ALL
+      SELECT spend_date, platform, shop_id, spend_fen, currency FROM ad_spend) c
+WHERE currency = 'CNY' AND cost_date >= $start_d AND cost_date < $end_d {filters}
+"""
+
+FIN_SNAPSHOT_DAYS_SQL = """
+-- the stock snapshot days a stock reconciliation of [$start_d, $end_d) uses: the last day
+-- before the window (opening; else the first day in it) and the last day in it (closing)
+SELECT COALESCE((SELECT MAX(snapshot_date) FROM inventory_snapshots WHERE snapshot_date < $start_d),
+                (SELECT MIN(snapshot_date) FROM inventory_snapshots
+                 WHERE snapshot_date >= $start_d AND snapshot_date < $end_d)) AS opening_date,
+       (SELECT MAX(snapshot_date) FROM inventory_snapshots
+        WHERE snapshot_date >= $start_d AND snapshot_date < $end_d) AS closing_date
+"""
+
+DASHBOARD_PERIODS_SQL = """
+-- one row per period (and {keys_label}) of the periods listed in {values}: the same totals as
+-- DASHBOARD_TOTALS_SQL for several periods in one scan of int_order_lines (the big screen's
+-- today / same day last week / month to date / last month to date). Periods may overlap.
+WITH periods AS (
+    SELECT * FROM (VALUES {values}) AS p(period, lo, hi)
+),
+lines AS (
+    SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
+    FROM int_order_lines
+    WHERE sales_date >= $lo_all AND sales_date <= $hi_all {filters}
+)
+SELECT p.period, {keys_select}
+       CAST(SUM(l.paid_fen) AS BIGINT) AS gmv_fen,
+       CAST(SUM(CASE WHEN l.is_paid THEN l.paid_fen ELSE 0 END) AS BIGINT) AS paid_fen,
+       CAST(SUM(CASE WHEN l.is_paid THEN l.refund_fen ELSE 0 END) AS BIGINT) AS refund_fen,
+       CAST(SUM(CASE WHEN l.is_paid AND l.unit_cost_fen IS NOT NULL
+                THEN l.unit_cost_fen * (l.quantity - LEAST(l.units_returned, l.quantity)) ELSE 0 END)
+            AS BIGINT) AS cogs_fen,
+       CAST(SUM(CASE WHEN l.is_paid AND l.unit_cost_fen IS NULL THEN l.quantity ELSE 0 END) AS BIGINT)
+           AS units_without_cost,
+       CAST(SUM(CASE WHEN l.is_paid THEN l.quantity ELSE 0 END) AS BIGINT) AS units,
+       COUNT(DISTINCT CASE WHEN l.is_paid THEN l.platform || '/' || l.shop_id || '/' || l.order_id END)
+           AS count_paid_orders,
+       COUNT(DISTINCT CASE WHEN l.is_paid THEN l.buyer END) AS count_buyers
+FROM periods p
+JOIN lines l ON l.sales_date >= p.lo AND l.sales_date <= p.hi
+GROUP BY p.period{keys_group}
+ORDER BY p.period{keys_group}
+"""
+
+DASHBOARD_LATEST_SQL = """
+-- the last sales_date with an order line (same day rule as int_order_lines, without
+-- computing the whole view: a cheap "today" for the big screen)
+SELECT MAX(CAST(COALESCE(o.paid_at, o.created_at) AS DATE)) AS d
+FROM orders o
+WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.platform = o.platform
+              AND l.shop_id = o.shop_id AND l.order_id = o.order_id)
+"""
+
+DASHBOARD_DAILY_SQL = """
+-- agg_daily_sales rows of a period with the product name (one row per day, platform, shop, SKU)
+SELECT d.*, p.product_name
+FROM agg_daily_sales d
+LEFT JOIN products p ON p.sku = d.sku
+WHERE TRUE {filters}
+ORDER BY d.sales_date, d.platform, d.shop_id, d.sku
+"""
+
+DASHBOARD_STOCK_SQL = """
+-- one row per SKU: units on hand and in transit summed over warehouses, each warehouse at
+-- its last snapshot on or before $as_of
+WITH last AS (
+    SELECT warehouse_id, MAX(snapshot_date) AS snapshot_date
+    FROM agg_daily_stock WHERE snapshot_date <= $as_of GROUP BY warehouse_id
+)
+SELECT s.sku, MAX(p.product_name) AS product_name, MAX(s.category) AS category,
+       MAX(s.snapshot_date) AS snapshot_date,
+       CAST(SUM(s.on_hand_units) AS BIGINT) AS on_hand_units,
+       CAST(SUM(COALESCE(s.in_transit_units, 0)) AS BIGINT) AS in_transit_units
+FROM agg_daily_stock s
+JOIN last ON last.warehouse_id = s.warehouse_id AND last.snapshot_date = s.snapshot_date
+LEFT JOIN products p ON p.sku = s.sku
+GROUP BY s.sku
+ORDER BY s.sku
+"""
+
+DASHBOARD_SOLD_SQL = """
+-- one row per SKU: units paid with $lo < sales_date <= $as_of (all platforms and shops)
+SELECT sku, CAST(SUM(units) AS BIGINT) AS units
+FROM agg_daily_sales
+WHERE sales_date > $lo AND sales_date <= $as_of
+GROUP BY sku
+ORDER BY sku
+"""
+
+DASHBOARD_SHOPS_SQL = """
+-- the explorer's shop list: shops with sales or in the shops table, and the sales span
+SELECT platform, shop_id, MAX(shop_name) AS shop_name,
+       (SELECT MIN(CAST(COALESCE(paid_at, created_at) AS DATE)) FROM orders) AS first_date,
+       (SELECT MAX(CAST(COALESCE(paid_at, created_at) AS DATE)) FROM orders) AS last_date
+FROM (SELECT DISTINCT platform, shop_id, CAST(NULL AS VARCHAR) AS shop_name FROM orders
+      UNION ALL SELECT platform, shop_id, shop_name FROM shops) x
+GROUP BY platform, shop_id
+ORDER BY platform, shop_id
+"""
