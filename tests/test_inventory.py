@@ -1,0 +1,120 @@
+"""Inventory metrics on the hand-checkable fixture tests/data/inventory (see its README).
+
+Every expected number below is worked out by hand from the fixture's CSV rows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecomlib.metrics import inventory as inv
+
+DATA = Path(__file__).parent / "data" / "inventory"
+START, END = "2025-01-01", "2025-01-04"
+
+
+@pytest.fixture(scope="module")
+def fx():
+    products = pd.read_csv(DATA / "products.csv")
+    stock = pd.read_csv(DATA / "stock.csv", parse_dates=["snapshot_date"])
+    sales = pd.read_csv(DATA / "sales.csv", parse_dates=["sales_date"])
+    po = pd.read_csv(DATA / "purchase_orders.csv", parse_dates=["ordered_on", "promised_on", "received_on"])
+    return products, stock, sales, po
+
+
+@pytest.fixture(scope="module")
+def per(fx):
+    products, stock, sales, _ = fx
+    return inv.sku_period(sales, stock, products, START, END).set_index("sku")
+
+
+def test_sku_period_by_hand(per):
+    # A: sold 2+3+5; stock 8,5,0,0 x 10.00 yuan over 4 days -> avg 13*1000/4 = 3250 fen
+    assert per.loc["A", "units_sold"] == 10 and per.loc["A", "cogs_fen"] == 10_000
+    assert per.loc["A", "opening_units"] == 10 and per.loc["A", "closing_units"] == 0
+    assert per.loc["A", "avg_value_fen"] == pytest.approx(3250.0)
+    assert per.loc["A", "stockout_days_sku"] == 2
+    # B: no sale in the period, 20 x 500 fen every day
+    assert per.loc["B", "units_sold"] == 0 and per.loc["B", "closing_value_fen"] == 10_000
+    assert per.loc["B", "avg_value_fen"] == pytest.approx(10_000.0)
+    assert per.loc["B", "last_sale_date"] == pd.Timestamp("2024-09-01")
+    # C: (4+3+12+10) x 200 / 4 = 1450 fen
+    assert per.loc["C", "units_sold"] == 5 and per.loc["C", "cogs_fen"] == 1000
+    assert per.loc["C", "avg_value_fen"] == pytest.approx(1450.0)
+    assert per.loc["C", "closing_value_fen"] == 2000
+
+
+def test_turnover_sell_through_active_rate_by_hand(per):
+    total = inv.turnover(per.reset_index(), ()).iloc[0]
+    # COGS 11000 / average stock 14700 = 0.748299 turns in 4 days; 4 / 0.748299 = 5.345 days
+    assert total["turnover"] == pytest.approx(11_000 / 14_700)
+    assert total["turnover_days"] == pytest.approx(5.345454, rel=1e-5)
+    # 15 units in 4 days = 3.75/day; 30 units left -> 8 days of supply
+    assert total["avg_daily_units"] == pytest.approx(3.75)
+    assert total["days_of_supply"] == pytest.approx(8.0)
+    # 售罄率 15 / (15 + 30); 动销率: A and C sold of A, B, C stocked
+    assert total["sell_through_rate"] == pytest.approx(1 / 3)
+    assert total["active_sku_rate"] == pytest.approx(2 / 3)
+    assert total["stockout_days_sku"] == 2
+    cat = inv.turnover(per.reset_index(), ("category",)).set_index("category")
+    assert cat.loc["护肤", "turnover"] == pytest.approx(10_000 / 13_250)
+    assert cat.loc["护肤", "active_sku_rate"] == pytest.approx(0.5)
+    assert cat.loc["零食", "turnover"] == pytest.approx(1000 / 1450)
+    assert cat.loc["零食", "days_of_supply"] == pytest.approx(8.0)   # 10 / (5/4)
+
+
+def test_sell_through_and_active_rate_empty_are_nan():
+    assert np.isnan(inv.sell_through_rate(0, 0))
+    empty = pd.DataFrame({"opening_units": [0], "closing_units": [0], "units_sold": [0]})
+    assert np.isnan(inv.active_sku_rate(empty))
+
+
+def test_abc_xyz_by_hand(per):
+    weekly = pd.DataFrame({"sku": ["A", "A", "C", "C", "B", "B"],
+                           "week_start": pd.to_datetime(["2024-12-30", "2025-01-06"] * 3),
+                           "units": [4, 6, 5, 0, 0, 0]})
+    got = inv.abc_xyz(per.reset_index(), weekly).set_index("sku")
+    # value shares: A 10000/11000 (starts at 0 -> A), C starts at 0.909 (< 0.95 -> B), B has 0 -> C
+    assert got.loc["A", "value_share_rate"] == pytest.approx(10 / 11)
+    assert list(got.loc[["A", "C", "B"], "abc"]) == ["A", "B", "C"]
+    # CV: A mean 5 std 1 -> 0.2 (X); C mean 2.5 std 2.5 -> 1.0 (Y); B never sold -> Z
+    assert got.loc["A", "cv"] == pytest.approx(0.2) and got.loc["C", "cv"] == pytest.approx(1.0)
+    assert list(got.loc[["A", "C", "B"], "abc_xyz"]) == ["AX", "BY", "CZ"]
+
+
+def test_slow_dead_stock_and_alerts(fx, per):
+    _, _, _, po = fx
+    st = inv.slow_dead_stock(per.reset_index(), END, po, dead_days=90).set_index("sku")
+    assert set(st.index) == {"B", "C"}                     # A has nothing left
+    assert st.loc["B", "days_since_last_sale"] == 125      # 2024-09-01 -> 2025-01-04
+    assert st.loc["B", "stock_status"] == "dead"
+    assert st.loc["C", "stock_status"] == "ok" and st.loc["C", "days_of_supply"] == pytest.approx(8.0)
+    assert st.loc["C", "days_since_receipt"] == 1          # received 2025-01-03
+    assert st.loc["B", "days_since_receipt"] == 53         # received 2024-11-12: 18 + 31 + 4 days
+    assert list(inv.dead_stock_alerts(st.reset_index(), 10_000)["sku"]) == ["B"]
+    assert inv.dead_stock_alerts(st.reset_index(), 10_001).empty
+
+
+def test_stockouts_and_lost_sales_by_hand(fx):
+    products, stock, sales, _ = fx
+    so = inv.stockouts(sales, stock, products, START, END).set_index("sku")
+    assert list(so.index) == ["A"]
+    # in-stock days of A (on hand > 0): 12-31 (0 sold), 01-01 (2), 01-02 (3) -> 5/3 a day.
+    # 01-03 sold 5 >= 5/3 -> no loss; 01-04 sold 0 -> 5/3 lost. Price 25000 fen / 10 units.
+    assert so.loc["A", "stockout_days_sku"] == 2
+    assert so.loc["A", "lost_units"] == pytest.approx(5 / 3)
+    assert so.loc["A", "lost_sales_fen"] == 4167
+
+
+def test_stockout_alerts_use_cover_against_lead_time():
+    sug = pd.DataFrame({"sku": ["X", "Y"], "days_of_cover": [3.0, 20.0], "lead_days": [10.0, 10.0],
+                        "days_to_stockout": [3.0, 5.0]})
+    assert list(inv.stockout_alerts(sug)["sku"]) == ["X"]
+
+
+def test_missing_column_names_function_and_column(fx):
+    products, stock, sales, _ = fx
+    with pytest.raises(KeyError, match=r"inventory.sku_period: sales frame lacks column\(s\) \['units'\]"):
+        inv.sku_period(sales.drop(columns="units"), stock, products, START, END)
