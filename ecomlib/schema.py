@@ -502,8 +502,16 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             s = typed[c.name]
         else:
             s = raw[c.name]
-        blank = _blank(s)
-        val, bad, why = _PARSERS[c.kind](s.where(~blank, None) if c.kind != "str" else s)
+        if c.kind == "str" and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            # the same as _blank + _parse_str, converting and stripping the text once
+            txt = s.astype("string").str.strip()
+            blank = s.isna() | (txt == "")
+            out = txt.astype(object)
+            val, bad, why = (out.where(out.notna() & (out != ""), None),
+                             pd.Series(False, index=s.index), "")
+        else:
+            blank = _blank(s)
+            val, bad, why = _PARSERS[c.kind](s.where(~blank, None) if c.kind != "str" else s)
         bad = bad & ~blank
         if bad.any():
             flag(bad, c.name, lambda i, c=c, why=why, s=s: f"{c.name} {_fmt(s[i])} {why}")

@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -192,6 +193,102 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
     return RawFile(path, sheet, frame, pd.Series(numbers, dtype="int64"), encoding, problems, blank)
 
 
+# Python's str.isspace() set, for RE2 (pyarrow): a row of only these is a blank row
+_BLANK_RE = r"^[\pZ\t\n\x0b\f\r\x1c-\x1f\x85]*$"
+
+
+def _read_csv_fast(path: Path, text: str, delim: str, encoding: str) -> RawFile | None:
+    """The common case read by pyarrow's CSV parser: every record below the header has the
+    raw header row's field count. Returns the same :class:`RawFile` as the careful path
+    (:func:`_frame_from_rows`), or None whenever the file needs that path (a record with
+    another field count, a header area with quoted line breaks, a stray carriage return,
+    non-blank cells beyond the header, ...), which then reads the whole file again.
+    """
+    import itertools
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if "\r" in text.replace("\r\n", ""):  # lone CR: csv's and pyarrow's line ends may differ
+        return None
+    head = list(itertools.islice(csv.reader(io.StringIO(text[:65536], newline=""),
+                                            delimiter=delim), 11))
+    if len(head) < 2 or (len(head) < 11 and len(text) > 65536):
+        return None
+    h = _find_header(head)
+    if h + 1 >= len(head) or any("\n" in v for r in head[: h + 1] for v in r):
+        return None
+    pos = 0
+    for _ in range(h + 1):  # no quoted line breaks above the data: records = lines
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return None
+    if list(csv.reader(io.StringIO(text[:pos], newline=""), delimiter=delim)) != head[: h + 1]:
+        return None
+    raw_header = head[h]
+    header = [str(v).strip() for v in raw_header]
+    while header and header[-1] == "":
+        header.pop()
+    if not header or len(set(header)) != len(header):
+        return None  # the careful path raises the right error
+    ncols, width = len(raw_header), len(header)
+    invalid = []
+
+    def on_invalid(row):
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(ncols)]
+    body = text[pos:]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24,
+                                           use_threads=False),  # numbers on invalid rows
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                             ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    # records with another field count: fine only when blank (",,"), and only when no quoted
+    # line break makes line numbers differ from record numbers
+    position = np.arange(1, len(table) + 1, dtype="int64")
+    if invalid:
+        lines = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
+        if lines != len(table) + len(invalid) or any(r.number is None for r in invalid):
+            return None
+        for r in invalid:
+            cells = next(csv.reader([r.text], delimiter=delim), [])
+            if any(c.strip() for c in cells):
+                return None
+        taken = np.zeros(lines + 1, dtype=bool)
+        taken[[r.number for r in invalid]] = True
+        position = np.flatnonzero(~taken[1:]) + 1
+        if len(position) != len(table):
+            return None
+    blank_cell = [pc.match_substring_regex(table.column(i), _BLANK_RE) for i in range(ncols)]
+    for i in range(width, ncols):  # padding cells beyond the header must be blank
+        if not pc.all(blank_cell[i]).as_py() in (True, None):
+            return None
+    blank = blank_cell[0]
+    for m in blank_cell[1:width]:
+        blank = pc.and_(blank, m)
+    blank_np = blank.to_numpy(zero_copy_only=False).astype(bool) if len(table) else \
+        np.zeros(0, dtype=bool)
+    keep = ~blank_np
+    numbers = (position + h + 1)[keep]
+    table = table.select(list(range(width))).filter(pa.array(keep))
+    frame = pd.DataFrame({c: table.column(i).to_numpy(zero_copy_only=False).astype(object)
+                          for i, c in enumerate(header)}, dtype=object) if len(table) else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    return RawFile(path, None, frame, pd.Series(numbers, dtype="int64"), encoding, [],
+                   int(blank_np.sum()) + len(invalid))
+
+
 def read_file(path: str | Path) -> list[RawFile]:
     """Read a .csv/.txt, .xlsx or .parquet file into :class:`RawFile` objects (one per sheet)."""
     path = Path(path)
@@ -203,6 +300,9 @@ def read_file(path: str | Path) -> list[RawFile]:
         encoding, text = detect_encoding(data)
         sample = text[:4096]
         delim = "\t" if suffix == ".tsv" or sample.count("\t") > sample.count(",") else ","
+        fast = _read_csv_fast(path, text, delim, encoding)
+        if fast is not None:
+            return [fast]
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
         return [_frame_from_rows(path, None, rows, encoding)]
     if suffix in (".xlsx", ".xlsm"):

@@ -37,7 +37,7 @@ def _b(mask: pd.Series) -> pd.Series:
     return mask.fillna(False).astype(bool)
 
 
-def clean_id(s: pd.Series, what: str = "id") -> Result:
+def _clean_id_careful(s: pd.Series, what: str = "id") -> Result:
     """Order / line / SKU ids as exact text.
 
     ``="123"`` -> ``123``; ``\\t123`` -> ``123``; ``'123`` -> ``123``; ``123.0`` -> ``123``.
@@ -66,7 +66,7 @@ def clean_id_reason(value: str, what: str = "id") -> str:
 _MONEY = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
 
 
-def clean_money_fen(s: pd.Series) -> Result:
+def _clean_money_fen_careful(s: pd.Series) -> Result:
     """Money text in yuan -> integer fen (exact, no float rounding).
 
     Accepts ``¥1,234.50``, ``￥1234.5``, ``1234.5元``, ``RMB 12``, ``-3.00``; empty -> NA.
@@ -111,7 +111,7 @@ _CN_DATE = [
 ]
 
 
-def clean_ts(s: pd.Series) -> Result:
+def _clean_ts_careful(s: pd.Series) -> Result:
     """Date-times in mixed formats -> naive Beijing timestamps (values with an explicit UTC
     offset are converted to Beijing). ``-``, ``0000-00-00`` and empty mean no time."""
     t = _text(s).str.strip()
@@ -191,8 +191,102 @@ def strip_region_suffix(s: pd.Series) -> pd.Series:
 
 def is_total_row(frame: pd.DataFrame) -> pd.Series:
     """Rows that are a report's totals line (合计/总计/汇总 in the first non-empty cell)."""
+    if frame.empty or frame.shape[1] == 0:
+        return _is_total_row_careful(frame)
+    c0 = frame.iloc[:, 0]
+    empty0 = (c0.isna() | (c0.astype(object) == "")).to_numpy(dtype=bool)
+    first = c0.astype("string").str.strip()
+    out = (first.isin(TOTAL_WORDS).fillna(False).astype(bool) | first.str.match(
+        r"^(合计|总计|汇总)[:：]?").fillna(False).astype(bool)).to_numpy(dtype=bool).copy()
+    if empty0.any():  # the first non-empty cell is further right: the careful path
+        out[empty0] = _is_total_row_careful(frame[empty0]).to_numpy(dtype=bool)
+    return pd.Series(out, index=frame.index)
+
+
+def _is_total_row_careful(frame: pd.DataFrame) -> pd.Series:
     if frame.empty:
         return pd.Series(False, index=frame.index)
     first = frame.replace("", np.nan).bfill(axis=1).iloc[:, 0].astype("string").str.strip()
     return first.isin(TOTAL_WORDS).fillna(False).astype(bool) | first.str.match(
         r"^(合计|总计|汇总)[:：]?").fillna(False).astype(bool)
+
+
+# -- fast paths -----------------------------------------------------------------------------
+# Each public cleaner first handles the values already in their plain form (checked with
+# pyarrow's RE2 on the whole column: ASCII digits only, no spaces) and hands the others to
+# the careful, element-by-element rules above, so results are identical value for value.
+def _split(s: pd.Series, pattern: str, unwrap: tuple[tuple[str, str], ...] = ()):
+    """(text as pyarrow-backed strings, numpy mask of values matching ``pattern`` or empty).
+
+    ``unwrap``: (regex, replacement) pairs applied first, each covering a whole value whose
+    careful cleaning is exactly that replacement (``="123"`` -> ``123``)."""
+    import pyarrow.compute as pc
+    t = _text(s)
+    arr = _pa_array(t)
+    for pat, rep in unwrap:
+        arr = pc.replace_substring_regex(arr, pat, rep)
+    if unwrap:
+        t = pd.Series(pd.arrays.ArrowStringArray(arr) if hasattr(pd.arrays, "ArrowStringArray")
+                      else arr.to_pylist(), index=s.index, dtype=t.dtype)
+    m = pc.or_(pc.match_substring_regex(arr, pattern), pc.equal(arr, ""))
+    return t, np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _pa_array(t: pd.Series):
+    import pyarrow as pa
+    arr = t.array
+    if hasattr(arr, "_pa_array"):
+        return arr._pa_array
+    return pa.array(t.to_numpy(dtype=object), type=pa.string())
+
+
+def _merge(s: pd.Series, simple: np.ndarray, out: pd.Series, careful) -> Result:
+    bad = np.zeros(len(s), dtype=bool)
+    reason = None
+    if (~simple).any():
+        o2, b2, reason = careful(s[~simple])
+        out = out.copy()
+        out[~simple] = o2.to_numpy() if not isinstance(out.dtype, pd.api.extensions.ExtensionDtype) \
+            else o2.array
+        bad[~simple] = b2.to_numpy(dtype=bool)
+    return out, pd.Series(bad, index=s.index), reason
+
+
+def clean_id(s: pd.Series, what: str = "id") -> Result:
+    """Order / line / SKU ids as exact text (see :func:`_clean_id_careful` for the rules)."""
+    t, simple = _split(s, r"^[0-9A-Za-z_-]+$", (
+        (r'^="([0-9A-Za-z_-]+)"$', r"\1"), (r"^\t+([0-9A-Za-z_-]+)$", r"\1")))
+    import pyarrow.compute as pc
+    sci = np.asarray(pc.match_substring_regex(_pa_array(t), r"^[+-]?[0-9]+[eE][+-]?[0-9]+$")
+                     .to_numpy(zero_copy_only=False), dtype=bool)
+    simple &= ~sci
+    vals = t.astype(object).to_numpy()
+    out = pd.Series(np.where(simple & (vals != ""), vals, None), index=s.index, dtype=object)
+    out, bad, reason = _merge(s, simple, out, lambda x: _clean_id_careful(x, what))
+    return out, bad, reason or _clean_id_careful(pd.Series([], dtype=object), what)[2]
+
+
+def clean_money_fen(s: pd.Series) -> Result:
+    """Money text in yuan -> integer fen (see :func:`_clean_money_fen_careful`)."""
+    t, simple = _split(s, r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$", (
+        (r"^[¥￥]([0-9]{1,13}(\.[0-9]{1,2})?)$", r"\1"),))
+    num = pd.to_numeric(t.where(simple & (t != "").to_numpy(dtype=bool)), errors="coerce")
+    out = (num.astype("Float64") * 100).round().astype("Int64")
+    out, bad, reason = _merge(s, simple, out, _clean_money_fen_careful)
+    return out, bad, "is not an amount of money in yuan (e.g. 1234.50)"
+
+
+def clean_ts(s: pd.Series) -> Result:
+    """Date-times in mixed formats -> naive Beijing timestamps (see
+    :func:`_clean_ts_careful`)."""
+    t, simple = _split(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    filled = simple & (t != "").to_numpy(dtype=bool)
+    bad_fast = np.zeros(len(s), dtype=bool)
+    if filled.any():
+        v = pd.to_datetime(t[filled], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+        out[filled] = v.astype("datetime64[us]")
+        bad_fast[filled] = v.isna().to_numpy()
+    out, bad, reason = _merge(s, simple, out, _clean_ts_careful)
+    bad = bad | bad_fast
+    return out, bad, "is not a date-time (e.g. 2025-06-18 10:00:00)"

@@ -1,0 +1,593 @@
+"""Benchmarks of the workbench against the tools an analyst would otherwise use.
+
+Run by ``make bench`` (never by ``make test``)::
+
+    .venv/bin/python bench/run.py                     # quick: the 0.5M-line size
+    .venv/bin/python bench/run.py --sizes 0.5,1,2,5   # the full set (about 8.3 lines/member)
+    .venv/bin/python bench/run.py --quick             # smoke run: 0.05M lines
+
+Every figure is measured in the same run as its baseline (one after the other, on the same
+files / the same in-memory data), so the ratio holds on a noisy machine. The demo exports
+are generated once per size into the git-ignored ``bench/cache/<size>/`` and reused.
+
+Figures per size (see bench/README.md):
+1. ingest of the platform CSV export files of the ``orders/`` folder (small sizes also have
+   Tmall .xlsx detail files: loaded untimed, as no baseline reads them): file rows per second for
+   ``Warehouse.ingest`` (reading, cleaning, validation, member hashing, upsert) vs DuckDB's own
+   ``read_csv`` of the same files into a table (all columns as text) vs ``pandas.read_csv``;
+2. per-member summary: ``Warehouse.member_summary`` (SQL over the warehouse) vs a plain
+   pandas groupby vs ``lifetimes.utils.summary_data_from_transaction_data``, both on the paid
+   transaction log already in memory;
+3. BG/NBD + Gamma-Gamma fit on (up to) 100k members: ``ecomlib.models.clv`` vs lifetimes'
+   ``BetaGeoFitter`` / ``GammaGammaFitter``, parameters side by side;
+4. weekly demand forecast for all SKUs + rolling-origin backtest (``ecomlib.models.forecast``);
+5. full refresh of every report notebook through ``ecomlib.runner.run_report``: wall seconds and
+   peak memory (this process + its children, sampled), and the same notebooks with only their
+   parameters cell (the kernel-start floor);
+6. seconds per million order lines of each step across sizes.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+BENCH = ROOT / "bench"
+CACHE = BENCH / "cache"
+LINES_PER_MEMBER = 8.3
+AS_OF = "2025-12-31"
+CLV_MEMBERS = 100_000
+
+
+# ----------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class PeakMemory:
+    """Samples the resident memory of this process plus all its children (the notebook
+    kernels) every 50 ms; ``peak_bytes`` is the largest sum seen."""
+
+    def __init__(self, interval: float = 0.05):
+        import psutil
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        total = 0
+        for p in [self.proc] + self.proc.children(recursive=True):
+            try:
+                total += p.memory_info().rss
+            except Exception:  # a child that just ended
+                pass
+        return total
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_bytes = max(self.peak_bytes, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self.peak_bytes = self._sample()
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+def timed(fn, *args, **kw):
+    gc.collect()
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def size_label(size: float) -> str:
+    return f"{size:g}"
+
+
+def ensure_data(size: float) -> Path:
+    """The demo exports of ``size`` million lines in bench/cache/<size>/ (generated once)."""
+    from ecomlib import demo
+
+    d = CACHE / size_label(size)
+    members = max(500, int(round(size * 1e6 / LINES_PER_MEMBER)))
+    stamp = d / ".complete"
+    if stamp.exists() and json.loads(stamp.read_text()).get("members") == members:
+        return d
+    if d.exists():
+        shutil.rmtree(d)
+    log(f"generating demo exports for {size:g}M lines ({members:,} members) into {d}")
+    t0 = time.perf_counter()
+    demo.write_demo(d, demo.DemoConfig(members=members, skus=600), layout="exports")
+    stamp.write_text(json.dumps({"members": members, "seconds": time.perf_counter() - t0}))
+    return d
+
+
+def order_files(d: Path) -> list[Path]:
+    return sorted(p for p in (d / "orders").iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+
+
+# ----------------------------------------------------------------------------------------
+# 1. ingest
+# ----------------------------------------------------------------------------------------
+def utf8_copies(files: list[Path], tmp: Path) -> dict[Path, tuple[Path, str]]:
+    """DuckDB's read_csv reads UTF-8 (GB18030 needs an extension that is downloaded on
+    first use): the GBK exports get a UTF-8 copy for the DuckDB baseline, made before
+    its clock starts. Returns file -> (file DuckDB reads, encoding pandas is told)."""
+    from ecomlib.sources import detect_encoding
+
+    out = {}
+    for f in files:
+        if f.suffix.lower() != ".csv":
+            continue
+        data = f.read_bytes()
+        enc, text = detect_encoding(data)
+        if enc in ("utf-8", "utf-8-sig"):
+            out[f] = (f, enc)
+        else:
+            c = tmp / (f.stem + ".utf8.csv")
+            c.write_text(text, encoding="utf-8")
+            out[f] = (c, enc)
+    return out
+
+
+def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
+    import duckdb
+
+    from ecomlib.warehouse import Warehouse
+
+    files = [f for f in order_files(d) if f.suffix.lower() == ".csv"]
+    xlsx = [f for f in order_files(d) if f.suffix.lower() != ".csv"]
+    csvs = utf8_copies(files, tmp)
+    wh_path = tmp / "wh.duckdb"
+    res = {"files": [f.name for f in files]}
+    with Warehouse(wh_path) as wh:
+        wh.init()
+        others = [p for p in sorted(d.iterdir()) if p.is_dir() and p.name != "orders"]
+        log("  loading the non-order exports (products, stock, marketing; not timed)")
+        wh.ingest(others + xlsx, errors="record", progress=False)
+        log(f"  workbench ingest of the {len(files)} CSV exports in orders/ ...")
+        results, wall, cpu = timed(wh.ingest, files, errors="record", progress=False)
+    structural = {}  # file rows: the first piece of each file carries the file's accounting
+    for r in results:
+        structural.setdefault(r.file, r)
+    rows = sum(r.rows_in for r in structural.values())
+    res["workbench"] = {"seconds": wall, "cpu_seconds": cpu, "rows": rows,
+                        "rows_per_s": rows / wall,
+                        "loaded": sum(r.rows_loaded for r in structural.values()),
+                        "quarantined": sum(r.rows_quarantined for r in structural.values()),
+                        "failed": [r.file for r in results if r.status != "ok"]}
+
+    log("  DuckDB read_csv of the same files ...")
+    con = duckdb.connect(str(tmp / "raw.duckdb"))
+
+    def duck():
+        n = 0
+        for i, (f, (src, _)) in enumerate(csvs.items()):
+            con.execute(f"CREATE OR REPLACE TABLE raw_{i} AS SELECT * FROM read_csv(?, "
+                        f"all_varchar = true, header = true, null_padding = true, "
+                        f"ignore_errors = true)", [str(src)])
+            n += con.execute(f"SELECT COUNT(*) FROM raw_{i}").fetchone()[0]
+        return n
+
+    n_duck, wall_d, _ = timed(duck)
+    con.close()
+    res["duckdb_read_csv"] = {"seconds": wall_d, "rows": int(n_duck), "rows_per_s": n_duck / wall_d}
+
+    log("  pandas.read_csv of the same files ...")
+
+    def pandas_read():
+        n = 0
+        for f, (_, enc) in csvs.items():
+            df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding=enc,
+                             on_bad_lines="skip", skip_blank_lines=True)
+            n += len(df)
+            del df
+        return n
+
+    n_pd, wall_p, _ = timed(pandas_read)
+    res["pandas_read_csv"] = {"seconds": wall_p, "rows": int(n_pd), "rows_per_s": n_pd / wall_p}
+    res["ratio_vs_duckdb"] = res["workbench"]["rows_per_s"] / res["duckdb_read_csv"]["rows_per_s"]
+    res["ratio_vs_pandas"] = res["workbench"]["rows_per_s"] / res["pandas_read_csv"]["rows_per_s"]
+    return res, wh_path
+
+
+# ----------------------------------------------------------------------------------------
+# 2. member summary
+# ----------------------------------------------------------------------------------------
+TRANSACTIONS_SQL = """
+SELECT member_key, platform, order_id, sales_date, CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
+       CAST(SUM(refund_fen) AS BIGINT) AS refund_fen
+FROM int_order_lines
+WHERE is_paid AND member_key IS NOT NULL AND sales_date <= CAST($as_of AS DATE)
+GROUP BY member_key, platform, order_id, sales_date
+"""
+
+
+def sql_on_log(tx: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The workbench's own member-summary SQL (rollups.MEMBER_SUMMARY_SQL) run by DuckDB on
+    the same in-memory transaction log the baselines get (apples to apples)."""
+    import duckdb
+
+    from ecomlib import rollups
+    sql = rollups.MEMBER_SUMMARY_SQL.format(filters="")
+    # its steps from "days" on, fed by the log instead of the warehouse's paid orders
+    assert "\ndays AS (" in sql, "rollups.MEMBER_SUMMARY_SQL changed: update sql_on_log"
+    sql = ("WITH paid_lines AS (SELECT member_key, platform, order_id, sales_date, paid_fen, "
+           "refund_fen FROM tx_log WHERE sales_date <= $as_of),\n"
+           + sql[sql.index("\ndays AS (") + 1:])
+    con = duckdb.connect()
+    con.register("tx_log", tx)
+    out = con.execute(sql, {"as_of": pd.Timestamp(as_of).date()}).fetchdf()
+    con.close()
+    return out
+
+
+def pandas_summary(tx: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The plain pandas implementation an analyst would write: purchase days per member,
+    frequency = days - 1, recency/age in days, mean paid per repeat purchase day."""
+    days = tx.groupby(["member_key", "sales_date"], sort=False, as_index=False)["paid_fen"].sum()
+    days = days.sort_values(["member_key", "sales_date"])
+    first = ~days["member_key"].duplicated()
+    g = days.groupby("member_key", sort=True)
+    out = pd.DataFrame({
+        "count_purchase_days": g.size(),
+        "first": g["sales_date"].min(),
+        "last": g["sales_date"].max(),
+        "repeat_paid_fen": days["paid_fen"].where(~first, 0).groupby(days["member_key"]).sum(),
+    })
+    out["frequency"] = out["count_purchase_days"] - 1
+    out["recency_days"] = (out["last"] - out["first"]).dt.days
+    out["age_days"] = (pd.Timestamp(as_of) - out["first"]).dt.days
+    out["monetary_value_fen"] = np.where(out["frequency"] > 0,
+                                         out["repeat_paid_fen"] / out["frequency"].clip(lower=1), 0.0)
+    return out
+
+
+def bench_members(wh_path: Path) -> tuple[dict, pd.DataFrame]:
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    from ecomlib.warehouse import Warehouse
+
+    with Warehouse(wh_path, read_only=True) as wh:
+        (summary, wall_w, _) = timed(wh.member_summary, AS_OF)
+        tx, wall_tx, _ = timed(wh.sql, TRANSACTIONS_SQL, {"as_of": pd.Timestamp(AS_OF).date()})
+    tx["sales_date"] = pd.to_datetime(tx["sales_date"])
+    onlog, wall_sql, _ = timed(sql_on_log, tx, AS_OF)
+    pdsum, wall_p, _ = timed(pandas_summary, tx, AS_OF)
+    lt, wall_l, _ = timed(summary_data_from_transaction_data, tx, "member_key", "sales_date",
+                          monetary_value_col="paid_fen", observation_period_end=AS_OF, freq="D")
+    # the three must agree before their times mean anything
+    s = summary.set_index("member_key")
+    agree = {
+        "pandas_frequency": bool((pdsum["frequency"].reindex(s.index).to_numpy()
+                                  == s["frequency"].to_numpy()).all()),
+        "lifetimes_frequency": bool((lt["frequency"].reindex(s.index).to_numpy()
+                                     == s["frequency"].to_numpy()).all()),
+        "lifetimes_recency": bool((lt["recency"].reindex(s.index).to_numpy()
+                                   == s["recency_days"].to_numpy()).all()),
+        "lifetimes_T": bool((lt["T"].reindex(s.index).to_numpy() == s["age_days"].to_numpy()).all()),
+        "lifetimes_monetary": bool(np.allclose(lt["monetary_value"].reindex(s.index).to_numpy(),
+                                               s["monetary_value_fen"].to_numpy(dtype=float))),
+        "sql_on_log_frequency": bool((onlog.set_index("member_key")["frequency"]
+                                      .reindex(s.index).to_numpy() == s["frequency"].to_numpy()).all()),
+    }
+    res = {"members": len(summary), "transactions": len(tx),
+           "workbench_s": wall_w, "pandas_s": wall_p, "lifetimes_s": wall_l,
+           "transaction_log_query_s": wall_tx, "workbench_sql_on_log_s": wall_sql,
+           "speedup_vs_pandas": wall_p / wall_w, "speedup_vs_lifetimes": wall_l / wall_w,
+           "speedup_vs_pandas_same_log": wall_p / wall_sql,
+           "speedup_vs_lifetimes_same_log": wall_l / wall_sql,
+           "speedup_vs_lifetimes_incl_log_query": (wall_l + wall_tx) / wall_w,
+           "outputs_agree": agree}
+    return res, summary
+
+
+# ----------------------------------------------------------------------------------------
+# 3. CLV
+# ----------------------------------------------------------------------------------------
+def bench_clv(summary: pd.DataFrame) -> dict:
+    if not (ROOT / "ecomlib" / "models" / "clv.py").exists():
+        return {"status": "pending: ecomlib/models/clv.py does not exist yet"}
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    from ecomlib.models import clv
+
+    s = summary
+    if len(s) > CLV_MEMBERS:
+        s = s.sample(CLV_MEMBERS, random_state=0).sort_values("member_key")
+    x = s["frequency"].to_numpy("float64")
+    t_x = s["recency_days"].to_numpy("float64") / 7
+    T = s["age_days"].to_numpy("float64") / 7
+    m = s["monetary_value_fen"].to_numpy("float64")
+    (bg, gg), wall_w, _ = timed(clv.fit_summary, s)
+
+    def lt_fit():
+        b = BetaGeoFitter(penalizer_coef=0.0).fit(x, t_x, T)
+        rep = (x > 0) & (m > 0)
+        # in yuan: from its start at 0.1, lifetimes' optimiser does not converge on fen
+        # amounts; gamma (lifetimes' v) is a rate on spend, so v in fen = v in yuan * 100
+        try:
+            g = GammaGammaFitter(penalizer_coef=0.0).fit(x[rep], m[rep] / 100)
+        except Exception as e:  # lifetimes.utils.ConvergenceError
+            g = e
+        return b, g
+
+    (lbg, lgg), wall_l, _ = timed(lt_fit)
+    ours = {**bg.params_, **(gg.params_ if gg is not None else {})}
+    theirs = {k: float(v) for k, v in lbg.params_.items()}
+    if isinstance(lgg, Exception):
+        theirs["gamma_fit_error"] = f"{type(lgg).__name__}: {str(lgg).strip()}"
+    else:
+        theirs.update({"p": float(lgg.params_["p"]), "q": float(lgg.params_["q"]),
+                       "gamma": float(lgg.params_["v"]) * 100})
+    rel = {k: abs(ours[k] - theirs[k]) / abs(theirs[k]) for k in ours
+           if isinstance(theirs.get(k), float)}
+    # 3 decimals in the papers' units: gamma compared in yuan (it is ~1e5 in fen)
+    unit = {"gamma": 100.0}
+    return {"members": len(s), "workbench_s": wall_w, "lifetimes_s": wall_l,
+            "speedup_vs_lifetimes": wall_l / wall_w, "params_workbench": ours,
+            "params_lifetimes": theirs, "max_relative_difference": max(rel.values()),
+            "equal_to_3_decimals": all(round(ours[k] / unit.get(k, 1), 3)
+                                       == round(theirs[k] / unit.get(k, 1), 3) for k in rel),
+            "compared": sorted(rel)}
+
+
+# ----------------------------------------------------------------------------------------
+# 4. forecast
+# ----------------------------------------------------------------------------------------
+def bench_forecast(wh_path: Path) -> dict:
+    if not (ROOT / "ecomlib" / "models" / "forecast.py").exists():
+        return {"status": "pending: ecomlib/models/forecast.py does not exist yet"}
+    from ecomlib.metrics import inventory
+    from ecomlib.models import forecast as F
+    from ecomlib.warehouse import Warehouse
+
+    with Warehouse(wh_path, read_only=True) as wh:
+        first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM int_order_lines").iloc[0]
+        daily, wall_q, _ = timed(inventory.sku_daily, wh, first, last)
+    panel, wall_panel, _ = timed(F.weekly_panel, daily, first, last)
+    weeks = sorted(panel["week_start"].unique())
+    origin = weeks[-27] if len(weeks) > 60 else weeks[len(weeks) // 2]
+    bt, wall_bt, _ = timed(F.backtest, panel, origin, every_weeks=4, horizons=8, intervals=False)
+    fc, wall_fc, _ = timed(F.forecast_ahead, panel, horizons=8)
+    return {"skus": int(panel["sku"].nunique()), "weeks": len(weeks),
+            "origins": len(bt.origins), "sku_daily_query_s": wall_q, "panel_s": wall_panel,
+            "backtest_s": wall_bt, "forecast_s": wall_fc,
+            "total_s": wall_q + wall_panel + wall_bt + wall_fc,
+            "overall_scores": bt.overall.to_dict("records") if len(bt.overall) else []}
+
+
+# ----------------------------------------------------------------------------------------
+# 5. reports
+# ----------------------------------------------------------------------------------------
+def empty_copy(nb: Path, folder: Path) -> Path:
+    """The notebook with only its parameters cell (what a refresh costs with no work)."""
+    import nbformat
+    book = nbformat.read(nb, as_version=4)
+    book.cells = [c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", [])][:1]
+    out = folder / nb.name
+    nbformat.write(book, out)
+    return out
+
+
+def bench_reports(wh_path: Path, tmp: Path) -> dict:
+    from ecomlib import runner
+
+    nbs = runner.find_notebooks()
+    res = {"notebooks": [n.stem for n in nbs]}
+    for kind in ("empty", "full"):
+        folder = tmp / f"nb_{kind}"
+        folder.mkdir(exist_ok=True)
+        runs = []
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            for nb in nbs:
+                src = empty_copy(nb, folder) if kind == "empty" else nb
+                params = runner.PARAMS_DIR / f"{nb.stem}.yaml"
+                t1 = time.perf_counter()
+                r = runner.run_report(src, params_file=params if params.exists() else None,
+                                      warehouse=wh_path, out_root=tmp / f"reports_{kind}")
+                runs.append({"notebook": nb.stem, "status": r.status,
+                             "seconds": time.perf_counter() - t1})
+            wall = time.perf_counter() - t0
+        res[kind] = {"seconds": wall, "peak_memory_gib": mem.peak_bytes / 2**30, "runs": runs,
+                     "failed": [x["notebook"] for x in runs if x["status"] != "ok"]}
+    res["overhead_share"] = res["empty"]["seconds"] / res["full"]["seconds"]
+    return res
+
+
+# ----------------------------------------------------------------------------------------
+# driver
+# ----------------------------------------------------------------------------------------
+def run_size(size: float, steps: set[str]) -> dict:
+    d = ensure_data(size)
+    out: dict = {"size_million_lines": size}
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench_{size_label(size)}_", dir=CACHE))
+    try:
+        log(f"size {size:g}M: 1. ingest")
+        out["ingest"], wh_path = bench_ingest(d, tmp)
+        from ecomlib.warehouse import Warehouse
+        with Warehouse(wh_path, read_only=True) as wh:
+            out["order_lines"] = int(wh.sql("SELECT COUNT(*) n FROM order_lines")["n"][0])
+        summary = None
+        for name, fn in (("members", lambda: bench_members(wh_path)),
+                         ("clv", lambda: bench_clv(summary)),
+                         ("forecast", lambda: bench_forecast(wh_path)),
+                         ("reports", lambda: bench_reports(wh_path, tmp))):
+            if name not in steps:
+                continue
+            if name == "clv" and summary is None:
+                out[name] = {"status": "skipped: no member summary"}
+                continue
+            log(f"size {size:g}M: {name}")
+            try:
+                r = fn()
+                if name == "members":
+                    r, summary = r
+                out[name] = r
+            except Exception as e:  # one failing step must not hide the others
+                traceback.print_exc()
+                out[name] = {"status": f"error: {type(e).__name__}: {e}"}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def per_million(results: list[dict]) -> list[dict]:
+    rows = []
+    for r in results:
+        m = r["order_lines"] / 1e6
+        row = {"size": r["size_million_lines"], "order_lines": r["order_lines"]}
+        row["ingest_s_per_M"] = r["ingest"]["workbench"]["seconds"] / m
+        row["duckdb_read_s_per_M"] = r["ingest"]["duckdb_read_csv"]["seconds"] / m
+        if "workbench_s" in r.get("members", {}):
+            row["member_summary_s_per_M"] = r["members"]["workbench_s"] / m
+        if "total_s" in r.get("forecast", {}):
+            row["forecast_s_per_M"] = r["forecast"]["total_s"] / m
+        if "full" in r.get("reports", {}):
+            row["reports_s_per_M"] = r["reports"]["full"]["seconds"] / m
+        rows.append(row)
+    return rows
+
+
+def fmt_table(results: list[dict]) -> str:
+    lines = []
+    add = lines.append
+    for r in results:
+        ing = r["ingest"]
+        add(f"\n== {r['size_million_lines']:g}M target, {r['order_lines']:,} order lines ==")
+        add(f"{'figure':<46}{'workbench':>12}{'baseline':>12}{'baseline2':>12}{'ratio':>10}")
+        add(f"{'1 ingest orders/ rows/s (vs duckdb, pandas)':<46}"
+            f"{ing['workbench']['rows_per_s']:>12,.0f}{ing['duckdb_read_csv']['rows_per_s']:>12,.0f}"
+            f"{ing['pandas_read_csv']['rows_per_s']:>12,.0f}{ing['ratio_vs_duckdb']:>9.3f}x")
+        add(f"{'  ingest seconds (wall / cpu), file rows':<46}{ing['workbench']['seconds']:>12.1f}"
+            f"{ing['workbench']['cpu_seconds']:>12.1f}{ing['workbench']['rows']:>12,}")
+        m = r.get("members", {})
+        if "workbench_s" in m:
+            add(f"{'2 member summary s (vs pandas, lifetimes)':<46}{m['workbench_s']:>12.2f}"
+                f"{m['pandas_s']:>12.2f}{m['lifetimes_s']:>12.2f}"
+                f"{m['speedup_vs_lifetimes']:>9.1f}x")
+            add(f"{'  speed-up vs pandas; outputs agree; members':<46}"
+                f"{m['speedup_vs_pandas']:>11.2f}x{str(all(m['outputs_agree'].values())):>12}"
+                f"{m['members']:>12,}")
+            if "workbench_sql_on_log_s" in m:
+                add(f"{'  same SQL on the same in-memory log s':<46}"
+                    f"{m['workbench_sql_on_log_s']:>12.2f}{m['pandas_s']:>12.2f}"
+                    f"{m['lifetimes_s']:>12.2f}{m['speedup_vs_lifetimes_same_log']:>9.1f}x")
+                add(f"{'  speed-up vs pandas (same log); log query s':<46}"
+                    f"{m['speedup_vs_pandas_same_log']:>11.2f}x{m['transaction_log_query_s']:>12.2f}")
+        else:
+            add(f"2 member summary: {m.get('status', 'not run at this size (--steps)')}")
+        c = r.get("clv", {})
+        if "workbench_s" in c:
+            add(f"{'3 BG/NBD+GG fit s (vs lifetimes), members':<46}{c['workbench_s']:>12.2f}"
+                f"{c['lifetimes_s']:>12.2f}{c['members']:>12,}{c['speedup_vs_lifetimes']:>9.1f}x")
+            for k in c["params_workbench"]:
+                theirs = c["params_lifetimes"].get(k)
+                add(f"{'    ' + k:<46}{c['params_workbench'][k]:>12.4f}"
+                    f"{theirs if isinstance(theirs, float) else float('nan'):>12.4f}")
+            add(f"{'  equal to 3 decimals':<46}{str(c['equal_to_3_decimals']):>12}")
+        else:
+            add(f"3 CLV: {c.get('status', 'not run at this size (--steps)')}")
+        f = r.get("forecast", {})
+        if "total_s" in f:
+            add(f"{'4 forecast+backtest s (skus, origins)':<46}{f['total_s']:>12.1f}"
+                f"{f['skus']:>12,}{f['origins']:>12}")
+            add(f"{'  backtest / forecast / query+panel s':<46}{f['backtest_s']:>12.1f}"
+                f"{f['forecast_s']:>12.1f}{f['sku_daily_query_s'] + f['panel_s']:>12.1f}")
+        else:
+            add(f"4 forecast: {f.get('status', 'not run at this size (--steps)')}")
+        rp = r.get("reports", {})
+        if "full" in rp:
+            add(f"{'5 all reports: wall s (full / empty floor)':<46}{rp['full']['seconds']:>12.1f}"
+                f"{rp['empty']['seconds']:>12.1f}{len(rp['notebooks']):>12}")
+            add(f"{'  peak memory GiB (full / empty)':<46}{rp['full']['peak_memory_gib']:>12.2f}"
+                f"{rp['empty']['peak_memory_gib']:>12.2f}")
+            for run in rp["full"]["runs"]:
+                add(f"{'    ' + run['notebook'] + ' (' + run['status'] + ')':<46}{run['seconds']:>12.1f}")
+        else:
+            add(f"5 reports: {rp.get('status', 'not run at this size (--steps)')}")
+    pm = per_million(results)
+    cols = [k for k in pm[0] if k.endswith("_per_M")]
+    add("\n== 6 seconds per million order lines ==")
+    add(f"{'size':<8}{'lines':>12}" + "".join(f"{c.replace('_s_per_M', ''):>18}" for c in cols))
+    for row in pm:
+        add(f"{row['size']:<8g}{row['order_lines']:>12,}"
+            + "".join(f"{row.get(c, float('nan')):>18.2f}" for c in cols))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="0.5",
+                    help="comma-separated sizes in millions of order lines (default 0.5; "
+                         "the full set: 0.5,1,2,5)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 0.05M lines only")
+    ap.add_argument("--steps", default="members,clv,forecast,reports",
+                    help="steps after ingest (comma-separated; default all)")
+    ap.add_argument("--out", default=str(BENCH / "results.json"))
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other sizes already in --out (a size run again replaces "
+                         "its entry)")
+    ap.add_argument("--table", action="store_true", help="only print the table of --out")
+    args = ap.parse_args(argv)
+    if args.table:
+        print(fmt_table(json.loads(Path(args.out).read_text())["sizes"]))
+        return 0
+    sizes = [0.05] if args.quick else [float(s) for s in args.sizes.split(",") if s.strip()]
+    steps = {s.strip() for s in args.steps.split(",") if s.strip()}
+    CACHE.mkdir(parents=True, exist_ok=True)
+    results, old = [], {}
+    if args.merge and Path(args.out).exists():
+        for r in json.loads(Path(args.out).read_text())["sizes"]:
+            if r["size_million_lines"] in sizes:
+                old[r["size_million_lines"]] = r  # steps not run again are kept
+            else:
+                results.append(r)
+    for size in sizes:
+        results.append({**old.get(size, {}), **run_size(size, steps)})
+        results.sort(key=lambda r: r["size_million_lines"])
+        Path(args.out).write_text(json.dumps(_report(results, args), indent=2, default=str))
+    print(fmt_table(results))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def _report(results, args) -> dict:
+    import duckdb
+    return {"command": " ".join([Path(sys.executable).name, "bench/run.py"] + sys.argv[1:]),
+            "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version(), "pandas": pd.__version__,
+                        "duckdb": duckdb.__version__,
+                        "load_average_at_end": os.getloadavg()},
+            "sizes": results, "per_million_lines": per_million(results)}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
