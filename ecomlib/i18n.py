@@ -201,11 +201,11 @@ LABELS: dict[str, tuple[str, str]] = {
 
 def add_labels(extra: dict[str, tuple[str, str]]) -> None:
     """Register a domain module's labels (``{key: (zh, en)}``) so each analysis module keeps
-    its own vocabulary beside its code; an existing key with a different wording is an error."""
+    its own vocabulary beside its code. A key that is already registered keeps its wording
+    (the base table above, then the first module to register it): shared words such as
+    ``category`` read the same in every report, and no import order can fail."""
     for k, v in extra.items():
-        if k in LABELS and LABELS[k] != tuple(v):
-            raise ValueError(f"i18n.add_labels: {k!r} already means {LABELS[k]}, not {tuple(v)}")
-        LABELS[k] = tuple(v)
+        LABELS.setdefault(k, tuple(v))
 
 
 def check_lang(lang: str) -> str:

@@ -35,7 +35,7 @@ __all__ = [
     "campaign_uplift", "streamer_performance", "daily_shop_metrics",
 ]
 
-# keys another module registered first keep their wording (add_labels refuses a change)
+# keys registered before keep their wording (see i18n.add_labels)
 _LABELS = {
     "count_buyers": ("买家数", "Buyers"),
     "aov_fen": ("客单价", "AOV"),
@@ -90,7 +90,7 @@ _LABELS = {
     "exponent": ("弹性指数b", "Exponent b"),
     "median_spend_fen": ("日花费中位数", "Median daily spend"),
 }
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+i18n.add_labels(_LABELS)
 
 
 

@@ -177,8 +177,8 @@ _LABELS = {
     "warehouse_value": ("仓库直接汇总", "Warehouse (independent SQL)"),
     "diff_value": ("差额", "Difference"),
 }
-# keys another module already registered keep their wording (add_labels refuses changes)
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+# keys registered before keep their wording (see i18n.add_labels)
+i18n.add_labels(_LABELS)
 
 
 class ReconciliationError(AssertionError):

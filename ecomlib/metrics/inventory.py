@@ -63,8 +63,8 @@ _LABELS = {
     "paid_units_price_fen": ("平均成交价", "Average selling price"),
     "alert": ("预警", "Alert"),
 }
-# keys another module registered first keep their wording (add_labels refuses a change)
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+# keys registered before keep their wording (see i18n.add_labels)
+i18n.add_labels(_LABELS)
 
 _COLS = {"sales": ("sales_date", "sku", "units"),
          "stock": ("snapshot_date", "sku", "on_hand_units"),

@@ -149,8 +149,8 @@ _LABELS = {
     "mean_clv_fen": ("人均未来价值", "CLV per member"),
     "mean_p_alive_rate": ("平均存活概率", "Avg P(alive)"),
 }
-# keys another module registered first keep their wording (add_labels refuses a change)
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+# keys registered before keep their wording (see i18n.add_labels)
+i18n.add_labels(_LABELS)
 
 _PERIODS = ("week", "month", "quarter")
 _ITEMS = {"sku": "r.sku", "category": "pr.category"}  # expressions in MEMBERS_BASKET_SQL

@@ -60,7 +60,7 @@ METRICS: dict[str, dict] = {
     "conversion_rate": {"kind": "rate", "direction": "both", "denominator": "visitors"},
 }
 
-# keys another module registered first keep their wording (add_labels refuses a change)
+# keys registered before keep their wording (see i18n.add_labels)
 _LABELS = {
     "metric": ("指标", "Metric"),
     "value": ("实际值", "Actual"),
@@ -73,7 +73,7 @@ _LABELS = {
     "basis": ("比较依据", "Compared with"),
     "alert": ("告警", "Alert"),
 }
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+i18n.add_labels(_LABELS)
 
 
 _BASIS = {

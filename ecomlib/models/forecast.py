@@ -76,8 +76,8 @@ _LABELS = {
     "smooth": ("常规", "Regular"),
     "demand_class": ("需求类型", "Demand type"),
 }
-# keys another module registered first keep their wording (add_labels refuses a change)
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+# keys registered before keep their wording (see i18n.add_labels)
+i18n.add_labels(_LABELS)
 
 # ----------------------------------------------------------------------------------------
 # calendar

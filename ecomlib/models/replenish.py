@@ -67,8 +67,8 @@ _LABELS = {
     "demo_replay": ("原有采购重放", "Own ordering, replayed"),
     "suggested": ("建议策略重放", "Suggested policy, replayed"),
 }
-# keys another module registered first keep their wording (add_labels refuses a change)
-i18n.add_labels({k: v for k, v in _LABELS.items() if k not in i18n.LABELS})
+# keys registered before keep their wording (see i18n.add_labels)
+i18n.add_labels(_LABELS)
 
 
 # ----------------------------------------------------------------------------------------
