@@ -77,26 +77,11 @@ def _ratio(num, den):
 
 
 def _filters(start, end, shops, platforms, params: dict, alias: str = "") -> str:
-    """" AND ..." conditions on sales_date / platform / shop_id (columns of ``alias``), with
-    named parameters added to ``params`` (values are never pasted into the SQL)."""
-    date_col = f"{alias}sales_date"
-    conds = []
-    if start is not None:
-        params["start_d"] = pd.Timestamp(start).date()
-        conds.append(f"{date_col} >= $start_d")
-    if end is not None:
-        params["end_d"] = pd.Timestamp(end).date()
-        conds.append(f"{date_col} <= $end_d")
-    for col, values, prefix in ((f"{alias}platform", platforms, "p"), (f"{alias}shop_id", shops, "s")):
-        if values is None:
-            continue
-        if isinstance(values, str):
-            values = [values]
-        names = []
-        for i, v in enumerate(values):
-            params[f"{prefix}{i}"] = str(v)
-            names.append(f"${prefix}{i}")
-        conds.append(f"{col} IN ({', '.join(names)})" if names else "FALSE")
+    """" AND ..." conditions on sales_date (inclusive Beijing days) / platform / shop_id
+    (columns of ``alias``), with named parameters added to ``params`` (values are never
+    pasted into the SQL): :func:`ecomlib.warehouse.sql_filters`."""
+    from ..warehouse import sql_filters
+    conds, _ = sql_filters(start, end, shops, platforms, alias=alias, params=params)
     return "".join(" AND " + c for c in conds)
 
 

@@ -175,18 +175,9 @@ def _span(start, end, fn: str):
 
 def _filters(shops, platforms, params: dict, alias: str = "o.") -> str:
     """" AND o.platform IN (...) AND o.shop_id IN (...)" with named parameters."""
-    out = ""
-    for col, values, prefix in ((alias + "platform", platforms, "p"), (alias + "shop_id", shops, "s")):
-        if values is None:
-            continue
-        if isinstance(values, str):
-            values = [values]
-        names = []
-        for i, v in enumerate(values):
-            params[f"{prefix}{i}"] = str(v)
-            names.append(f"${prefix}{i}")
-        out += f" AND {col} IN ({', '.join(names)})" if names else " AND FALSE"
-    return out
+    from ..warehouse import sql_filters
+    conds, _ = sql_filters(shops=shops, platforms=platforms, alias=alias, params=params)
+    return "".join(" AND " + c for c in conds)
 
 
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
