@@ -167,6 +167,54 @@ FROM inventory_snapshots s
 LEFT JOIN products p ON p.sku = s.sku
 """
 
+# The summary steps, fed by any relation ``paid_lines`` with one row per paid order:
+# member_key, platform, sales_date (DATE), paid_fen and refund_fen (CNY fen, NULL = unknown).
+# Used by MEMBER_SUMMARY_SQL (from the warehouse) and by models.clv.summary_from_transactions
+# (from a DataFrame). Two hash aggregations and no window: per (member, day), then per member;
+# the first day's paid comes from arg_min, so repeat_paid = all days - first day.
+MEMBER_SUMMARY_CORE_SQL = """
+days AS (
+    SELECT member_key, sales_date, SUM(paid_fen) AS day_paid_fen,
+           SUM(refund_fen) AS day_refund_fen, COUNT(*) AS count_orders
+    FROM paid_lines
+    GROUP BY member_key, sales_date
+),
+per_member_platforms AS (
+    SELECT member_key, COUNT(DISTINCT platform) AS count_platforms
+    FROM paid_lines
+    GROUP BY member_key
+),
+per_member AS (
+    SELECT member_key,
+           CAST(SUM(count_orders) AS BIGINT) AS count_orders,
+           COUNT(*) AS count_purchase_days,
+           MIN(sales_date) AS first_purchase_date,
+           MAX(sales_date) AS last_purchase_date,
+           CAST(SUM(day_paid_fen) AS BIGINT) AS paid_fen,
+           CAST(SUM(day_refund_fen) AS BIGINT) AS refund_fen,
+           CAST(SUM(COALESCE(day_paid_fen, 0)) - COALESCE(arg_min(day_paid_fen, sales_date), 0)
+                AS BIGINT) AS repeat_paid_fen
+    FROM days
+    GROUP BY member_key
+)
+SELECT d.member_key,
+       d.count_orders,
+       d.count_purchase_days,
+       d.count_purchase_days - 1 AS frequency,
+       date_diff('day', d.first_purchase_date, d.last_purchase_date) AS recency_days,
+       date_diff('day', d.first_purchase_date, CAST($as_of AS DATE)) AS age_days,
+       date_diff('day', d.last_purchase_date, CAST($as_of AS DATE)) AS days_since_last,
+       d.first_purchase_date, d.last_purchase_date,
+       d.paid_fen, d.refund_fen,
+       CASE WHEN d.count_purchase_days > 1
+            THEN d.repeat_paid_fen * 1.0 / (d.count_purchase_days - 1) ELSE 0 END
+           AS monetary_value_fen,
+       p.count_platforms
+FROM per_member d
+JOIN per_member_platforms p ON p.member_key = d.member_key
+"""
+
+
 # Parameterised rollup (not a view: it needs the as-of date). $as_of is a DATE; the
 # filters are appended by the warehouse (platform / shop lists).
 MEMBER_SUMMARY_SQL = """
@@ -209,46 +257,7 @@ paid_lines AS (
     LEFT JOIN int_fx_ranges f ON f.currency = po.currency
           AND po.sales_date >= f.valid_from AND po.sales_date < f.valid_to
 ),
-days AS (
-    SELECT member_key, sales_date, CAST(SUM(paid_fen) AS BIGINT) AS day_paid_fen,
-           ROW_NUMBER() OVER (PARTITION BY member_key ORDER BY sales_date) AS day_rank
-    FROM paid_lines
-    GROUP BY member_key, sales_date
-),
-per_member_days AS (
-    SELECT member_key,
-           COUNT(*) AS count_purchase_days,
-           MIN(sales_date) AS first_purchase_date,
-           MAX(sales_date) AS last_purchase_date,
-           CAST(SUM(CASE WHEN day_rank > 1 THEN day_paid_fen ELSE 0 END) AS BIGINT) AS repeat_paid_fen
-    FROM days
-    GROUP BY member_key
-),
-per_member_orders AS (
-    SELECT member_key,
-           COUNT(*) AS count_orders,
-           COUNT(DISTINCT platform) AS count_platforms,
-           CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
-           CAST(SUM(refund_fen) AS BIGINT) AS refund_fen
-    FROM paid_lines
-    GROUP BY member_key
-)
-SELECT d.member_key,
-       o.count_orders,
-       d.count_purchase_days,
-       d.count_purchase_days - 1 AS frequency,
-       date_diff('day', d.first_purchase_date, d.last_purchase_date) AS recency_days,
-       date_diff('day', d.first_purchase_date, CAST($as_of AS DATE)) AS age_days,
-       date_diff('day', d.last_purchase_date, CAST($as_of AS DATE)) AS days_since_last,
-       d.first_purchase_date, d.last_purchase_date,
-       o.paid_fen, o.refund_fen,
-       CASE WHEN d.count_purchase_days > 1
-            THEN d.repeat_paid_fen * 1.0 / (d.count_purchase_days - 1) ELSE 0 END
-           AS monetary_value_fen,
-       o.count_platforms
-FROM per_member_days d
-JOIN per_member_orders o ON o.member_key = d.member_key
-"""
+""" + MEMBER_SUMMARY_CORE_SQL
 
 
 def create_views(con) -> None:

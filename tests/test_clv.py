@@ -187,3 +187,56 @@ def test_analytic_gradients_match_finite_differences():
         h[i] = 1e-6
         num = (clv.gg_loglik(q0 + h, xm, m) - clv.gg_loglik(q0 - h, xm, m)) / 2e-6
         assert g[i] == pytest.approx(num, rel=1e-5, abs=1e-8)
+
+
+def test_summary_from_transactions_hand_worked():
+    """Two members worked by hand; rows after as_of and without a member are ignored."""
+    from ecomlib.models.clv import summary_from_transactions
+
+    tx = pd.DataFrame({
+        "member_key": ["A", "A", "A", "A", "B", "B", None],
+        "platform": ["tmall", "jd", "tmall", "tmall", "pdd", "pdd", "pdd"],
+        "sales_date": pd.to_datetime(["2025-01-01 09:00", "2025-01-01 20:00", "2025-01-05 00:00",
+                                      "2025-01-10 00:00", "2025-01-20 00:00", "2025-02-01 00:00",
+                                      "2025-01-03 00:00"]),
+        "paid_fen": [100, 50, 200, 300, 80, 999, 7],
+        "refund_fen": [0, 0, 0, 30, 0, 0, 0],
+    })
+    s = summary_from_transactions(tx, "2025-01-31", refund_col="refund_fen",
+                                  platform_col="platform").set_index("member_key")
+    assert list(s.index) == ["A", "B"]
+    a, b = s.loc["A"], s.loc["B"]
+    # A: days 01-01 (100+50), 01-05 (200), 01-10 (300): 3 days, 2 repeats of 200 and 300
+    assert (a.count_orders, a.count_purchase_days, a.frequency) == (4, 3, 2)
+    assert (a.recency_days, a.age_days, a.days_since_last) == (9, 30, 21)
+    assert (a.paid_fen, a.refund_fen, a.monetary_value_fen) == (650, 30, 250.0)
+    assert a.count_platforms == 2
+    assert (b.count_orders, b.frequency, b.recency_days, b.age_days, b.paid_fen) == (1, 0, 0, 11, 80)
+    assert (b.monetary_value_fen, b.count_platforms) == (0.0, 1)
+    # without refund/platform columns: refunds 0, one platform
+    s2 = summary_from_transactions(tx, "2025-01-31").set_index("member_key")
+    assert s2.loc["A", "refund_fen"] == 0 and s2.loc["A", "count_platforms"] == 1
+
+
+def test_summary_from_transactions_agrees_with_lifetimes_and_names_missing_columns():
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    from ecomlib.models.clv import summary_from_transactions
+
+    rng = np.random.default_rng(3)
+    n = 400
+    tx = pd.DataFrame({"member_key": [f"m{i}" for i in rng.integers(0, 60, n)],
+                       "sales_date": pd.Timestamp("2025-01-01")
+                       + pd.to_timedelta(rng.integers(0, 200, n), unit="D"),
+                       "paid_fen": rng.integers(100, 10_000, n)})
+    ours = summary_from_transactions(tx, "2025-06-30").set_index("member_key")
+    lt = summary_data_from_transaction_data(tx, "member_key", "sales_date",
+                                            monetary_value_col="paid_fen",
+                                            observation_period_end="2025-06-30", freq="D")
+    lt = lt.reindex(ours.index)
+    assert (lt["frequency"].to_numpy() == ours["frequency"].to_numpy()).all()
+    assert (lt["recency"].to_numpy() == ours["recency_days"].to_numpy()).all()
+    assert (lt["T"].to_numpy() == ours["age_days"].to_numpy()).all()
+    assert np.allclose(lt["monetary_value"].to_numpy(), ours["monetary_value_fen"].to_numpy())
+    with pytest.raises(ValueError, match="summary_from_transactions.*'amount'"):
+        summary_from_transactions(tx, "2025-06-30", paid_col="amount")

@@ -471,3 +471,48 @@ def holdout_by_frequency(calibration: pd.DataFrame, holdout_days: float, bg: BGN
     g["error_rate"] = (g["predicted_total"] - g["actual_total"]) / g["actual_total"].where(g["actual_total"] > 0)
     return g[["frequency_bucket", "count_members", "actual_mean", "predicted_mean",
               "actual_total", "predicted_total", "error_rate"]]
+
+
+def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member_key",
+                              date_col: str = "sales_date", paid_col: str = "paid_fen",
+                              refund_col: str | None = None, platform_col: str | None = None
+                              ) -> pd.DataFrame:
+    """Per-member summary from a transaction log already in memory (lifetimes'
+    ``summary_data_from_transaction_data`` for ecomlib), with the warehouse's own SQL
+    (``rollups.MEMBER_SUMMARY_CORE_SQL``) run by DuckDB on the DataFrame.
+
+    ``tx``: one row per paid order (or any purchase record): member, date or timestamp
+    (the Beijing calendar day is used), paid amount in fen; optionally refund fen and the
+    platform. Rows after ``as_of`` and rows without a member are ignored.
+    Per member: count_orders = rows; count_purchase_days = distinct days;
+    frequency = days - 1; recency_days = last day - first day; age_days = as_of - first day;
+    days_since_last = as_of - last day; paid_fen / refund_fen = sums (fen);
+    monetary_value_fen = (paid of all days - paid of the first day) / frequency, 0 when
+    frequency = 0 (fen per repeat purchase day, as lifetimes); count_platforms = distinct
+    platforms (1 when no platform column). Sorted by member.
+    """
+    import duckdb
+
+    from ecomlib import rollups
+
+    fn = "summary_from_transactions"
+    missing = [c for c in (member_col, date_col, paid_col, refund_col, platform_col)
+               if c is not None and c not in tx.columns]
+    if missing:
+        raise ValueError(f"{fn}: column(s) {missing} not in the transaction log (has "
+                         f"{list(tx.columns)}); pass member_col/date_col/paid_col/... to name them")
+    refund = f'"{refund_col}"' if refund_col else "0"
+    platform = f'"{platform_col}"' if platform_col else "''"
+    sql = (f"""WITH paid_lines AS (
+        SELECT CAST("{member_col}" AS VARCHAR) AS member_key, {platform} AS platform,
+               CAST("{date_col}" AS DATE) AS sales_date,
+               CAST("{paid_col}" AS BIGINT) AS paid_fen, CAST({refund} AS BIGINT) AS refund_fen
+        FROM tx_log
+        WHERE "{member_col}" IS NOT NULL AND CAST("{date_col}" AS DATE) <= CAST($as_of AS DATE)),
+        """ + rollups.MEMBER_SUMMARY_CORE_SQL + "ORDER BY d.member_key")
+    con = duckdb.connect()
+    try:
+        con.register("tx_log", tx)
+        return con.execute(sql, {"as_of": pd.Timestamp(as_of).date()}).fetchdf()
+    finally:
+        con.close()
