@@ -172,18 +172,26 @@ LEFT JOIN products p ON p.sku = s.sku
 # Used by MEMBER_SUMMARY_SQL (from the warehouse) and by models.clv.summary_from_transactions
 # (from a DataFrame). Two hash aggregations and no window: per (member, day), then per member;
 # the first day's paid comes from arg_min, so repeat_paid = all days - first day.
-MEMBER_SUMMARY_CORE_SQL = """
+def member_summary_core_sql(platforms: bool = True) -> str:
+    """The summary steps (see the comment above); ``platforms=False`` leaves out the second
+    pass over ``paid_lines`` that counts distinct platforms (count_platforms = 1), for a log
+    that has no platform column."""
+    plat_cte = """
+per_member_platforms AS (
+    SELECT member_key, COUNT(DISTINCT platform) AS count_platforms
+    FROM paid_lines
+    GROUP BY member_key
+),""" if platforms else ""
+    plat_col = "p.count_platforms" if platforms else "CAST(1 AS BIGINT)"
+    plat_join = ("JOIN per_member_platforms p ON p.member_key = d.member_key"
+                 if platforms else "")
+    return f"""
 days AS (
     SELECT member_key, sales_date, SUM(paid_fen) AS day_paid_fen,
            SUM(refund_fen) AS day_refund_fen, COUNT(*) AS count_orders
     FROM paid_lines
     GROUP BY member_key, sales_date
-),
-per_member_platforms AS (
-    SELECT member_key, COUNT(DISTINCT platform) AS count_platforms
-    FROM paid_lines
-    GROUP BY member_key
-),
+),{plat_cte}
 per_member AS (
     SELECT member_key,
            CAST(SUM(count_orders) AS BIGINT) AS count_orders,
@@ -209,10 +217,13 @@ SELECT d.member_key,
        CASE WHEN d.count_purchase_days > 1
             THEN d.repeat_paid_fen * 1.0 / (d.count_purchase_days - 1) ELSE 0 END
            AS monetary_value_fen,
-       p.count_platforms
+       {plat_col} AS count_platforms
 FROM per_member d
-JOIN per_member_platforms p ON p.member_key = d.member_key
+{plat_join}
 """
+
+
+MEMBER_SUMMARY_CORE_SQL = member_summary_core_sql(platforms=True)
 
 
 # Parameterised rollup (not a view: it needs the as-of date). $as_of is a DATE; the
