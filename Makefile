@@ -44,9 +44,12 @@ browser:
 serve: $(STAMP)
 	$(BIN)/python -m ecomlib.serve $(if $(PORT),--port $(PORT)) $(if $(TOKEN),--token $(TOKEN))
 
+# the full set of sizes (the first run generates each size's exports into bench/cache/, ~1.5 min
+# per million lines); `make bench SIZES=0.5` for a quick look
+SIZES ?= 0.5,1,2,5
 bench: $(STAMP)
 	$(BIN)/python -m pip install -qq -e '.[test,bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) data reports/*/ *.egg-info
