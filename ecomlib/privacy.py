@@ -54,7 +54,13 @@ def member_keys(identities: pd.Series, salt: bytes) -> pd.Series:
     """
     s = identities.astype("string")
     uniq = s.dropna().unique()
-    table = {u: member_key(u, salt) for u in uniq if str(u).strip()}
+    keyed = hmac.new(salt, digestmod=hashlib.sha256)  # the salt's key schedule, done once
+
+    def key(identity: str) -> str:  # = member_key(identity, salt)
+        h = keyed.copy()
+        h.update(normalise_identity(identity).encode("utf-8"))
+        return h.hexdigest()[:KEY_HEX_DIGITS]
+    table = {u: key(u) for u in uniq if str(u).strip()}
     return s.map(table).astype(object).where(lambda x: x.notna(), None)
 
 

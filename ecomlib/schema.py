@@ -434,6 +434,29 @@ def _parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     return out.dt.normalize().where(~bad), bad, "is not a date"
 
 
+def _strip_text(s: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series] | None:
+    """(stripped text as Python objects with None for empty, blank mask) of a column of
+    strings, straight in Arrow: the same as pandas' ``astype("string").str.strip()`` (which
+    is Arrow's ``utf8_trim_whitespace``) without the round trips. None when the column
+    holds anything but strings and missing values (the general path then converts).
+    ``arrow``: the text stays in Arrow memory (pandas ``str`` dtype, empty = NaN)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        arr = s.array._pa_array if hasattr(s.array, "_pa_array") else \
+            pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        return None
+    txt = pc.utf8_trim_whitespace(arr)
+    blank = pc.fill_null(pc.equal(txt, ""), True)
+    val = pc.if_else(blank, pa.scalar(None, txt.type), txt)
+    out = pd.Series(val.to_pandas().array, index=s.index) if arrow else \
+        pd.Series(val.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+    return out, pd.Series(blank.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
 def _parse_str(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     out = s.astype("string").str.strip().astype(object)
     out = out.where(out.notna() & (out != ""), None)
@@ -455,6 +478,10 @@ class ValidationResult:
     quarantine: pd.DataFrame
     ignored_columns: list[str]
     good_row_numbers: np.ndarray
+    #: every input row typed (bad cells empty), index as the input's; dtypes not settled
+    #: (see :func:`settle_dtypes`). Lets a caller that drops rows for reasons of its own
+    #: keep the typed values instead of validating them again.
+    typed: pd.DataFrame | None = None
 
 
 QUARANTINE_COLUMNS = ["row_number", "column", "reason", "raw"]
@@ -465,7 +492,7 @@ def _fmt(v) -> str:
 
 
 def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
-             missing_ok: tuple[str, ...] = ()) -> ValidationResult:
+             missing_ok: tuple[str, ...] = (), arrow_text: bool = False) -> ValidationResult:
     """Check every row of ``raw`` against canonical table ``name``.
 
     ``raw`` holds the table's columns as text (or already typed); ``row_numbers`` gives each
@@ -473,6 +500,9 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
     Columns the table does not know are ignored and reported; a required column that is
     missing from the frame altogether raises ``ValueError`` naming it (the whole file is wrong,
     not a row). Returns the typed good rows and the quarantine records.
+
+    ``arrow_text``: text columns of ``good`` and ``typed`` stay in Arrow memory (pandas
+    ``str`` dtype, an empty value is NaN instead of None), for rows that go on to DuckDB.
     """
     t = table(name)
     if row_numbers is None:
@@ -504,11 +534,15 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             s = raw[c.name]
         if c.kind == "str" and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             # the same as _blank + _parse_str, converting and stripping the text once
-            txt = s.astype("string").str.strip()
-            blank = s.isna() | (txt == "")
-            out = txt.astype(object)
-            val, bad, why = (out.where(out.notna() & (out != ""), None),
-                             pd.Series(False, index=s.index), "")
+            fast = _strip_text(s, arrow=arrow_text)
+            if fast is not None:
+                val, blank = fast
+            else:
+                txt = s.astype("string").str.strip()
+                blank = s.isna() | (txt == "")
+                out = txt.astype(object)
+                val = out.where(out.notna() & (out != ""), None)
+            bad, why = pd.Series(False, index=s.index), ""
         else:
             blank = _blank(s)
             val, bad, why = _PARSERS[c.kind](s.where(~blank, None) if c.kind != "str" else s)
@@ -536,9 +570,7 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
         fails[ok_rows] = chk.fails(frame[ok_rows]).astype(bool)
         flag(fails, ",".join(chk.columns), lambda i, chk=chk: chk.reason)
     bad_idx = list(errors)
-    good = frame.drop(index=bad_idx)
-    for c in t.columns:  # settle dtypes
-        good[c.name] = good[c.name].astype(_PANDAS_DTYPES[c.kind])
+    good = settle_dtypes(name, frame.drop(index=bad_idx), arrow_text=arrow_text)
     if bad_idx:
         raw_bad = raw.loc[bad_idx]
         q = pd.DataFrame({
@@ -553,7 +585,17 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
         q = pd.DataFrame({k: pd.Series(dtype="object") for k in QUARANTINE_COLUMNS})
         q["row_number"] = q["row_number"].astype("int64")
     good_rows = row_numbers.drop(index=bad_idx).to_numpy()
-    return ValidationResult(good.reset_index(drop=True), q, ignored, good_rows)
+    return ValidationResult(good.reset_index(drop=True), q, ignored, good_rows, frame)
+
+
+def settle_dtypes(name: str, frame: pd.DataFrame, arrow_text: bool = False) -> pd.DataFrame:
+    """``frame`` (typed values of table ``name``) with each column in its pandas dtype
+    (``Int64``, ``Float64``, ``datetime64[us]``, object text), as :func:`validate` returns.
+    ``arrow_text``: text in pandas' Arrow-backed ``str`` dtype instead of objects."""
+    t = table(name)
+    return pd.DataFrame({c.name: frame[c.name].astype(
+        "str" if arrow_text and c.kind == "str" else _PANDAS_DTYPES[c.kind])
+        for c in t.columns}, index=frame.index)
 
 
 def _raw_json(row: pd.Series) -> str:

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from . import rollups, schema
 from .sources import Piece, RawFile, SourceError, detect_source, get_source, read_file
@@ -143,7 +144,8 @@ class Warehouse:
     # -- loading -------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], fmt: str | None = None,
                table: str | None = None, progress: bool | None = None,
-               context: dict | None = None, errors: str = "raise") -> list[LoadResult]:
+               context: dict | None = None, errors: str = "raise",
+               workers: int | None = None) -> list[LoadResult]:
         """Load files (folders are expanded to their .csv/.xlsx/.parquet files, sorted).
 
         Each file is its own transaction. A file that cannot be read at all is recorded in
@@ -151,55 +153,53 @@ class Warehouse:
         ``errors="raise"`` then raises :class:`LoadError`, ``errors="record"`` returns a
         ``failed`` :class:`LoadResult` for it and goes on with the other files. A progress
         bar over the bytes to load shows on a terminal (``progress`` forces it on or off).
+
+        ``workers``: processes that read and map files ahead of the loading (one writer
+        loads them in file order, exactly as without them). Default: one per core when
+        there are several files and at least 8 MB to read, else none (0).
         """
         from tqdm.auto import tqdm
 
         files = expand_paths(paths)
-        total = sum(f.stat().st_size for f in files)
+        sizes = [f.stat().st_size for f in files]
+        total = sum(sizes)
+        if workers is None:
+            workers = (os.cpu_count() or 1) if len(files) > 1 and total >= (8 << 20) else 0
+        workers = min(int(workers), len(files))
         results: list[LoadResult] = []
         bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest",
                    disable=(not progress) if progress is not None else None)
+        pool = _MapPool(self, files, fmt, table, context, workers) if workers > 1 else None
         try:
-            for f in files:
+            for k, f in enumerate(files):
                 bar.set_postfix_str(f.name)
                 try:
-                    results.extend(self.ingest_file(f, fmt=fmt, table=table, context=context))
+                    results.extend(self.ingest_file(
+                        f, fmt=fmt, table=table, context=context,
+                        _mapped=pool.result(k) if pool else None))
                 except LoadError as e:
                     if errors == "raise":
                         raise
                     results.append(LoadResult(-1, str(f), table or "", fmt or "", 0, 0, 0, 0, 0,
                                               0, status="failed", message=str(e)))
-                bar.update(f.stat().st_size)
+                bar.update(sizes[k])
         finally:
+            if pool:
+                pool.close()
             bar.close()
         return results
 
     def ingest_file(self, path: str | Path, fmt: str | None = None, table: str | None = None,
-                    context: dict | None = None) -> list[LoadResult]:
+                    context: dict | None = None, _mapped=None) -> list[LoadResult]:
         path = Path(path)
         started = _now()
         digest = file_hash(path)
         try:
-            ctx = {**sidecar_context(path), **{k: v for k, v in (context or {}).items() if v}}
-            ctx.setdefault("warehouse_path", self.path)
+            ctx = _file_context(path, context, table, self.path)
             fmt = fmt or ctx.get("format")
             if table:
-                ctx["table"] = table
                 fmt = fmt or "canonical"
-            raws = read_file(path)
-            jobs, skipped = [], []
-            for raw in raws:
-                try:
-                    src = get_source(fmt) if fmt else detect_source(raw)
-                except SourceError as e:
-                    if len(raws) > 1:  # a notes/summary sheet beside the data sheets
-                        skipped.append(str(e))
-                        continue
-                    raise
-                pieces = src.to_canonical(raw, ctx)
-                jobs.append((raw, src.name, pieces))
-            if not jobs:
-                raise SourceError(f"{path}: no sheet in a known format: " + " | ".join(skipped))
+            jobs, skipped = _mapped() if _mapped is not None else _map_file(path, fmt, ctx)
             results = self._load(path, digest, jobs, started)
             for msg in skipped:  # recorded, so that a skipped sheet is never silent
                 self._log_failure(path, digest, "?", None, "sheet skipped: " + msg, started,
@@ -245,7 +245,13 @@ class Warehouse:
     def _load_piece(self, lid: int, raw: RawFile, fmt_name: str, piece: Piece, digest: str,
                     structural: bool, started: dt.datetime) -> LoadResult:
         t = schema.table(piece.table)
-        val = schema.validate(piece.table, piece.frame, piece.row_numbers, piece.missing_ok)
+        if piece.validated:  # the source ran schema.validate on exactly these rows
+            val = schema.ValidationResult(
+                piece.frame, pd.DataFrame({k: pd.Series(dtype="object")
+                                           for k in schema.QUARANTINE_COLUMNS}),
+                [], piece.row_numbers.to_numpy())
+        else:
+            val = schema.validate(piece.table, piece.frame, piece.row_numbers, piece.missing_ok)
         quarantine = [val.quarantine]
         if piece.rejected is not None and len(piece.rejected):
             quarantine.append(piece.rejected)
@@ -313,7 +319,8 @@ class Warehouse:
             return 0, 0, 0
         con = self.con
         cols = t.column_names
-        con.register("_incoming", good)
+        # handed over as Arrow: DuckDB scans it without touching Python objects
+        con.register("_incoming", pa.Table.from_pandas(good, preserve_index=False))
         select = ", ".join(f"CAST({c} AS {t.column(c).duck_type}) AS {c}" for c in cols)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {select} FROM _incoming")
         con.unregister("_incoming")
@@ -451,6 +458,107 @@ class Warehouse:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def _file_context(path: Path, context: dict | None, table: str | None, wh_path: Path) -> dict:
+    """The ingest context of one file: its ``ecom.yaml`` settings, then the caller's."""
+    ctx = {**sidecar_context(path), **{k: v for k, v in (context or {}).items() if v}}
+    ctx.setdefault("warehouse_path", wh_path)
+    if table:
+        ctx["table"] = table
+    return ctx
+
+
+def _map_file(path: Path, fmt: str | None, ctx: dict):
+    """Read one file and map each sheet to canonical pieces: ``(jobs, skipped)`` with
+    ``jobs = [(raw, format name, pieces)]`` and ``skipped`` the messages of sheets in no
+    known format. Raises SourceError (or ValueError) for a file that cannot be loaded."""
+    raws = read_file(path)
+    jobs, skipped = [], []
+    for raw in raws:
+        try:
+            src = get_source(fmt) if fmt else detect_source(raw)
+        except SourceError as e:
+            if len(raws) > 1:  # a notes/summary sheet beside the data sheets
+                skipped.append(str(e))
+                continue
+            raise
+        pieces = src.to_canonical(raw, ctx)
+        jobs.append((raw, src.name, pieces))
+    if not jobs:
+        raise SourceError(f"{path}: no sheet in a known format: " + " | ".join(skipped))
+    return jobs, skipped
+
+
+def _map_file_in_worker(path: Path, fmt_arg: str | None, table: str | None,
+                        context: dict | None, wh_path: Path):
+    """:func:`_map_file` in a worker process, with the file's context worked out there as
+    the writer does. The raw text frame stays in the worker (the writer needs only the
+    file's accounting: problems, blank rows, encoding). Returns ("ok", (jobs, skipped)) or
+    ("error", exception) so the writer raises it in file order."""
+    try:
+        ctx = _file_context(path, context, table, wh_path)
+        fmt = fmt_arg or ctx.get("format")
+        if table:
+            fmt = fmt or "canonical"
+        jobs, skipped = _map_file(path, fmt, ctx)
+        for raw, _, _ in jobs:
+            raw.frame = raw.frame.iloc[:0]
+            raw.row_numbers = raw.row_numbers.iloc[:0]
+        return "ok", (jobs, skipped)
+    except Exception as e:  # noqa: BLE001 - raised again by the writer
+        try:
+            import pickle
+            pickle.dumps(e)
+        except Exception:  # noqa: BLE001
+            e = RuntimeError(f"{type(e).__name__}: {e}")
+        return "error", e
+
+
+class _MapPool:
+    """Worker processes that read and map files ahead of the single writer. At most
+    ``workers + 1`` files are mapped ahead, so memory stays bounded."""
+
+    def __init__(self, wh: "Warehouse", files: list[Path], fmt, table, context, workers: int):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import privacy
+        # the salt is settled here, once: two workers must not each create a .salt file
+        ctx0 = {k: v for k, v in (context or {}).items() if v}
+        if not ctx0.get("salt"):
+            ctx0["salt"] = privacy.load_salt(ctx0.get("warehouse_path") or wh.path)
+        self.args = (fmt, table, ctx0, wh.path)
+        self.files = files
+        self.ahead = workers + 1
+        self.futures: dict[int, object] = {}
+        self.executor = ProcessPoolExecutor(max_workers=workers,
+                                            mp_context=mp.get_context("fork"))
+        self.next = 0
+        self._fill(0)
+
+    def _fill(self, k: int) -> None:
+        while self.next < len(self.files) and self.next < k + self.ahead:
+            self.futures[self.next] = self.executor.submit(
+                _map_file_in_worker, self.files[self.next], *self.args)
+            self.next += 1
+
+    def result(self, k: int):
+        """A callable giving file ``k``'s ``(jobs, skipped)`` (raising its error)."""
+        self._fill(k)
+        fut = self.futures.pop(k)
+
+        def get():
+            status, value = fut.result()
+            if status == "error":
+                raise value
+            return value
+        return get
+
+    def close(self) -> None:
+        for fut in self.futures.values():
+            fut.cancel()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
 def sidecar_context(path: Path) -> dict:
     """Settings for one file from an ``ecom.yaml`` beside it, and the mapping files there.
 

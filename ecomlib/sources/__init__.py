@@ -67,6 +67,11 @@ class Piece:
     row_numbers: pd.Series
     rejected: pd.DataFrame | None = None  # row_number, column, reason, raw
     missing_ok: tuple[str, ...] = ()
+    #: True when ``frame`` already is the output of :func:`ecomlib.schema.validate` (typed,
+    #: the table's columns in order, every row good; text may be pandas' Arrow-backed
+    #: ``str`` dtype): the warehouse then loads it as it is instead of checking the same
+    #: rows again
+    validated: bool = False
 
 
 class Source:
@@ -197,7 +202,8 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
 _BLANK_RE = r"^[\pZ\t\n\x0b\f\r\x1c-\x1f\x85]*$"
 
 
-def _read_csv_fast(path: Path, text: str, delim: str, encoding: str) -> RawFile | None:
+def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
+                   data: bytes | None = None) -> RawFile | None:
     """The common case read by pyarrow's CSV parser: every record below the header has the
     raw header row's field count. Returns the same :class:`RawFile` as the careful path
     (:func:`_frame_from_rows`), or None whenever the file needs that path (a record with
@@ -210,7 +216,12 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str) -> RawFile 
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    if "\r" in text.replace("\r\n", ""):  # lone CR: csv's and pyarrow's line ends may differ
+    # a lone CR: csv's and pyarrow's line ends may differ (counted on the bytes where a CR
+    # byte is always a CR character: UTF-8 and GB18030 use no byte below 0x30 in a
+    # multi-byte character)
+    crs = data if data is not None and encoding in ("utf-8", "utf-8-sig", "gb18030") else text
+    cr, crlf = ("\r", "\r\n") if crs is text else (b"\r", b"\r\n")
+    if cr in crs and crs.count(cr) != crs.count(crlf):
         return None
     head = list(itertools.islice(csv.reader(io.StringIO(text[:65536], newline=""),
                                             delimiter=delim), 11))
@@ -241,9 +252,14 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str) -> RawFile 
 
     names = [f"c{i}" for i in range(ncols)]
     body = text[pos:]
+    if data is not None and encoding in ("utf-8", "utf-8-sig") and "\ufffd" not in text:
+        # the file's own bytes are this very UTF-8 text: no need to encode it again
+        raw_body = data[(3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8")):]
+    else:
+        raw_body = body.encode("utf-8")
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            io.BytesIO(raw_body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24,
                                            use_threads=False),  # numbers on invalid rows
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
@@ -270,21 +286,26 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str) -> RawFile 
         position = np.flatnonzero(~taken[1:]) + 1
         if len(position) != len(table):
             return None
-    blank_cell = [pc.match_substring_regex(table.column(i), _BLANK_RE) for i in range(ncols)]
     for i in range(width, ncols):  # padding cells beyond the header must be blank
-        if not pc.all(blank_cell[i]).as_py() in (True, None):
+        if not pc.all(pc.match_substring_regex(table.column(i), _BLANK_RE)).as_py() in (True,
+                                                                                       None):
             return None
-    blank = blank_cell[0]
-    for m in blank_cell[1:width]:
-        blank = pc.and_(blank, m)
+    # a blank row has every cell blank: further columns are looked at only while some row
+    # is still blank in all the columns before (usually none is after the first)
+    blank = pc.match_substring_regex(table.column(0), _BLANK_RE)
+    for i in range(1, width):
+        if not pc.any(blank).as_py():
+            break
+        blank = pc.and_(blank, pc.match_substring_regex(table.column(i), _BLANK_RE))
     blank_np = blank.to_numpy(zero_copy_only=False).astype(bool) if len(table) else \
         np.zeros(0, dtype=bool)
     keep = ~blank_np
     numbers = (position + h + 1)[keep]
     table = table.select(list(range(width))).filter(pa.array(keep))
-    frame = pd.DataFrame({c: table.column(i).to_numpy(zero_copy_only=False).astype(object)
-                          for i, c in enumerate(header)}, dtype=object) if len(table) else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    # the text stays in Arrow memory (pandas' str dtype): a column is turned into Python
+    # objects only if and when a cleaner needs them, and unmapped columns never are
+    frame = pd.DataFrame({c: table.column(i).to_pandas() for i, c in enumerate(header)}) \
+        if len(table) else pd.DataFrame({c: pd.Series(dtype=object) for c in header})
     return RawFile(path, None, frame, pd.Series(numbers, dtype="int64"), encoding, [],
                    int(blank_np.sum()) + len(invalid))
 
@@ -300,7 +321,7 @@ def read_file(path: str | Path) -> list[RawFile]:
         encoding, text = detect_encoding(data)
         sample = text[:4096]
         delim = "\t" if suffix == ".tsv" or sample.count("\t") > sample.count(",") else ","
-        fast = _read_csv_fast(path, text, delim, encoding)
+        fast = _read_csv_fast(path, text, delim, encoding, data)
         if fast is not None:
             return [fast]
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))

@@ -87,6 +87,21 @@ def _clean_money_fen_careful(s: pd.Series) -> Result:
 
 
 def clean_int(s: pd.Series) -> Result:
+    """Counts: ``3``, ``3件``, ``1,200``, ``2.0`` -> integers (see :func:`_clean_int_careful`);
+    plain digits are converted in Arrow, every other value goes the careful way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    t, simple = _split(s, r"^[0-9]{1,15}$")
+    filled = simple & (t != "").to_numpy(dtype=bool)
+    arr = pc.if_else(pa.array(filled), _pa_array(t), pa.scalar(None, pa.string()))
+    out = pd.Series(pd.array(pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False),
+                             dtype="Int64") if len(s) else pd.array([], dtype="Int64"),
+                    index=s.index)
+    out, bad, _ = _merge(s, simple, out, _clean_int_careful)
+    return out, bad, "is not a whole number"
+
+
+def _clean_int_careful(s: pd.Series) -> Result:
     """Counts: ``3``, ``3件``, ``1,200``, ``2.0`` -> integers."""
     t = _text(s).str.strip().str.replace(",", "", regex=False)
     t = t.str.replace(r"\s*(件|个|单|次|人)$", "", regex=True).str.replace(r"\.0+$", "", regex=True)
@@ -172,6 +187,16 @@ def split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
     ``浙江省 杭州市 西湖区 文三路1号`` -> (浙江, 杭州); ``北京 北京市 朝阳区 ...`` -> (北京, 北京);
     ``上海市浦东新区...`` -> (上海, 上海). Unrecognised -> (None, None).
     """
+    # exports repeat a buyer's address on every order: work on each distinct value once
+    codes, uniques = pd.factorize(_text(address), use_na_sentinel=False)
+    if len(uniques) < len(address):
+        prov, city = _split_region(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+        return (pd.Series(prov.to_numpy()[codes], index=address.index, dtype=object),
+                pd.Series(city.to_numpy()[codes], index=address.index, dtype=object))
+    return _split_region(address)
+
+
+def _split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
     t = _text(address).str.strip()
     m = t.str.extract(_PROV)
     prov = m["prov"].where(m["prov"].notna() & (t != ""))
@@ -270,8 +295,15 @@ def clean_money_fen(s: pd.Series) -> Result:
     """Money text in yuan -> integer fen (see :func:`_clean_money_fen_careful`)."""
     t, simple = _split(s, r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$", (
         (r"^[¥￥]([0-9]{1,13}(\.[0-9]{1,2})?)$", r"\1"),))
-    num = pd.to_numeric(t.where(simple & (t != "").to_numpy(dtype=bool)), errors="coerce")
-    out = (num.astype("Float64") * 100).round().astype("Int64")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    filled = simple & (t != "").to_numpy(dtype=bool)
+    # plain yuan text -> float (Arrow's parser, correctly rounded like Python's) -> fen;
+    # at most 13 + 2 digits, so x100 rounds back to the exact integer
+    arr = pc.if_else(pa.array(filled), _pa_array(t), pa.scalar(None, pa.string()))
+    num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    out = pd.Series(pd.array(np.round(num * 100), dtype="Float64"), index=s.index).astype(
+        "Int64")
     out, bad, reason = _merge(s, simple, out, _clean_money_fen_careful)
     return out, bad, "is not an amount of money in yuan (e.g. 1234.50)"
 

@@ -202,9 +202,12 @@ class MappedSource(Source):
             if c.kind in ("province", "city"):
                 if c.value == "suffix":  # a plain 省 or 市 column
                     out = C.strip_region_suffix(s)
-                else:
-                    prov, city = C.split_region(s)
-                    out = prov if c.kind == "province" else city
+                else:  # one split of the address column gives both
+                    if (src, "region") not in cache:
+                        prov, city = C.split_region(s)
+                        cache[(src, "region")] = (prov.reset_index(drop=True),
+                                                  city.reset_index(drop=True))
+                    out = cache[(src, "region")][0 if c.kind == "province" else 1]
             elif c.kind == "status":
                 out, bad, why = C.clean_status(s, c.value, src)
                 flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
@@ -257,6 +260,7 @@ class MappedSource(Source):
 
         # validate every table on the rows it gets; a failure quarantines the file row
         keep_for: dict[str, np.ndarray] = {}
+        typed_for: dict[str, pd.DataFrame] = {}  # entry -> typed rows of mask (0..k-1)
         n = len(frame)
         for tname, df in built.items():
             mask = np.ones(n, dtype=bool)
@@ -267,7 +271,8 @@ class MappedSource(Source):
             if not len(idx):
                 continue
             sub = df.iloc[idx].reset_index(drop=True)
-            val = schema.validate(table_of(tname), sub, pd.Series(idx))
+            val = schema.validate(table_of(tname), sub, pd.Series(idx), arrow_text=True)
+            typed_for[tname] = val.typed
             names = sources_of[tname]
             for _, q in val.quarantine.iterrows():
                 i = int(q.row_number)
@@ -292,19 +297,37 @@ class MappedSource(Source):
         derived_parts: dict[str, list[tuple[pd.DataFrame, pd.Series]]] = {}
         for k, (tname, df) in enumerate(built.items()):
             sel = good & keep_for[tname]
-            part = df[sel].reset_index(drop=True)
+            # the rows' typed values from the check above (validate's own output, so the
+            # warehouse need not check them again); positions within the entry's mask
+            pos = np.searchsorted(np.flatnonzero(keep_for[tname]), np.flatnonzero(sel))
+            if len(pos):
+                part = schema.settle_dtypes(table_of(tname), typed_for[tname].iloc[pos],
+                                            arrow_text=True).reset_index(drop=True)
+            else:
+                part = schema.empty_frame(table_of(tname))
             nums = rows[sel].reset_index(drop=True)
             if k > 0:
-                derived_parts.setdefault(table_of(tname), []).append((part, nums))
+                # derived header rows: identical repeats (one per line) collapse to one
+                # row, compared on the cleaned text as before typing
+                derived_parts.setdefault(table_of(tname), []).append(
+                    (part, nums, df[sel].reset_index(drop=True)))
             else:
-                pieces.append(Piece(tname, part, nums, rejected))
+                pieces.append(Piece(tname, part, nums, rejected, validated=True))
         for tname, parts in derived_parts.items():
-            part = pd.concat([p for p, _ in parts], ignore_index=True)
-            nums = pd.concat([r for _, r in parts], ignore_index=True)
-            # derived header rows: identical repeats (one per line) collapse to one row
-            first = ~part.astype(str).duplicated(keep="first").to_numpy()
+            part = pd.concat([p for p, _, _ in parts], ignore_index=True)
+            nums = pd.concat([r for _, r, _ in parts], ignore_index=True)
+            text = pd.concat([x for _, _, x in parts], ignore_index=True)
+            # compared as text (as astype(str) shows them); integer and date-time columns
+            # compare equal as values exactly when they do as text, so only the others are
+            # converted
+            as_text = pd.DataFrame({
+                c: text[c] if pd.api.types.is_integer_dtype(text[c].dtype)
+                or pd.api.types.is_datetime64_dtype(text[c].dtype) else text[c].astype(str)
+                for c in text.columns})
+            first = ~as_text.duplicated(keep="first").to_numpy()
             part, nums = part[first].reset_index(drop=True), nums[first].reset_index(drop=True)
-            pieces.append(Piece(tname, part, nums, None))
+            pieces.append(Piece(tname, schema.settle_dtypes(tname, part, arrow_text=True), nums,
+                                None, validated=True))
         return pieces
 
 

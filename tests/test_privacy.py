@@ -1,0 +1,23 @@
+"""Member keys: HMAC-SHA256(salt, normalised identity), first 16 hex digits."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pandas as pd
+
+from ecomlib import privacy
+
+
+def _expected(identity: bytes, salt: bytes = b"salt") -> str:
+    return hmac.new(salt, identity, hashlib.sha256).hexdigest()[:16]
+
+
+def test_member_keys_hash_each_identity_like_member_key():
+    ids = pd.Series(["abc", " +86 138 0000 ", None, "", "ABC", "abc"], dtype=object)
+    keys = privacy.member_keys(ids, b"salt")
+    # normalised: lower case, no spaces, no leading +86; empty stays empty
+    assert keys.tolist() == [_expected(b"abc"), _expected(b"1380000"), None, None,
+                             _expected(b"abc"), _expected(b"abc")]
+    assert privacy.member_key(" +86 138 0000 ", b"salt") == _expected(b"1380000")
+    assert keys.iloc[0] == "5031dfb5b067c1d6"
