@@ -302,3 +302,136 @@ def test_shop_without_sales_gives_empty_sections(wh, settings):
     assert not r["has_sales"] and r["by_shop"].empty and r["by_sku"].empty
     assert r["attainment"].empty and r["pricing"].empty and r["courier"].empty
     assert r["total"]["paid_fen"].tolist() == [0] and len(r["cash"]) == 13
+
+
+# -- scale: SKU-day rows stay in DuckDB (issue 9) ----------------------------------------------------
+def test_shop_day_sales_from_the_engine(wh):
+    fi.load_sku_day(wh, START, END)
+    try:
+        d = fi.query_shop_day(wh)
+    finally:
+        fi.drop_sku_day(wh)
+    assert d["sales_date"].dt.strftime("%m-%d").tolist() == ["01-10", "01-31", "02-02", "02-10", "02-20"]
+    assert d["shop_id"].tolist() == ["t1", "t1", "j1", "j1", "t1"]
+    assert d["gmv_fen"].tolist() == [2300, 1000, 2000, 10800, 450]
+    assert d["paid_fen"].tolist() == [2300, 1000, 2000, 10800, 0]
+    assert d["refund_fen"].tolist() == [500, 300, 2000, 0, 0]
+    assert d["units"].tolist() == [3, 1, 4, 1, 0] and d["cogs_fen"].tolist() == [800, 400, 0, 400, 0]
+
+
+def test_sku_pnl_allocated_in_sql_to_the_fen(wh, inputs):
+    sales, costs = inputs
+    fi.load_sku_day(wh, START, END)
+    try:
+        by = fi.query_sku_pnl(wh, costs, START, END)
+    finally:
+        fi.drop_sku_day(wh)
+    b = by.set_index("sku")
+    assert by["sku"].tolist() == [fi.UNALLOCATED, "A", "B"]
+    assert b.loc["A", "ad_spend_fen"] == 783 + 500 and b.loc["B", "ad_spend_fen"] == 217
+    assert b.loc["A", ["platform_fee_fen", "logistics_fen"]].tolist() == [773, 200]
+    assert b.loc["A", "contribution_fen"] == 9444 and b.loc["B", "contribution_fen"] == -1017
+    assert b.loc[fi.UNALLOCATED, ["logistics_fen", "ad_spend_fen", "paid_fen"]].tolist() == [600, 200, 0]
+    # the same table as the pandas path, row for row
+    assert_frame_equal(by, fi.pnl(sales, costs, ["sku", "category"]), check_dtype=False)
+    cat = fi.regroup(by, ["category"]).set_index("category")
+    assert cat.loc["护肤", "contribution_fen"] == 9444 and cat.loc["零食", "paid_fen"] == 2500
+    assert_frame_equal(fi.regroup(by, ["category"]), fi.pnl(sales, costs, ["category"]),
+                       check_dtype=False)
+
+
+@pytest.mark.parametrize("paid, expected", [
+    ([100, 100, 101], {"x": 3, "y": 3, "z": 4}),   # floor(10 x 100/301) = 3 each; remainder 1 to z
+    ([100, 101, 101], {"x": 3, "y": 4, "z": 3}),   # y and z weigh the same: the first SKU (y) takes it
+])
+def test_sku_pnl_remainder_in_sql(wh, paid, expected):
+    wh.con.execute("CREATE OR REPLACE TEMP TABLE t_alloc AS SELECT DATE '2025-01-01' AS sales_date, "
+                   "'tmall' AS platform, 's' AS shop_id, sku, 'c' AS category, paid AS gmv_fen, "
+                   "paid AS paid_fen, 0 AS refund_fen, 0 AS cogs_fen, 1 AS units, 0 AS units_returned, "
+                   "0 AS units_without_cost FROM (VALUES ('x', $a), ('y', $b), ('z', $c)) v(sku, paid)",
+                   {"a": paid[0], "b": paid[1], "c": paid[2]})
+    costs = pd.DataFrame({"cost_date": pd.to_datetime(["2025-01-01", "2025-01-02"]),
+                          "platform": ["tmall", "tmall"], "shop_id": ["s", "s"],
+                          "kind": ["ad_spend", "ad_spend"], "amount_fen": [10, 7]})
+    try:
+        by = fi.query_sku_pnl(wh, costs, "2025-01-01", "2025-01-02", table="t_alloc")
+    finally:
+        fi.drop_sku_day(wh, "t_alloc")
+    assert by.set_index("sku")["ad_spend_fen"].to_dict() == {**expected, fi.UNALLOCATED: 7}
+
+
+def test_contracted_fees_at_once(settings):
+    rc = settings["rate_card"]
+    fees = fi.contracted_fees_fen(["浙江", "北京", "北京", "广东", "新疆", None], [1000, 1000, 1001, 900, 3500, 0], rc)
+    # 300; 450; 450 + 200 x ceil(1/1000); default zone 500; 1200 + 800 x 3; unknown province -> default
+    assert fees.tolist() == [300, 450, 650, 500, 3600, 500]
+    with pytest.raises(KeyError, match="no fees for zone"):
+        fi.contracted_fees_fen(["广东"], [500], {"zones": {}, "default_zone": "x", "fees": {}})
+
+
+def test_export_csv_in_yuan(tmp_path):
+    df = pd.DataFrame({"waybill_no": ["YT1", "YT2"], "fee_fen": [450, -5],
+                       "ship_date": pd.to_datetime(["2025-01-02", "2025-01-03"]),
+                       "price_fen": [12.5, None]})
+    p = fi.export_csv(df, tmp_path / "c.csv", "zh")
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw[3:].decode("utf-8").splitlines()
+    assert lines[0] == "运单号,账单运费 (元),ship_date,平均售价 (元)"
+    assert lines[1:] == ["YT1,4.50,2025-01-02,0.125", "YT2,-0.05,2025-01-03,"]
+
+
+def test_sku_day_sql_equals_agg_daily_sales(wh):
+    """FIN_SKU_DAY_SQL repeats int_order_lines' rules (FX, SKU map, refund spread): it must
+    give agg_daily_sales' numbers row for row (order-level refunds and USD orders included)."""
+    cols = ["sales_date", "platform", "shop_id", "sku", "category", "gmv_fen", "paid_fen",
+            "refund_fen", "cogs_fen", "units", "units_returned", "units_without_cost"]
+    for lo, hi in ((START, END), ("2025-01-31", "2025-02-02")):
+        fi.load_sku_day(wh, lo, hi)
+        try:
+            got = wh.sql(f"SELECT {', '.join(cols)} FROM {fi.SKU_DAY_TABLE} ORDER BY ALL")
+        finally:
+            fi.drop_sku_day(wh)
+        exp = wh.daily_sales(lo, hi)[cols].sort_values(cols[:4], ignore_index=True)
+        assert_frame_equal(got.sort_values(cols[:4], ignore_index=True), exp, check_dtype=False)
+    assert (wh.daily_sales(START, END)["refund_fen"].sum(), len(exp)) == (2800, 2)
+
+
+def test_sku_day_sql_order_level_refund_and_sku_map(tmp_path):
+    """An order-level case is spread over the order's lines like int_order_lines does, and
+    exported codes go through sku_map: o1 (lines A 1800 fen x2, B 500 fen x1) gets a case of
+    1001 fen and 2 units without a line: floor(1001 x 1800/2300) = 783 + the remainder 1 =
+    784 on line 1, floor(1001 x 500/2300) = 217 on line 2; units floor(2 x 2/3) = 1 + 1 and
+    0. sku_map sends tmall's code B to B2 (not in products: no category, no cost)."""
+    d = tmp_path / "wh"
+    shutil.copytree(DATA / "warehouse", d)
+    with open(d / "refunds.csv", "a", encoding="utf-8") as f:
+        f.write("tmall,t1,r8,o1,,,1001,2,整单退,refunded,2025-01-12 10:00:00,2025-01-13 10:00:00,CNY\n")
+    (d / "sku_map.csv").write_text("platform,platform_sku_id,sku,note\ntmall,B,B2,\n", encoding="utf-8")
+    with Warehouse(tmp_path / "w.duckdb") as w:
+        res = w.ingest([d], progress=False)
+        assert all(r.rows_quarantined == 0 for r in res)
+    cols = ["sales_date", "platform", "shop_id", "sku", "category", "gmv_fen", "paid_fen",
+            "refund_fen", "cogs_fen", "units", "units_returned", "units_without_cost"]
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as w:
+        fi.load_sku_day(w, START, END)
+        got = w.sql(f"SELECT {', '.join(cols)} FROM {fi.SKU_DAY_TABLE} ORDER BY ALL")
+        fi.drop_sku_day(w)
+        exp = w.daily_sales(START, END)[cols].sort_values(cols[:4], ignore_index=True)
+    assert_frame_equal(got.sort_values(cols[:4], ignore_index=True), exp, check_dtype=False)
+    day = got[got.sales_date == pd.Timestamp("2025-01-10")].set_index("sku")
+    assert day.loc["A", ["refund_fen", "units_returned"]].tolist() == [784, 2]
+    assert day.loc["B2", ["refund_fen", "units_returned", "units_without_cost"]].tolist() == [717, 1, 1]
+    assert pd.isna(day.loc["B2", "category"])
+
+
+def test_excel_export_formats_and_empty_cells(tmp_path):
+    import openpyxl
+    df = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+                       "paid_fen": [12345, -5], "refund_rate": [0.25, np.nan],
+                       "price_fen": [np.inf, 1.5]})
+    ws = openpyxl.load_workbook(fi.export_excel({"t": df}, tmp_path / "t.xlsx", "en"))["t"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[1][1:] == [123.45, 0.25, "inf"] and rows[2][1:] == [-0.05, None, 0.015]
+    assert rows[1][0] == pd.Timestamp("2025-01-01").to_pydatetime()
+    assert [c.number_format for c in ws[3]] == ["YYYY-MM-DD HH:MM:SS", "#,##0.00", "0.0%", "#,##0.00"]

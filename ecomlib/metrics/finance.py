@@ -36,12 +36,13 @@ from .. import i18n, rollups
 __all__ = [
     "COST_KINDS", "PNL_COLUMNS", "yuan_to_fen", "build_report", "stock_inputs", "ReconciliationError", "load_settings", "load_targets",
     "load_commission_rule", "query_costs", "query_recon", "query_recon_costs", "query_shipped",
-    "query_stock_moves", "estimate_costs", "allocate_costs", "pnl", "overhead",
+    "query_stock_moves", "load_sku_day", "drop_sku_day", "query_shop_day", "query_sku_pnl",
+    "regroup", "estimate_costs", "allocate_costs", "pnl", "overhead",
     "income_statement", "changes", "profit_structure", "cost_structure", "reconcile",
     "assert_ties", "reconciliation_display", "attainment", "commission", "cash_flow_forecast", "lowest_week",
     "contribution_at_price", "unit_economics", "contracted_fee_fen", "read_carrier_bill",
     "reconcile_courier_bill", "courier_summary", "demo_carrier_bill", "stock_reconciliation",
-    "export_excel", "waterfall_chart", "cash_chart",
+    "export_excel", "export_csv", "contracted_fees_fen", "waterfall_chart", "cash_chart",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -375,6 +376,80 @@ def query_shipped(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
 def query_stock_moves(wh, start, end) -> pd.DataFrame:
     """Units out (sold) and back (customer returns) per SKU in the period."""
     return wh.sql(rollups.FIN_STOCK_MOVES_SQL, _params(start, end))
+
+
+#: name of the temporary table (per connection) that holds a report's SKU-day sales
+SKU_DAY_TABLE = "fin_sku_day"
+
+
+def load_sku_day(wh, start, end, shops=None, platforms=None, table: str = SKU_DAY_TABLE) -> str:
+    """Fill a temporary table (``table``, on ``wh``'s connection, replaced if it exists) with
+    the SKU-day sales of ``start``..``end`` (inclusive) for the filter
+    (``rollups.FIN_SKU_DAY_SQL``: one row per sales_date, platform, shop_id, sku with
+    category, gmv_fen, paid_fen, refund_fen, cogs_fen, units, units_returned,
+    units_without_cost, CNY fen, exactly the measures of ``agg_daily_sales``). The rows stay
+    in the engine; :func:`query_shop_day` and :func:`query_sku_pnl` read them. Drop it with
+    :func:`drop_sku_day`. Returns the table name."""
+    params = _params(start, end)
+    sql = rollups.FIN_SKU_DAY_SQL.format(filters=_filters(params, shops, platforms))
+    wh.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", params)
+    return table
+
+
+def drop_sku_day(wh, table: str = SKU_DAY_TABLE) -> None:
+    """Drop the temporary table of :func:`load_sku_day`."""
+    wh.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def query_shop_day(wh, table: str = SKU_DAY_TABLE) -> pd.DataFrame:
+    """Sales per sales_date, platform and shop (``rollups.FIN_SHOP_DAY_SQL``): the rows of
+    :func:`load_sku_day` summed over SKUs. Same columns as ``agg_daily_sales`` minus sku,
+    category and the order counts; every P&L above SKU level (total, per period, platform,
+    shop), the estimated costs, targets and the cash forecast need no more than this."""
+    out = wh.sql(rollups.FIN_SHOP_DAY_SQL.format(sku_day=table))
+    out["sales_date"] = pd.to_datetime(out["sales_date"])
+    return out
+
+
+def query_sku_pnl(wh, costs: pd.DataFrame, start, end, table: str = SKU_DAY_TABLE
+                  ) -> pd.DataFrame:
+    """The P&L per SKU and category, costs allocated inside the engine.
+
+    The same table as ``pnl(daily_sales, costs, ["sku", "category"])`` (same numbers to the
+    fen, same rows and order), computed by ``rollups.FIN_SKU_PNL_SQL`` from the SKU-day rows
+    of :func:`load_sku_day` between ``start`` and ``end`` (inclusive) and ``costs``
+    (:func:`estimate_costs` rows; company-wide ``ALL`` rows are left out): each shop-day
+    cost is spread over that shop-day's SKUs as :func:`allocate_costs` does (share =
+    floor(cost x w / W), remainder to the largest weight, the rest on the
+    ``(unallocated)`` row). Only one row per SKU comes back to pandas.
+    """
+    c = (costs[costs.platform != "ALL"] if len(costs) else
+         pd.DataFrame({k: [] for k in ("cost_date", "platform", "shop_id", "kind", "amount_fen")}))
+    reg = pd.DataFrame({"sales_date": pd.to_datetime(c["cost_date"]).astype("datetime64[us]"),
+                        "platform": c["platform"].astype("str"),
+                        "shop_id": c["shop_id"].astype("str"),
+                        "col": c["kind"].map(_kind_col).astype("str"),
+                        "amount_fen": c["amount_fen"].astype("int64")})
+    name = f"{table}_costs"
+    params = _params(start, end)
+    params.update({"unknown": i18n.label("unknown", "en"), "unallocated": UNALLOCATED})
+    wh.con.register(name, reg)
+    try:
+        out = wh.sql(rollups.FIN_SKU_PNL_SQL.format(sku_day=table, costs=name), params)
+    finally:
+        wh.con.unregister(name)
+    out = _finish(out)
+    return out.sort_values(["sku", "category"], ignore_index=True)[["sku", "category"] + PNL_COLUMNS]
+
+
+def regroup(pnl_by: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """A finer :func:`pnl` table summed to a coarser ``by`` (e.g. by SKU -> by category):
+    money and counts summed, rates recomputed (:func:`pnl`'s formulas), sorted by ``by``."""
+    by = list(by)
+    ints = [c for c in PNL_COLUMNS if not c.endswith("_rate")]
+    out = pnl_by.groupby(by, as_index=False, dropna=False)[ints].sum(min_count=0)
+    out = _finish(out)
+    return out.sort_values(by, ignore_index=True)[by + PNL_COLUMNS]
 
 
 # -- costs and P&L ---------------------------------------------------------------------------------
@@ -1008,6 +1083,43 @@ _BILL_COLUMNS = {"运单号": "waybill_no", "快递单号": "waybill_no", "订�
                  "运费(元)": "fee_yuan", "运费": "fee_yuan"}
 
 
+def _zones(provinces, rate_card: dict) -> np.ndarray:
+    """:func:`_zone_of` of many provinces (each distinct province looked up once)."""
+    codes, uniques = pd.factorize(pd.Series(provinces, dtype="object"), use_na_sentinel=False)
+    return np.array([_zone_of(p, rate_card) for p in uniques], dtype="object")[codes]
+
+
+def contracted_fees_fen(provinces, weights_g, rate_card: dict) -> np.ndarray:
+    """:func:`contracted_fee_fen` of many parcels at once (same rule, same integers):
+    first_kg_fen + extra_kg_fen x ceil(max(weight - 1000 g, 0) / 1000 g) with the zone of
+    each destination province. Returns int64 fen, one per parcel."""
+    return _fees_of_zones(_zones(provinces, rate_card), weights_g, rate_card)
+
+
+def _fees_of_zones(zone_of_parcel, weights_g, rate_card: dict) -> np.ndarray:
+    codes, zones = pd.factorize(pd.Series(zone_of_parcel, dtype="object"))
+    fees = rate_card["fees"]
+    for z in zones:
+        if z not in fees:
+            raise KeyError(f"finance.contracted_fee_fen: rate card has no fees for zone {z!r}; "
+                           f"add it under rate_card.fees")
+    first = np.array([int(fees[z]["first_kg_fen"]) for z in zones], dtype="int64")[codes]
+    per_kg = np.array([int(fees[z]["extra_kg_fen"]) for z in zones], dtype="int64")[codes]
+    w = np.asarray(weights_g, dtype="float64")
+    extra = np.ceil(np.maximum(w - 1000.0, 0.0) / 1000.0).astype("int64")
+    return first + per_kg * extra
+
+
+def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """values.isin(known) for text ids, through pyarrow (pandas' isin on a few hundred
+    thousand strings takes seconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    v = pa.array(values.astype("str"), from_pandas=True).cast(pa.large_string())
+    k = pa.array(known.astype("str"), from_pandas=True).cast(pa.large_string())
+    return pc.fill_null(pc.is_in(v, value_set=k), False).to_numpy(zero_copy_only=False)
+
+
 def read_carrier_bill(path: str | Path) -> pd.DataFrame:
     """A carrier bill CSV (UTF-8 or GBK) -> waybill_no, order_id, ship_date, province,
     weight_g, fee_fen. Chinese headers (运单号, 客户单号/订单号, 寄件日期, 目的省份,
@@ -1051,11 +1163,12 @@ def reconcile_courier_bill(bill: pd.DataFrame, shipped: pd.DataFrame, rate_card:
     """
     _check(bill, ["waybill_no", "order_id", "province", "weight_g", "fee_fen"], "reconcile_courier_bill")
     b = bill.reset_index(drop=True).copy()
-    b["zone"] = [_zone_of(p, rate_card) for p in b.province]
-    b["contracted_fen"] = [contracted_fee_fen(p, w, rate_card) for p, w in zip(b.province, b.weight_g)]
-    known = set(shipped["order_id"].astype(str)) if len(shipped) else set()
+    zones = _zones(b.province, rate_card)
+    b["zone"] = zones
+    b["contracted_fen"] = _fees_of_zones(zones, b.weight_g, rate_card)
+    known = shipped["order_id"] if len(shipped) else pd.Series([], dtype="str")
     dup = b.duplicated("waybill_no", keep="first")
-    unmatched = ~b.order_id.astype(str).isin(known)
+    unmatched = ~_isin(b.order_id, known)
     over = b.fee_fen > b.contracted_fen + tolerance_fen
     b["check"] = np.select([dup, unmatched, over], ["bill_duplicate", "bill_unmatched", "bill_overcharged"], "bill_ok")
     b["excess_fen"] = (b.fee_fen - b.contracted_fen).clip(lower=0).astype("int64")
@@ -1078,6 +1191,42 @@ def courier_summary(checked: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _is_sorted(df: pd.DataFrame, key: list) -> bool:
+    """True when ``df`` is already in ascending order of ``key`` (ties allowed, no missing
+    values): then a stable sort by ``key`` would return it unchanged. Compared in pyarrow
+    (text by code point, as pandas sorts it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if len(df) < 2:
+        return True
+    if df[key].isna().to_numpy().any():
+        return False
+    ok = pa.array(np.zeros(len(df) - 1, dtype=bool))     # strictly greater on an earlier key
+    tie = pa.array(np.ones(len(df) - 1, dtype=bool))     # equal on every key so far
+    for k in key:
+        v = df[k]
+        if pd.api.types.is_datetime64_any_dtype(v.dtype):
+            if getattr(v.dt, "tz", None):
+                v = v.dt.tz_convert("UTC").dt.tz_localize(None)
+            a = pa.array(v.to_numpy(dtype="datetime64[us]").view("int64"))
+        elif pd.api.types.is_numeric_dtype(v.dtype):
+            a = pa.array(v.to_numpy())
+        else:
+            a = pa.array(v.astype("str"), from_pandas=True)
+        nxt, prev = a.slice(1), a.slice(0, len(a) - 1)
+        ok = pc.or_(ok, pc.and_(tie, pc.greater(nxt, prev)))
+        tie = pc.and_(tie, pc.equal(nxt, prev))
+    return bool(pc.all(pc.or_(ok, tie)).as_py())
+
+
+def _waybills(numbers: np.ndarray) -> pd.Series:
+    """"YT" + the number in 12 digits (zero-padded), built in pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype="int64")).cast(pa.string()), 12, "0")
+    return pd.Series(pc.binary_join_element_wise(pa.scalar("YT"), digits, "").to_pandas()).astype("str")
+
+
 def demo_carrier_bill(shipped: pd.DataFrame, rate_card: dict, seed: int = 8,
                       n_unmatched: int = 5, every_dup: int = 97, every_over: int = 61
                       ) -> pd.DataFrame:
@@ -1093,17 +1242,21 @@ def demo_carrier_bill(shipped: pd.DataFrame, rate_card: dict, seed: int = 8,
         return pd.DataFrame(columns=["waybill_no", "order_id", "ship_date", "province",
                                      "weight_g", "fee_fen"])
     rng = np.random.default_rng(seed)
-    s = shipped.sort_values(["shipped_at", "platform", "order_id"], ignore_index=True)
+    key = ["shipped_at", "platform", "order_id"]
+    s = (shipped.reset_index(drop=True) if _is_sorted(shipped, key)   # query_shipped's order
+         else shipped.sort_values(key, ignore_index=True))
     n = len(s)
     weight = 200 + 150 * s.units.astype(int).to_numpy() + rng.integers(0, 301, n)
     prov = s.province.fillna("未知").to_numpy()
-    fee = np.array([contracted_fee_fen(p, w, rate_card) for p, w in zip(prov, weight)])
+    fee = contracted_fees_fen(prov, weight, rate_card)
     over = (np.arange(n) % every_over) == every_over - 1
     fee = fee + np.where(over, rng.integers(1, 4, n) * 100, 0)
-    bill = pd.DataFrame({"waybill_no": [f"YT{7300000000 + i * 7:012d}" for i in range(n)],
-                         "order_id": s.order_id.astype(str).to_numpy(),
+    seq = 7300000000 + 7 * np.arange(n, dtype="int64")
+    bill = pd.DataFrame({"waybill_no": _waybills(seq),
+                         "order_id": s.order_id.astype("str"),
                          "ship_date": pd.to_datetime(s.shipped_at).dt.normalize().to_numpy(),
-                         "province": prov, "weight_g": weight.astype("int64"),
+                         "province": pd.Series(prov).astype("str"),
+                         "weight_g": weight.astype("int64"),
                          "fee_fen": fee.astype("int64")})
     dups = bill[(np.arange(n) % every_dup) == every_dup - 1]
     ghost_i = rng.choice(n, size=min(n_unmatched, n), replace=False)
@@ -1111,7 +1264,14 @@ def demo_carrier_bill(shipped: pd.DataFrame, rate_card: dict, seed: int = 8,
     ghosts["waybill_no"] = [f"YT{9900000000 + i:012d}" for i in range(len(ghosts))]
     ghosts["order_id"] = [f"NOORDER{i:04d}" for i in range(len(ghosts))]
     out = pd.concat([bill, dups, ghosts], ignore_index=True)
-    return out.sort_values(["ship_date", "waybill_no"], kind="stable", ignore_index=True)
+    if out["ship_date"].isna().any():
+        return out.sort_values(["ship_date", "waybill_no"], kind="stable", ignore_index=True)
+    # the same stable order by ship_date, waybill_no, on integers: every waybill is "YT" +
+    # 12 digits, so its number orders as its text does
+    num = np.concatenate([seq, seq[(np.arange(n) % every_dup) == every_dup - 1],
+                          9900000000 + np.arange(len(ghosts), dtype="int64")])
+    day = out["ship_date"].to_numpy(dtype="datetime64[us]").view("int64")
+    return out.iloc[np.lexsort((num, day))].reset_index(drop=True)
 
 
 # -- stock reconciliation -----------------------------------------------------------------------------------
@@ -1152,42 +1312,110 @@ def stock_reconciliation(opening: pd.DataFrame, closing: pd.DataFrame, inbound: 
 
 
 # -- export ------------------------------------------------------------------------------------------------
+def _excel_column(s: pd.Series, money: bool) -> list:
+    """One column's cell values as pandas' to_excel writes them: money fen -> yuan
+    (fen / 100), NaN/NaT -> empty, +-inf -> 'inf'/'-inf', datetimes without time zone."""
+    if money:
+        s = pd.to_numeric(s, errors="coerce") / 100
+    elif pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dt, "tz", None):
+        s = s.dt.tz_localize(None)
+    vals = s.astype(object).where(s.notna(), None).tolist()
+    if pd.api.types.is_float_dtype(s.dtype) and np.isinf(s.to_numpy(dtype="float64")).any():
+        vals = [("inf" if v > 0 else "-inf") if isinstance(v, float) and math.isinf(v) else v
+                for v in vals]
+    return vals
+
+
 def export_excel(tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh") -> Path:
     """Write each table to its own sheet (sheet name = key, max 31 chars) with openpyxl.
     Money columns (``*_fen``) become yuan (fen / 100, exact to the cent) under labelled
-    headers ("实付金额 (元)"); rates stay 0..1 with a percent number format."""
+    headers ("实付金额 (元)"); rates stay 0..1 with a percent number format. Streams the rows
+    (openpyxl's write-only mode: a workbook of tens of thousands of rows in about a second)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, df in tables.items():
-            d = df.copy()
-            heads = {}
-            for col in d.columns:
-                lab = i18n.label(col, lang)
-                if str(col).endswith("_fen"):
-                    d[col] = pd.to_numeric(d[col], errors="coerce") / 100
-                    lab = f"{lab} ({i18n.label('yuan', lang)})"
-                elif pd.api.types.is_datetime64_any_dtype(d[col].dtype):
-                    d[col] = d[col].dt.tz_localize(None) if getattr(d[col].dt, "tz", None) else d[col]
-                heads[col] = lab
-            seen: dict = {}
-            for col, lab in list(heads.items()):
-                seen[lab] = seen.get(lab, 0) + 1
-                if seen[lab] > 1:
-                    heads[col] = f"{lab} ({col})"
-            d = d.rename(columns=heads)
-            sheet = str(name)[:31]
-            d.to_excel(xw, sheet_name=sheet, index=False)
-            ws = xw.sheets[sheet]
-            for j, col in enumerate(df.columns, start=1):
-                fmt = ("0.0%" if str(col).endswith("_rate") else
-                       "#,##0.00" if str(col).endswith("_fen") else None)
-                if fmt:
-                    for row in ws.iter_cols(min_col=j, max_col=j, min_row=2):
-                        for cell in row:
-                            cell.number_format = fmt
-                ws.column_dimensions[ws.cell(1, j).column_letter].width = max(
-                    10, min(40, len(str(heads[col])) * 2))
+    wb = Workbook(write_only=True)
+    for name, df in tables.items():
+        ws = wb.create_sheet(str(name)[:31])
+        heads = {}
+        for col in df.columns:
+            lab = i18n.label(col, lang)
+            if str(col).endswith("_fen"):
+                lab = f"{lab} ({i18n.label('yuan', lang)})"
+            heads[col] = lab
+        seen: dict = {}
+        for col, lab in list(heads.items()):
+            seen[lab] = seen.get(lab, 0) + 1
+            if seen[lab] > 1:
+                heads[col] = f"{lab} ({col})"
+        fmts, cols = [], []
+        for j, col in enumerate(df.columns, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(str(heads[col])) * 2))
+            fmts.append("0.0%" if str(col).endswith("_rate") else
+                        "#,##0.00" if str(col).endswith("_fen") else
+                        "YYYY-MM-DD HH:MM:SS" if pd.api.types.is_datetime64_any_dtype(df[col].dtype)
+                        else None)   # pandas' to_excel datetime format
+            cols.append(_excel_column(df[col], str(col).endswith("_fen")))
+        ws.append([str(heads[col]) for col in df.columns])   # plain, as pandas 3 writes it
+        styled = [k for k, f in enumerate(fmts) if f]
+        for row in zip(*cols):
+            row = list(row)
+            for k in styled:   # empty cells keep the column's format, as before
+                c = WriteOnlyCell(ws, row[k])
+                c.number_format = fmts[k]
+                row[k] = c
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def export_csv(df: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
+    """Write a long table (e.g. every line of :func:`reconcile_courier_bill`) as CSV,
+    UTF-8 with a BOM (Excel opens it with Chinese intact), headers labelled as in
+    :func:`export_excel`. Money columns (``*_fen``) become yuan: integer fen exact with two
+    decimals (fen x 0.01 as a decimal), fractional fen / 100; datetimes lose their time zone and are written as dates when
+    every value is a midnight. Written by DuckDB (about a second per million rows), for
+    tables too long for an Excel sheet (1,048,576 rows) or for openpyxl (~100k cells/s)."""
+    import duckdb
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    d = df.set_axis([f"c{k}" for k in range(len(df.columns))], axis=1).reset_index(drop=True)
+    heads: dict = {}
+    sel = []
+    for k, col in enumerate(df.columns):
+        lab = i18n.label(col, lang)
+        if str(col).endswith("_fen"):
+            lab = f"{lab} ({i18n.label('yuan', lang)})"
+        if lab in heads.values():
+            lab = f"{lab} ({col})"
+        heads[col] = lab
+        src, v = f"c{k}", d[f"c{k}"]
+        expr = f'"{src}"'
+        if str(col).endswith("_fen"):
+            expr = (f"CAST({expr} AS DECIMAL(18,0)) * 0.01" if pd.api.types.is_integer_dtype(v.dtype)
+                    else f"CAST({expr} AS DOUBLE) / 100")
+        elif pd.api.types.is_datetime64_any_dtype(v.dtype):
+            if getattr(v.dt, "tz", None):
+                d[src] = v = v.dt.tz_localize(None)
+            if bool((v.dropna() == v.dropna().dt.normalize()).all()):
+                expr = f"CAST({expr} AS DATE)"
+        sel.append(f'{expr} AS "{lab.replace(chr(34), chr(34) * 2)}"')
+    tmp = path.with_name(path.name + ".part")
+    con = duckdb.connect()
+    try:
+        con.register("t", d)
+        con.execute(f"COPY (SELECT {', '.join(sel)} FROM t) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' "
+                    f"(HEADER, DELIMITER ',')")
+    finally:
+        con.close()
+    with open(path, "wb") as out, open(tmp, "rb") as src_f:
+        out.write(b"\xef\xbb\xbf")
+        while chunk := src_f.read(1 << 22):
+            out.write(chunk)
+    tmp.unlink()
     return path
 
 
@@ -1305,7 +1533,9 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     """Every table of the finance report for one period and filter, reconciled.
 
     Reads the warehouse (sales for the period and the 12 months before it, for
-    year-over-year), builds the P&L tables, targets, commission, cash forecast, pricing,
+    year-over-year; ``r["sales"]`` holds the period's sales per day, platform and shop: the
+    SKU-day rows stay in DuckDB, see :func:`load_sku_day` and :func:`query_sku_pnl`), builds
+    the P&L tables, targets, commission, cash forecast, pricing,
     courier and stock checks, and the reconciliation (:func:`reconcile`) of every P&L table
     against independent SQL. Does not raise when the reconciliation fails: the caller
     decides (the notebook calls :func:`assert_ties`).
@@ -1315,12 +1545,19 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     platforms = list(platforms) if platforms else None
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     hist_start = (start - pd.DateOffset(years=1)).to_period("M").to_timestamp()
-    sales_all = wh.daily_sales(hist_start, end, shops, platforms)
-    costs_all = estimate_costs(query_costs(wh, hist_start, end, shops, platforms), sales_all,
-                               settings)
-    in_p = pd.to_datetime(sales_all["sales_date"]) >= start
+    # SKU-day sales stay in the engine (a temporary table); pandas gets shop-day rows and
+    # the P&L per SKU with its costs already allocated (docs/DECISIONLOG.md)
+    load_sku_day(wh, hist_start, end, shops, platforms)
+    try:
+        sales_all = query_shop_day(wh)
+        costs_all = estimate_costs(query_costs(wh, hist_start, end, shops, platforms), sales_all,
+                                   settings)
+        in_p = sales_all["sales_date"] >= start
+        costs = costs_all[costs_all.cost_date >= start].reset_index(drop=True)
+        by_sku = query_sku_pnl(wh, costs, start, end)
+    finally:
+        drop_sku_day(wh)
     sales = sales_all[in_p].reset_index(drop=True)
-    costs = costs_all[costs_all.cost_date >= start].reset_index(drop=True)
     r: dict = {"start": start, "end": end, "sales": sales, "costs": costs,
                "has_sales": bool(len(sales))}
     r["total"] = pnl(sales, costs)
@@ -1336,8 +1573,8 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     r["weekly"] = pnl(sales, costs, freq="W", start=start, end=end)
     r["by_platform"] = pnl(sales, costs, ["platform"])
     r["by_shop"] = pnl(sales, costs, ["platform", "shop_id"])
-    r["by_category"] = pnl(sales, costs, ["category"])
-    r["by_sku"] = pnl(sales, costs, ["sku", "category"])
+    r["by_sku"] = by_sku
+    r["by_category"] = regroup(by_sku, ["category"])
     r["category_structure"] = profit_structure(r["by_category"], "category")
     r["sku_structure"] = profit_structure(r["by_sku"], "sku")
     r["cost_structure"] = cost_structure(r["total"], r["overhead"])
