@@ -64,3 +64,27 @@ def test_empty_period_is_empty_not_an_error(wh):
     p = ch.load_shop_period(wh, "2030-01-01", "2030-01-31")
     assert ch.shop_summary(p).empty
     assert ch.load_streamers(wh, "2030-01-01", "2030-01-31", session=True).empty
+
+
+def test_load_lines_once_gives_the_same_tables(wh):
+    lines = ch.load_lines(wh, "2025-05-01", "2025-05-02")
+    for load in (ch.load_shop_daily, ch.load_shop_period):
+        pd.testing.assert_frame_equal(load(wh, "2025-05-01", "2025-05-02", lines=lines),
+                                      load(wh, "2025-05-01", "2025-05-02"))
+    pd.testing.assert_frame_equal(
+        ch.load_streamers(wh, "2025-05-01", "2025-05-02", session=True, lines=lines),
+        ch.load_streamers(wh, "2025-05-01", "2025-05-02", session=True))
+    with pytest.raises(ValueError, match="load_lines"):
+        ch.load_shop_period(wh, lines="x; DROP TABLE orders")
+
+
+def test_sku_daily_by_hand(wh):
+    # 05-01: A = o1 (2 units, list 2000, paid 1800) + o3 (1, 1000, 900); B = o2 (1, 500, 500)
+    # 05-02: A = o6 (1, 1000, 1000), o5 unpaid counts 0; B = o4 (2, 1000, 1000)
+    for lines in (None, ch.load_lines(wh, "2025-05-01", "2025-05-02")):
+        d = ch.load_sku_daily(wh, "2025-05-01", "2025-05-02", lines=lines)
+        got = [(r.sales_date.strftime("%m-%d"), r.sku, r.units, r.list_fen, r.paid_fen)
+               for r in d.itertuples()]
+        assert got == [("05-01", "A", 3, 3000, 2700), ("05-01", "B", 1, 500, 500),
+                       ("05-02", "A", 1, 1000, 1000), ("05-02", "B", 2, 1000, 1000)]
+    assert ch.load_sku_daily(wh, "2025-05-02", "2025-05-02", platforms=["tmall"]).empty

@@ -4,6 +4,8 @@ inventory report makes: the model beats seasonal naive on most categories; the s
 policy has fewer stock-out days and less capital in stock than the demo's own ordering)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,3 +127,18 @@ def test_replay_suggested_policy_beats_own_ordering(demo_frames, demo_backtest):
     assert tb.loc["demo_replay", "avg_stock_value_fen"] == pytest.approx(tb.loc["demo_actual", "avg_stock_value_fen"])
     assert tb.loc["suggested", "stockout_days"] < tb.loc["demo_actual", "stockout_days"], tb
     assert tb.loc["suggested", "avg_stock_value_fen"] < tb.loc["demo_actual", "avg_stock_value_fen"], tb
+
+
+def test_backtest_in_worker_processes_is_the_same(demo_backtest):
+    panel, _ = demo_backtest
+    kw = dict(last_origin="2025-02-17", every_weeks=4, horizons=4, intervals=True)
+    one = F.backtest(panel, "2024-12-23", n_jobs=1, **kw)
+    two = F.backtest(panel, "2024-12-23", n_jobs=2, **kw)
+    assert len(one.origins) == 3 and one.origins == two.origins
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    pd.testing.assert_frame_equal(one.by_category, two.by_category)
+    two_cores = (os.cpu_count() or 1) >= 2
+    assert F._backtest_jobs(None, 7, 80, load=0.0) == 1
+    assert F._backtest_jobs(None, 7, 600, load=0.2) == (2 if two_cores else 1)
+    assert F._backtest_jobs(None, 7, 600, load=float(os.cpu_count())) == 1  # no idle core
+    assert F._backtest_jobs(4, 3, 600) == 3 and F._backtest_jobs(2, 1, 600) == 1

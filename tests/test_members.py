@@ -246,3 +246,23 @@ def test_errors_name_function_and_fix():
         mm.region_table(pd.DataFrame(columns=["province", "city", "count_members",
                                               "count_repeat_members", "count_orders", "paid_fen"]),
                         level="district")
+
+
+def test_paid_orders_table_gives_the_same_results(wh):
+    o = mm.paid_orders(wh, E)
+    t = mm.new_vs_returning(wh, S, E, orders=o)   # the hand-worked numbers above
+    assert t["count_buyers"].tolist() == [3, 2, 2]
+    assert t["new_paid_fen"].tolist() == [3600, 300, 800]
+    pd.testing.assert_frame_equal(t, mm.new_vs_returning(wh, S, E))
+    for fn, args in ((mm.repurchase_rate, (S, E)), (mm.rolling_repurchase, (S, E, 30)),
+                     (mm.purchase_intervals, (S, E)), (mm.cohorts, (S, E)),
+                     (mm.platform_overlap, (S, E)), (mm.regional_portrait, (S, E, "city")),
+                     (mm.calibration_holdout, ("2025-02-15", E))):
+        pd.testing.assert_frame_equal(fn(wh, *args, orders=o), fn(wh, *args))
+    # an earlier end reads the same table cut at that day
+    pd.testing.assert_frame_equal(mm.cohorts(wh, S, "2025-02-28", orders=o),
+                                  mm.cohorts(wh, S, "2025-02-28"))
+    with pytest.raises(ValueError, match="later end"):
+        mm.cohorts(wh, S, "2025-04-30", orders=o)
+    with pytest.raises(ValueError, match="paid_orders"):
+        mm.cohorts(wh, S, E, platforms=["tmall"], orders=o)

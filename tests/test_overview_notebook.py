@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -126,3 +127,23 @@ def test_overview_runs_in_english_and_on_an_empty_period(small_warehouse, tmp_pa
     for text in ("Start here", "Order lines", "Quarantined rows", "Paid amount", "Total"):
         assert text in html, text
     assert json.dumps(nb.metadata.papermill.parameters)  # papermill recorded the run
+
+
+def test_load_sales_sums_shops_in_duckdb(small_warehouse):
+    from ecomlib.metrics import overview as ov
+    from ecomlib.warehouse import Warehouse
+    with Warehouse(small_warehouse, read_only=True) as wh:
+        s = ov.load_sales(wh, "2025-06-01", "2025-11-30")
+        daily = wh.daily_sales("2025-06-01", "2025-11-30")
+    got = [(r.sales_date.strftime("%m-%d"), r.platform, r.sku, r.category, r.gmv_fen, r.paid_fen,
+            r.refund_fen, r.cogs_fen, r.units) for r in s.itertuples()]
+    # order 1: A x2 paid 9000, refund R1 4500 (no units back: cogs 2 x 1000); order 2: B x1
+    # 3000 (cost 800); order 3: A x1 4500; order 4: B placed, never paid (GMV only)
+    assert got == [("06-18", "tmall", "A", "护肤", 9000, 9000, 4500, 2000, 2),
+                   ("06-19", "tmall", "B", "彩妆", 3000, 3000, 0, 800, 1),
+                   ("11-11", "jd", "A", "护肤", 4500, 4500, 0, 1000, 1),
+                   ("11-12", "jd", "B", "彩妆", 3000, 0, 0, 0, 0)]
+    for fn, args in ((ov.totals_by, ("platform",)), (ov.top_skus, (15,)),
+                     (ov.monthly_by, ("platform", "2025-06-01", "2025-11-30")),
+                     (ov.daily_by, ("platform", "paid_fen", "2025-06-01", "2025-11-30"))):
+        pd.testing.assert_frame_equal(fn(s, *args), fn(daily, *args))

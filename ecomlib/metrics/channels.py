@@ -28,7 +28,7 @@ from .. import i18n, rollups
 
 __all__ = [
     "Campaign", "parse_campaigns", "default_campaigns", "campaign_calendar", "campaign_kind",
-    "load_shop_daily", "load_shop_period", "load_streamers",
+    "load_lines", "load_shop_daily", "load_shop_period", "load_streamers", "load_sku_daily",
     "shop_summary", "platform_share", "traffic_funnel", "uv_value", "ad_performance",
     "marginal_roas", "fit_response_curve", "discount_depth", "price_elasticity",
     "pooled_elasticity", "uplift_daily", "plot_marginal_roas", "plot_uplift", "export_excel",
@@ -238,13 +238,43 @@ def campaign_calendar(dates, campaigns: Sequence[Campaign], by_kind: bool = Fals
 # ----------------------------------------------------------------------------------------
 # loaders (SQL in ecomlib.rollups)
 # ----------------------------------------------------------------------------------------
-def load_shop_daily(wh, start=None, end=None, shops=None, platforms=None) -> pd.DataFrame:
+_LINE_TABLES = iter(range(1, 1 << 62))
+
+
+def load_lines(wh, start=None, end=None, shops=None, platforms=None) -> str:
+    """Read the selection's order lines once (``rollups.CHANNELS_LINES_SQL``: int_order_lines
+    with the streamer and buyer of each line) into a temporary DuckDB table on ``wh``'s
+    connection, and return its name, to pass as ``lines=`` to :func:`load_shop_daily`,
+    :func:`load_shop_period`, :func:`load_streamers` and :func:`load_sku_daily` with the
+    same selection: the report then evaluates the int_order_lines view (refund allocation,
+    currency conversion over every line) once instead of once per loader. The table lives
+    as long as the connection (also on a read-only warehouse)."""
+    filters, params = _filters("l.", start, end, shops, platforms)
+    name = f"channels_lines_{next(_LINE_TABLES)}"
+    wh.con.execute(f"CREATE TEMP TABLE {name} AS "
+                   + rollups.CHANNELS_LINES_SQL.format(filters=filters), params)
+    return name
+
+
+def _lines(start, end, shops, platforms, lines: str | None) -> tuple[str, dict]:
+    """The ``{lines}`` source of the channels rollups and its parameters."""
+    if lines is not None:
+        if not str(lines).isidentifier():
+            raise ValueError(f"channels: lines must be a table name from load_lines(); got {lines!r}")
+        return f"SELECT * FROM {lines}", {}
+    filters, params = _filters("l.", start, end, shops, platforms)
+    return rollups.CHANNELS_LINES_SQL.format(filters=filters), params
+
+
+def load_shop_daily(wh, start=None, end=None, shops=None, platforms=None,
+                    lines: str | None = None) -> pd.DataFrame:
     """One row per sales_date, platform and shop on a full date spine (``start``..``end``):
     ``gmv_fen``, ``paid_fen``, ``refund_fen``, ``cogs_fen``, ``units``, ``list_fen``,
     ``discount_fen`` (shop + platform discounts), ``count_paid_orders`` and ``count_buyers``
-    (distinct paying members that day). Days without sales hold 0."""
-    filters, params = _filters("", start, end, shops, platforms)
-    sql = rollups.CHANNELS_SHOP_SQL.format(keys="sales_date, platform, shop_id", filters=filters)
+    (distinct paying members that day). Days without sales hold 0. ``lines``: the table of
+    :func:`load_lines` for the same selection (else the lines are read here)."""
+    src, params = _lines(start, end, shops, platforms, lines)
+    sql = rollups.CHANNELS_SHOP_SQL.format(keys="sales_date, platform, shop_id", lines=src)
     df = wh.sql(sql, params)
     df["sales_date"] = pd.to_datetime(df["sales_date"])
     df = _int_cols(df, _SHOP_SUMS)
@@ -261,29 +291,44 @@ def load_shop_daily(wh, start=None, end=None, shops=None, platforms=None) -> pd.
 
 
 def load_shop_period(wh, start=None, end=None, shops=None, platforms=None,
-                     by: str = "platform, shop_id") -> pd.DataFrame:
+                     by: str = "platform, shop_id", lines: str | None = None) -> pd.DataFrame:
     """Period totals per ``by`` (``"platform, shop_id"`` or ``"platform"``) with distinct
-    paying buyers over the whole period (a buyer of two days counts once)."""
+    paying buyers over the whole period (a buyer of two days counts once). ``lines``: as in
+    :func:`load_shop_daily`."""
     if by not in ("platform, shop_id", "platform"):
         raise ValueError(f"channels.load_shop_period: by must be 'platform, shop_id' or "
                          f"'platform'; got {by!r}")
-    filters, params = _filters("", start, end, shops, platforms)
-    df = wh.sql(rollups.CHANNELS_SHOP_SQL.format(keys=by, filters=filters), params)
+    src, params = _lines(start, end, shops, platforms, lines)
+    df = wh.sql(rollups.CHANNELS_SHOP_SQL.format(keys=by, lines=src), params)
     return _int_cols(df, _SHOP_SUMS)
 
 
 def load_streamers(wh, start=None, end=None, shops=None, platforms=None,
-                   session: bool = False) -> pd.DataFrame:
+                   session: bool = False, lines: str | None = None) -> pd.DataFrame:
     """Paid live-stream orders (``orders.streamer`` set) per platform, shop and streamer
     (and ``sales_date`` with ``session=True``: a session is a streamer's day): ``paid_fen``,
-    ``refund_fen``, ``cogs_fen``, ``units``, ``count_paid_orders``, ``count_buyers``."""
-    filters, params = _filters("l.", start, end, shops, platforms)
+    ``refund_fen``, ``cogs_fen``, ``units``, ``count_paid_orders``, ``count_buyers``.
+    ``lines``: as in :func:`load_shop_daily`."""
+    src, params = _lines(start, end, shops, platforms, lines)
     keys = "platform, shop_id, streamer" + (", sales_date" if session else "")
-    df = wh.sql(rollups.CHANNELS_STREAMER_SQL.format(keys=keys, filters=filters), params)
+    df = wh.sql(rollups.CHANNELS_STREAMER_SQL.format(keys=keys, lines=src), params)
     if session:
         df["sales_date"] = pd.to_datetime(df["sales_date"])
     return _int_cols(df, ("paid_fen", "refund_fen", "cogs_fen", "units", "count_paid_orders",
                           "count_buyers"))
+
+
+def load_sku_daily(wh, start=None, end=None, shops=None, platforms=None,
+                   lines: str | None = None) -> pd.DataFrame:
+    """Units and money per sales_date and SKU over the selected shops
+    (``rollups.CHANNELS_SKU_DAILY_SQL``: ``Warehouse.daily_sales`` summed over platforms and
+    shops, computed in DuckDB): ``sales_date, sku, units, list_fen, paid_fen`` (paid lines;
+    SKU-days with only unpaid lines hold 0), the input of :func:`price_elasticity`.
+    ``lines``: as in :func:`load_shop_daily`."""
+    src, params = _lines(start, end, shops, platforms, lines)
+    df = wh.sql(rollups.CHANNELS_SKU_DAILY_SQL.format(lines=src), params)
+    df["sales_date"] = pd.to_datetime(df["sales_date"])
+    return _int_cols(df, ("units", "list_fen", "paid_fen"))
 
 
 # ----------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def sku_period(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame,
     so = stp.assign(o=stp["on_hand_units"] <= 0).groupby("sku")["o"].sum()
     wh_of = st.drop_duplicates("sku", keep="last").set_index("sku")["warehouse_id"] \
         if "warehouse_id" in st.columns else pd.Series(dtype=object)
-    skus = sorted(set(sold.index) | set(stp["sku"]))
+    skus = sorted(set(sold.index) | set(stp["sku"].unique()))
     out = pd.DataFrame({"sku": skus})
     out["warehouse_id"] = out["sku"].map(wh_of)
     out["category"] = out["sku"].map(products.set_index("sku")["category"])
@@ -355,7 +355,8 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     products = wh.read("products")
     stock = wh.daily_stock(hist0, end, warehouses=warehouses or None)
     stock["snapshot_date"] = pd.to_datetime(stock["snapshot_date"])
-    skus_here = set(stock["sku"]) if warehouses else set(products["sku"]) | set(stock["sku"])
+    stock_skus = set(stock["sku"].unique())
+    skus_here = stock_skus if warehouses else set(products["sku"]) | stock_skus
     sales = sku_daily(wh, hist0, end)
     sales = sales[sales["sku"].isin(skus_here)]
     po = wh.read("purchase_orders")

@@ -29,6 +29,8 @@ Member keys are never shown in full: :func:`display_keys` masks them for tables.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,7 @@ from .. import i18n, rollups
 from ..privacy import mask_key
 
 __all__ = [
-    "TIERS", "new_vs_returning", "repurchase_rate", "rolling_repurchase", "purchase_intervals",
+    "TIERS", "PaidOrders", "paid_orders", "new_vs_returning", "repurchase_rate", "rolling_repurchase", "purchase_intervals",
     "interval_distribution", "frequency_distribution", "cohorts", "cohort_table",
     "cohort_matrix", "platform_overlap", "members_per_platform", "regional_portrait",
     "region_table", "basket_pairs", "rfm", "rfm_tiers", "churn_watchlist",
@@ -180,6 +182,59 @@ def _filters(shops, platforms, params: dict, alias: str = "o.") -> str:
     return "".join(" AND " + c for c in conds)
 
 
+@dataclass(frozen=True)
+class PaidOrders:
+    """Handle of a temporary table holding ``rollups.MEMBERS_PAID_ORDERS_SQL`` (made by
+    :func:`paid_orders`): its name, the last day it covers and the selection it was cut to."""
+
+    table: str
+    end: object
+    shops: tuple | None
+    platforms: tuple | None
+
+
+_PAID_TABLES = iter(range(1, 1 << 62))
+
+
+def _sel(values) -> tuple | None:
+    if values is None:
+        return None
+    return (str(values),) if isinstance(values, str) else tuple(str(v) for v in values)
+
+
+def paid_orders(wh, end, shops=None, platforms=None) -> PaidOrders:
+    """Sum the order lines of every paid order of a known member up to ``end`` once
+    (``rollups.MEMBERS_PAID_ORDERS_SQL``) into a temporary DuckDB table on ``wh``'s
+    connection. Pass the handle as ``orders=`` to the members queries with the same shops
+    and platforms and an end on or before ``end``: they then read this table instead of
+    summing the lines again (the results are the same). The table lives as long as the
+    connection (also on a read-only warehouse); load no data through that connection while
+    using it."""
+    e = _date(end, "end", "paid_orders")
+    params: dict = {"end_d": e}
+    filt = _filters(shops, platforms, params)
+    name = f"members_paid_orders_{next(_PAID_TABLES)}"
+    wh.con.execute(f"CREATE TEMP TABLE {name} AS "
+                   + rollups.MEMBERS_PAID_ORDERS_SQL.format(filters=filt), params)
+    return PaidOrders(name, e, _sel(shops), _sel(platforms))
+
+
+def _paid_orders_sql(orders: PaidOrders | None, shops, platforms, params: dict, fn: str) -> str:
+    """The ``{paid_orders}`` source of a members query: ``orders``' table cut at $end_d, or
+    ``rollups.MEMBERS_PAID_ORDERS_SQL`` with the shop/platform filters. ``params`` must hold
+    ``end_d``; the filters' parameters are added to it."""
+    if orders is None:
+        return rollups.MEMBERS_PAID_ORDERS_SQL.format(filters=_filters(shops, platforms, params))
+    if (orders.shops, orders.platforms) != (_sel(shops), _sel(platforms)):
+        raise ValueError(f"members.{fn}: orders= was made for shops {orders.shops} and platforms "
+                         f"{orders.platforms}, not {_sel(shops)} and {_sel(platforms)}; make it "
+                         f"with members.paid_orders(wh, end, shops, platforms)")
+    if params["end_d"] > orders.end:
+        raise ValueError(f"members.{fn}: orders= covers purchases up to {orders.end}, not "
+                         f"{params['end_d']}; make it with a later end")
+    return f"SELECT * FROM {orders.table} WHERE sales_date <= $end_d"
+
+
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -203,8 +258,8 @@ def display_keys(df: pd.DataFrame, col: str = "member_key", keep: int = 6) -> pd
 
 
 # -- new vs returning ----------------------------------------------------------------------------
-def new_vs_returning(wh, start, end, period: str = "month", shops=None, platforms=None
-                     ) -> pd.DataFrame:
+def new_vs_returning(wh, start, end, period: str = "month", shops=None, platforms=None,
+                     orders: PaidOrders | None = None) -> pd.DataFrame:
     """Buyers per period split into new and returning (``rollups.MEMBERS_PERIOD_SQL``).
 
     One row per ``period`` (week / month / quarter, every period from ``start`` to ``end``;
@@ -218,8 +273,8 @@ def new_vs_returning(wh, start, end, period: str = "month", shops=None, platform
     if period not in _PERIODS:
         raise ValueError(f"members.new_vs_returning: period must be one of {_PERIODS}; got {period!r}")
     params = {"start_d": s, "end_d": e}
-    filt = _filters(shops, platforms, params)
-    rows = wh.sql(rollups.MEMBERS_PERIOD_SQL.format(filters=filt, period=period), params)
+    src = _paid_orders_sql(orders, shops, platforms, params, "new_vs_returning")
+    rows = wh.sql(rollups.MEMBERS_PERIOD_SQL.format(paid_orders=src, period=period), params)
     freq = {"week": "W-MON", "month": "MS", "quarter": "QS"}[period]
     first = pd.Timestamp(s).to_period({"week": "W", "month": "M", "quarter": "Q"}[period]).start_time
     spine = pd.DataFrame({"period_start": pd.date_range(first, pd.Timestamp(e), freq=freq)})
@@ -238,10 +293,10 @@ def _windows_sql(windows: list[tuple]) -> str:
     return ", ".join(f"(DATE '{a.isoformat()}', DATE '{b.isoformat()}')" for a, b in windows)
 
 
-def _repurchase(wh, windows, shops, platforms) -> pd.DataFrame:
+def _repurchase(wh, windows, shops, platforms, orders=None, fn="repurchase_rate") -> pd.DataFrame:
     params: dict = {"end_d": max(b for _, b in windows)}
-    filt = _filters(shops, platforms, params)
-    rows = wh.sql(rollups.MEMBERS_REPURCHASE_SQL.format(filters=filt, windows=_windows_sql(windows)),
+    src = _paid_orders_sql(orders, shops, platforms, params, fn)
+    rows = wh.sql(rollups.MEMBERS_REPURCHASE_SQL.format(paid_orders=src, windows=_windows_sql(windows)),
                   params)
     spine = pd.DataFrame({"window_start": pd.to_datetime([a for a, _ in windows]),
                           "window_end": pd.to_datetime([b for _, b in windows])})
@@ -254,7 +309,8 @@ def _repurchase(wh, windows, shops, platforms) -> pd.DataFrame:
     return out
 
 
-def repurchase_rate(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+def repurchase_rate(wh, start, end, shops=None, platforms=None,
+                    orders: PaidOrders | None = None) -> pd.DataFrame:
     """复购率 over one window [start, end] (``rollups.MEMBERS_REPURCHASE_SQL``).
 
     repurchase_rate = members with 2+ paid orders in the window / members with 1+ (NaN when
@@ -262,11 +318,11 @@ def repurchase_rate(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
     repurchase_rate.
     """
     s, e = _span(start, end, "repurchase_rate")
-    return _repurchase(wh, [(s, e)], shops, platforms)
+    return _repurchase(wh, [(s, e)], shops, platforms, orders)
 
 
-def rolling_repurchase(wh, start, end, window_days: int = 90, shops=None, platforms=None
-                       ) -> pd.DataFrame:
+def rolling_repurchase(wh, start, end, window_days: int = 90, shops=None, platforms=None,
+                       orders: PaidOrders | None = None) -> pd.DataFrame:
     """复购率 over the trailing ``window_days`` days, at every month end from ``start`` to ``end``.
 
     One row per window ending on each month's last day (the last window ends on ``end``),
@@ -280,11 +336,12 @@ def rolling_repurchase(wh, start, end, window_days: int = 90, shops=None, platfo
     if not ends or ends[-1] != e:
         ends.append(e)
     wins = [(d - pd.Timedelta(days=int(window_days) - 1).to_pytimedelta(), d) for d in ends]
-    return _repurchase(wh, wins, shops, platforms)
+    return _repurchase(wh, wins, shops, platforms, orders, "rolling_repurchase")
 
 
 # -- intervals and frequency ------------------------------------------------------------------------
-def purchase_intervals(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+def purchase_intervals(wh, start, end, shops=None, platforms=None,
+                       orders: PaidOrders | None = None) -> pd.DataFrame:
     """Histogram of gaps between consecutive purchase days (``rollups.MEMBERS_INTERVALS_SQL``).
 
     One row per (gap_days, purchase_number) for purchases from ``start`` to ``end``:
@@ -293,8 +350,8 @@ def purchase_intervals(wh, start, end, shops=None, platforms=None) -> pd.DataFra
     """
     s, e = _span(start, end, "purchase_intervals")
     params = {"start_d": s, "end_d": e}
-    filt = _filters(shops, platforms, params)
-    out = wh.sql(rollups.MEMBERS_INTERVALS_SQL.format(filters=filt), params)
+    src = _paid_orders_sql(orders, shops, platforms, params, "purchase_intervals")
+    out = wh.sql(rollups.MEMBERS_INTERVALS_SQL.format(paid_orders=src), params)
     return out.astype({"gap_days": "int64", "purchase_number": "int64", "count_intervals": "int64"})
 
 
@@ -346,13 +403,14 @@ def frequency_distribution(summary: pd.DataFrame, max_orders: int = 6) -> pd.Dat
 
 
 # -- cohorts -----------------------------------------------------------------------------------------
-def cohorts(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+def cohorts(wh, start, end, shops=None, platforms=None, orders: PaidOrders | None = None
+            ) -> pd.DataFrame:
     """Monthly acquisition cohorts from ``start`` to ``end`` (``rollups.MEMBERS_COHORT_SQL``),
     shaped by :func:`cohort_table`."""
     s, e = _span(start, end, "cohorts")
     params = {"start_d": s, "end_d": e}
-    filt = _filters(shops, platforms, params)
-    rows = wh.sql(rollups.MEMBERS_COHORT_SQL.format(filters=filt), params)
+    src = _paid_orders_sql(orders, shops, platforms, params, "cohorts")
+    rows = wh.sql(rollups.MEMBERS_COHORT_SQL.format(paid_orders=src), params)
     return cohort_table(rows, e)
 
 
@@ -406,7 +464,8 @@ def cohort_matrix(table: pd.DataFrame, value: str = "retention_rate", max_months
 
 
 # -- platforms ------------------------------------------------------------------------------------------
-def platform_overlap(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+def platform_overlap(wh, start, end, shops=None, platforms=None,
+                     orders: PaidOrders | None = None) -> pd.DataFrame:
     """Members per combination of platforms they bought on (``rollups.MEMBERS_PLATFORM_SQL``).
 
     One row per combination (``platforms`` like ``jd+tmall``): count_platforms,
@@ -415,8 +474,8 @@ def platform_overlap(wh, start, end, shops=None, platforms=None) -> pd.DataFrame
     """
     s, e = _span(start, end, "platform_overlap")
     params = {"start_d": s, "end_d": e}
-    filt = _filters(shops, platforms, params)
-    out = wh.sql(rollups.MEMBERS_PLATFORM_SQL.format(filters=filt), params)
+    src = _paid_orders_sql(orders, shops, platforms, params, "platform_overlap")
+    out = wh.sql(rollups.MEMBERS_PLATFORM_SQL.format(paid_orders=src), params)
     out["paid_per_member_fen"] = _ratio(out["paid_fen"], out["count_members"])
     return out
 
@@ -442,12 +501,12 @@ def members_per_platform(combos: pd.DataFrame) -> pd.DataFrame:
 
 # -- regions -----------------------------------------------------------------------------------------------
 def regional_portrait(wh, start, end, level: str = "province", top: int | None = None,
-                      shops=None, platforms=None) -> pd.DataFrame:
+                      shops=None, platforms=None, orders: PaidOrders | None = None) -> pd.DataFrame:
     """Members by home region (``rollups.MEMBERS_REGION_SQL``), shaped by :func:`region_table`."""
     s, e = _span(start, end, "regional_portrait")
     params = {"start_d": s, "end_d": e}
-    filt = _filters(shops, platforms, params)
-    rows = wh.sql(rollups.MEMBERS_REGION_SQL.format(filters=filt), params)
+    src = _paid_orders_sql(orders, shops, platforms, params, "regional_portrait")
+    rows = wh.sql(rollups.MEMBERS_REGION_SQL.format(paid_orders=src), params)
     return region_table(rows, level, top)
 
 
@@ -607,7 +666,8 @@ def churn_watchlist(scored: pd.DataFrame, min_net_paid_fen: float | None = None,
 
 
 # -- calibration / holdout ---------------------------------------------------------------------------------
-def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None) -> pd.DataFrame:
+def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None,
+                        orders: PaidOrders | None = None) -> pd.DataFrame:
     """Member summary at ``calibration_end`` (``Warehouse.member_summary``) with
     ``count_holdout_purchases``: purchase days after it up to ``end`` inclusive
     (``rollups.MEMBERS_HOLDOUT_SQL``). One row per member who bought by calibration_end."""
@@ -616,8 +676,8 @@ def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None) ->
         raise ValueError("members.calibration_holdout: calibration_end equals end; the holdout is empty")
     summary = wh.member_summary(as_of=c, shops=shops, platforms=platforms)
     params = {"cal_end_d": c, "end_d": e}
-    filt = _filters(shops, platforms, params)
-    hold = wh.sql(rollups.MEMBERS_HOLDOUT_SQL.format(filters=filt), params)
+    src = _paid_orders_sql(orders, shops, platforms, params, "calibration_holdout")
+    hold = wh.sql(rollups.MEMBERS_HOLDOUT_SQL.format(paid_orders=src), params)
     out = summary.merge(hold, on="member_key", how="left")
     out["count_holdout_purchases"] = out["count_holdout_purchases"].fillna(0).astype("int64")
     return out

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import i18n
 
 __all__ = [
-    "ADDITIVE", "daily_by", "monthly_by", "totals_by", "top_skus", "month_end_stock",
+    "ADDITIVE", "load_sales", "daily_by", "monthly_by", "totals_by", "top_skus", "month_end_stock",
     "reason_kind", "quarantine_summary", "recent_loads", "shopping_festivals",
 ]
 
@@ -46,6 +46,21 @@ def _sum_ints(df: pd.DataFrame, keys: list[str], values) -> pd.DataFrame:
     for v in values:
         out[v] = out[v].astype("int64")
     return out
+
+
+def load_sales(wh, start, end) -> pd.DataFrame:
+    """The report's sales from ``start`` to ``end`` (inclusive Beijing days):
+    ``rollups.DASHBOARD_OVERVIEW_SALES_SQL``, i.e. ``Warehouse.daily_sales`` summed over
+    shops inside DuckDB (without its distinct order counts), one row per ``sales_date``,
+    ``platform`` and ``sku`` with ``category`` and the :data:`ADDITIVE` columns (fen, units).
+    :func:`totals_by`, :func:`daily_by`, :func:`monthly_by` and :func:`top_skus` give the same
+    results on it as on ``Warehouse.daily_sales`` (they never group by shop)."""
+    from .. import rollups
+    params = {"start_d": pd.Timestamp(start).date(), "end_d": pd.Timestamp(end).date()}
+    df = wh.sql(rollups.DASHBOARD_OVERVIEW_SALES_SQL, params)
+    for c in ADDITIVE:
+        df[c] = df[c].astype("int64")
+    return df
 
 
 def daily_by(daily_sales: pd.DataFrame, by: str = "platform", value: str = "paid_fen",

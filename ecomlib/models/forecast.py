@@ -31,6 +31,7 @@ feature of a test row is computed from weeks at or before the origin.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -169,7 +170,7 @@ def weekly_panel(daily: pd.DataFrame, start, end, skus: Sequence[str] | None = N
     d["week_start"] = _week_start(d["sales_date"])
     d = d[d["week_start"].isin(weeks)]
     agg = d.groupby(["sku", "week_start"], as_index=False)[["units", "paid_fen", "list_fen"]].sum()
-    all_skus = sorted(set(daily["sku"].dropna()) | set(skus or []))
+    all_skus = sorted(set(daily["sku"].dropna().unique()) | set(skus or []))
     spine = pd.MultiIndex.from_product([all_skus, weeks], names=["sku", "week_start"]).to_frame(index=False)
     out = spine.merge(agg, on=["sku", "week_start"], how="left")
     for c in ("units", "paid_fen", "list_fen"):
@@ -268,6 +269,10 @@ class _Arrays:
     categories: list
     cal: pd.DataFrame    # per week, calendar features
     first_sale: np.ndarray  # week index of first sale (n_week if never)
+    # training rows per (o, h): (features of the SKUs live at o, their units at o + h). The
+    # rows depend only on o and h, so the backtest's origins, whose training windows overlap
+    # by all but ``every_weeks`` weeks, build each one once.
+    train_rows: dict = field(default_factory=dict, repr=False)
 
 
 def _arrays(panel: pd.DataFrame, extra_days: Iterable = ()) -> _Arrays:
@@ -334,15 +339,20 @@ def _training(A: _Arrays, origin: int, horizons: int, min_history: int, train_we
               extra_days) -> tuple[np.ndarray, np.ndarray]:
     X, Y = [], []
     lo = max(min_history, origin - train_weeks)
+    for key in [k for k in A.train_rows if k[0] < lo]:  # origins move forward: no longer needed
+        del A.train_rows[key]
     for o in range(lo, origin):
         for h in range(1, horizons + 1):
             t = o + h
             if t > origin:
                 break
-            f = _features_at(A, o, h, A.cal.iloc[t])
-            live = A.first_sale <= o   # only SKUs that have sold by the origin
-            X.append(f[live])
-            Y.append(A.y[live, t])
+            rows = A.train_rows.get((o, h))
+            if rows is None:
+                f = _features_at(A, o, h, A.cal.iloc[t])
+                live = A.first_sale <= o   # only SKUs that have sold by the origin
+                rows = A.train_rows[(o, h)] = (f[live], A.y[live, t])
+            X.append(rows[0])
+            Y.append(rows[1])
     if not X:
         return np.zeros((0, len(FEATURES))), np.zeros(0)
     return np.vstack(X), np.concatenate(Y)
@@ -394,11 +404,9 @@ class GlobalForecaster:
             return HistGradientBoostingRegressor(loss="quantile", quantile=q, **kw)
         return HistGradientBoostingRegressor(loss=loss, **kw)
 
-    def fit(self, panel: pd.DataFrame, origin=None, arrays: _Arrays | None = None) -> "GlobalForecaster":
-        """Fit on every (SKU, origin o, horizon h) with o + h <= ``origin`` (a week_start;
-        default the panel's last week). Nothing after ``origin`` is read."""
-        A = arrays if arrays is not None else _arrays(panel, self.extra_days)
-        o = len(A.weeks) - 1 if origin is None else int(A.weeks.get_loc(pd.Timestamp(origin)))
+    def _design(self, A: _Arrays, o: int) -> tuple[np.ndarray, np.ndarray]:
+        """Training matrix and targets for origin index ``o`` (checked, all-missing feature
+        columns set to a constant)."""
         X, Y = _training(A, o, self.horizons, self.min_history, self.train_weeks, self.extra_days)
         if len(Y) < 50 or Y.sum() <= 0:
             raise ValueError(f"GlobalForecaster.fit: only {len(Y)} training rows with "
@@ -407,32 +415,52 @@ class GlobalForecaster:
         # a feature with no value at all yet (e.g. last year's week before a year of history)
         # is set to a constant: the trees cannot bin an all-missing column
         X[:, np.isnan(X).all(axis=0)] = -1.0
-        self.A_, self.origin_ = A, o
+        return X, Y
+
+    def _fit_models(self, X: np.ndarray, Y: np.ndarray) -> None:
         with _threads(self.n_threads):
             self.point_ = self._model("poisson").fit(X, Y)
             self.bounds_ = None
             if self.quantiles:
                 self.bounds_ = [self._model("quantile", q).fit(X, Y) for q in self.quantiles]
         self.n_train_ = len(Y)
+
+    def fit(self, panel: pd.DataFrame, origin=None, arrays: _Arrays | None = None) -> "GlobalForecaster":
+        """Fit on every (SKU, origin o, horizon h) with o + h <= ``origin`` (a week_start;
+        default the panel's last week). Nothing after ``origin`` is read."""
+        A = arrays if arrays is not None else _arrays(panel, self.extra_days)
+        o = len(A.weeks) - 1 if origin is None else int(A.weeks.get_loc(pd.Timestamp(origin)))
+        X, Y = self._design(A, o)
+        self.A_, self.origin_ = A, o
+        self._fit_models(X, Y)
         return self
+
+    def _predict_features(self, horizons: int | None) -> list[np.ndarray]:
+        A, o = self.A_, self.origin_
+        out = []
+        for h in range(1, (horizons or self.horizons) + 1):
+            f = _features_at(A, o, min(h, self.horizons), _cal_for(A, o + h, self.extra_days))
+            f[:, 0] = min(h, self.horizons)
+            out.append(f)
+        return out
 
     def predict(self, horizons: int | None = None) -> pd.DataFrame:
         """Forecast per SKU and target week for h = 1..horizons from the fitted origin.
         Columns: ``sku, week_start, h, forecast_units`` (+ ``lower_units, upper_units``)."""
+        feats = self._predict_features(horizons)
         with _threads(self.n_threads):
-            return self._predict(horizons)
+            preds = _predict_models(self.point_, self.bounds_, feats)
+        return self._prediction_frame(preds)
 
-    def _predict(self, horizons: int | None) -> pd.DataFrame:
+    def _prediction_frame(self, preds: list) -> pd.DataFrame:
+        """The frame of :meth:`predict` from the models' outputs per horizon
+        (``[(point, lower or None, upper or None), ...]``)."""
         A, o = self.A_, self.origin_
         rows = []
-        for h in range(1, (horizons or self.horizons) + 1):
-            f = _features_at(A, o, min(h, self.horizons), _cal_for(A, o + h, self.extra_days))
-            f[:, 0] = min(h, self.horizons)
-            pred = np.clip(self.point_.predict(f), 0, None)
+        for h, (pred, lo, hi) in enumerate(preds, start=1):
             part = {"sku": A.skus, "week_start": A.weeks[o] + pd.Timedelta(weeks=h), "h": h,
                     "forecast_units": pred}
-            if self.bounds_:
-                lo, hi = (np.clip(m.predict(f), 0, None) for m in self.bounds_)
+            if lo is not None:
                 part["lower_units"] = np.minimum(lo, pred)
                 part["upper_units"] = np.maximum(hi, pred)
             rows.append(pd.DataFrame(part))
@@ -441,6 +469,29 @@ class GlobalForecaster:
         unsold = A.first_sale > o
         out.loc[np.tile(unsold, len(rows)), [c for c in out.columns if c.endswith("_units")]] = 0.0
         return out
+
+
+def _predict_models(point, bounds, feats: list[np.ndarray]) -> list[tuple]:
+    """Point (and interval) predictions, clipped at 0, for each horizon's feature matrix."""
+    out = []
+    for f in feats:
+        pred = np.clip(point.predict(f), 0, None)
+        lo = hi = None
+        if bounds:
+            lo, hi = (np.clip(m.predict(f), 0, None) for m in bounds)
+        out.append((pred, lo, hi))
+    return out
+
+
+def _fit_predict_job(fc: "GlobalForecaster", X: np.ndarray, Y: np.ndarray,
+                     feats: list[np.ndarray]) -> tuple[list, float]:
+    """Worker of the parallel backtest: fit ``fc``'s models on (X, Y) and predict ``feats``.
+    Returns the predictions (as :func:`_predict_models`) and the fit's wall seconds."""
+    t0 = time.perf_counter()
+    fc._fit_models(X, Y)
+    secs = time.perf_counter() - t0
+    with _threads(fc.n_threads):
+        return _predict_models(fc.point_, fc.bounds_, feats), secs
 
 
 # ----------------------------------------------------------------------------------------
@@ -460,9 +511,10 @@ class BacktestResult:
     fit_seconds: float = 0.0
 
 
-def _origin_forecasts(A: _Arrays, o: int, fc: GlobalForecaster, horizons: int,
+def _origin_forecasts(A: _Arrays, o: int, pred: pd.DataFrame, horizons: int,
                       low_volume_units: float, alpha: float) -> pd.DataFrame:
-    pred = fc.predict(horizons)
+    """Backtest rows of origin ``o``: ``pred`` (the model's :meth:`GlobalForecaster.predict`
+    frame) beside TSB, SBA, the baselines and the actuals."""
     W = len(A.weeks)
     cls = np.array([classify_demand(A.y[i, A.first_sale[i]:o + 1], low_volume_units=low_volume_units)
                     if A.first_sale[i] <= o else "none" for i in range(len(A.skus))])
@@ -537,14 +589,17 @@ def score(forecasts: pd.DataFrame, by: Sequence[str] = ("category",),
 
 def backtest(panel: pd.DataFrame, first_origin, last_origin=None, every_weeks: int = 4,
              horizons: int = 8, low_volume_units: float = 2.0, sba_alpha: float = 0.1,
-             intervals: bool = True, extra_days: Iterable = (), **model_kw) -> BacktestResult:
+             intervals: bool = True, extra_days: Iterable = (), n_jobs: int | None = None,
+             **model_kw) -> BacktestResult:
     """Rolling-origin backtest: origins every ``every_weeks`` weeks from ``first_origin`` to
     ``last_origin`` (week_start values; default the last week with a full horizon ahead).
 
     At each origin the global model is refitted on data up to the origin only and forecasts
     h = 1..``horizons`` weeks; SBA, seasonal naive and the 13-week mean are computed from the
     same history. Returns the per-row forecasts and the scores per category and overall
-    (:func:`score`), with the wall time in seconds.
+    (:func:`score`), with the wall time in seconds. ``n_jobs``: worker processes for the
+    origins' fits (default: 2 when a core is idle, see :func:`_backtest_jobs`; the results do
+    not depend on it).
     """
     t0 = time.perf_counter()
     if not len(panel):
@@ -561,18 +616,59 @@ def backtest(panel: pd.DataFrame, first_origin, last_origin=None, every_weeks: i
                          f"after it; the panel covers {A.weeks[0].date() if W else '-'}.."
                          f"{A.weeks[-1].date() if W else '-'}")
     origins = list(range(o0, min(o1, W - 2) + 1, every_weeks))
-    parts = []
-    fit_s = 0.0
+    models = []
     for o in origins:
         fc = GlobalForecaster(horizons=horizons, quantiles=(0.1, 0.9) if intervals else None,
                               extra_days=extra_days, **model_kw)
-        t1 = time.perf_counter()
-        fc.fit(panel, A.weeks[o], arrays=A)
-        fit_s += time.perf_counter() - t1
-        parts.append(_origin_forecasts(A, o, fc, horizons, low_volume_units, sba_alpha))
+        fc.A_, fc.origin_ = A, o
+        models.append(fc)
+    jobs = _backtest_jobs(n_jobs, len(origins), len(A.skus))
+    fit_s = 0.0
+    if jobs > 1:
+        # the fits are independent: run them in worker processes (each single-threaded, so
+        # the result is the same as in turn); the design matrices are built here, where the
+        # training rows shared by neighbouring origins are computed once
+        from joblib import Parallel, delayed
+        tasks = (delayed(_fit_predict_job)(
+                     GlobalForecaster(horizons=horizons, quantiles=fc.quantiles,
+                                      extra_days=extra_days, **model_kw),  # without the arrays
+                     *fc._design(A, o), fc._predict_features(horizons))
+                 for fc, o in zip(models, origins))   # a generator: at most 2 x jobs designs in memory
+        results = Parallel(n_jobs=jobs, backend="loky")(tasks)
+        preds = []
+        for fc, (p, secs) in zip(models, results):
+            preds.append(fc._prediction_frame(p))
+            fit_s += secs
+    else:
+        preds = []
+        for fc, o in zip(models, origins):
+            X, Y = fc._design(A, o)
+            t1 = time.perf_counter()
+            fc._fit_models(X, Y)
+            fit_s += time.perf_counter() - t1
+            preds.append(fc.predict(horizons))
+    parts = [_origin_forecasts(A, o, p, horizons, low_volume_units, sba_alpha)
+             for o, p in zip(origins, preds)]
     f = pd.concat(parts, ignore_index=True)
     return BacktestResult(f, score(f, ("category",)), score(f, ()),
                           time.perf_counter() - t0, [A.weeks[o] for o in origins], fit_s)
+
+
+def _backtest_jobs(n_jobs: int | None, n_origins: int, n_skus: int,
+                   load: float | None = None) -> int:
+    """Worker processes for the backtest's fits: ``n_jobs`` when given. By default (None) 2
+    when a second core is idle (1-minute load average ``load``, default ``os.getloadavg()``,
+    below the number of cores - 0.5) and the panel has 100 SKUs or more; else 1. A worker
+    only pays when a core is free for it: it costs about 2 CPU-s to start, and when the
+    runner already refreshes two reports at once on two cores (DECISIONLOG 61) it would only
+    compete with them; under 100 SKUs a fit takes milliseconds. Never more than the origins;
+    1 means the fits run in turn in this process."""
+    if n_jobs is None:
+        cores = os.cpu_count() or 1
+        if load is None:
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float(cores)
+        n_jobs = 2 if cores >= 2 and n_skus >= 100 and load < cores - 0.5 else 1
+    return max(1, min(int(n_jobs), n_origins))
 
 
 def forecast_ahead(panel: pd.DataFrame, horizons: int = 8, low_volume_units: float = 2.0,

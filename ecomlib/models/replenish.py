@@ -76,10 +76,10 @@ i18n.add_labels(_LABELS)
 # ----------------------------------------------------------------------------------------
 def z_value(service_level: float) -> float:
     """Standard normal quantile of the cycle service level (0 < level < 1), e.g. 0.95 -> 1.645."""
-    from scipy.stats import norm
+    from scipy.special import ndtri  # = scipy.stats.norm.ppf, without importing scipy.stats
     if not 0 < service_level < 1:
         raise ValueError(f"z_value: service_level must lie strictly between 0 and 1; got {service_level}")
-    return float(norm.ppf(service_level))
+    return float(ndtri(service_level))
 
 
 def safety_stock(service_level: float, lead_days, sigma_daily, demand_daily, sigma_lead_days=0.0,
@@ -470,6 +470,7 @@ def replay_year(sales_daily: pd.DataFrame, snapshots: pd.DataFrame, purchase_ord
         piv = g.pivot_table(index="week_start", columns="sku", values="combined", aggfunc="sum")
         by_origin[pd.Timestamp(o)] = piv.reindex(columns=skus).fillna(0.0)
     z_days = L + review_days
+    weeks_needed = [int(np.ceil(z / 7)) or 1 for z in z_days]  # weeks covering L + R, per SKU
 
     # realised lead times / fills for our orders: the supplier's actual POs in the window
     window_po = po[(po["ordered_on"] >= start) & (po["ordered_on"] <= end) & po["received_on"].notna()]
@@ -498,9 +499,9 @@ def replay_year(sales_daily: pd.DataFrame, snapshots: pd.DataFrame, purchase_ord
             ahead = table.tail(1)
         # mean weekly forecast over the weeks covering L + R (flat beyond the last horizon)
         dd = np.zeros(S)
-        for j in range(S):
-            k = int(np.ceil(z_days[j] / 7)) or 1
-            vals = ahead.iloc[:k, j].to_numpy()
+        table_np = ahead.to_numpy()
+        for j, k in enumerate(weeks_needed):
+            vals = table_np[:k, j]
             dd[j] = vals.mean() / 7 if len(vals) else 0.0
         ss = safety_stock(service_level, L, sigma_daily, dd, sL, review_days)
         S_level = dd * (L + review_days) + ss
