@@ -45,21 +45,19 @@ LEFT JOIN sku_map any_platform ON any_platform.platform = 'ALL'
 
 VIEWS["int_order_lines"] = """
 -- one row per order line, with its header, its refunds and amounts converted to CNY fen
-WITH lines AS (
-    SELECT l.platform, l.shop_id, l.order_id, l.line_id, r.sku, l.quantity,
-           l.list_price_fen, l.shop_discount_fen, l.platform_discount_fen, l.paid_fen,
-           o.member_key, o.created_at, o.paid_at, o.status, o.currency,
-           CAST(COALESCE(o.paid_at, o.created_at) AS DATE) AS sales_date,
-           o.paid_at IS NOT NULL AS is_paid,
-           ROW_NUMBER() OVER (PARTITION BY l.platform, l.shop_id, l.order_id
-                              ORDER BY l.line_id) AS line_rank,
-           SUM(l.paid_fen) OVER (PARTITION BY l.platform, l.shop_id, l.order_id) AS order_paid_fen,
-           SUM(l.quantity) OVER (PARTITION BY l.platform, l.shop_id, l.order_id) AS order_units
-    FROM order_lines l
-    JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id
-                 AND o.order_id = l.order_id
-    JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
-                 AND r.order_id = l.order_id AND r.line_id = l.line_id
+WITH ords AS (
+    SELECT platform, shop_id, order_id, member_key, created_at, paid_at, status, currency,
+           CAST(COALESCE(paid_at, created_at) AS DATE) AS sales_date,
+           paid_at IS NOT NULL AS is_paid
+    FROM orders
+),
+fx_orders AS (
+    -- the CNY rate of each non-CNY order on its sales date (CNY orders need none)
+    SELECT o.platform, o.shop_id, o.order_id, f.cny_per_unit
+    FROM ords o
+    JOIN int_fx_ranges f ON f.currency = o.currency
+         AND o.sales_date >= f.valid_from AND o.sales_date < f.valid_to
+    WHERE o.currency <> 'CNY'
 ),
 done_refunds AS (
     SELECT * FROM refunds WHERE status = 'refunded'
@@ -79,17 +77,23 @@ order_refunds AS (
     GROUP BY platform, shop_id, order_id
 ),
 spread AS (
-    SELECT li.platform, li.shop_id, li.order_id, li.line_id, li.line_rank,
+    -- the per-order windows run only over the lines of orders with a whole-order refund
+    SELECT l.platform, l.shop_id, l.order_id, l.line_id,
            r.refund_fen AS order_refund_fen, r.units_returned AS order_units_returned,
-           CASE WHEN li.order_paid_fen > 0
-                THEN CAST(FLOOR(r.refund_fen * li.paid_fen / li.order_paid_fen) AS BIGINT)
+           ROW_NUMBER() OVER (PARTITION BY l.platform, l.shop_id, l.order_id
+                              ORDER BY l.line_id) AS line_rank,
+           CASE WHEN SUM(l.paid_fen) OVER w > 0
+                THEN CAST(FLOOR(r.refund_fen * l.paid_fen / SUM(l.paid_fen) OVER w) AS BIGINT)
                 ELSE 0 END AS refund_share_fen,
-           CASE WHEN li.order_units > 0
-                THEN CAST(FLOOR(r.units_returned * li.quantity / li.order_units) AS BIGINT)
+           CASE WHEN SUM(l.quantity) OVER w > 0
+                THEN CAST(FLOOR(r.units_returned * l.quantity / SUM(l.quantity) OVER w) AS BIGINT)
                 ELSE 0 END AS units_share
-    FROM lines li
-    JOIN order_refunds r ON r.platform = li.platform AND r.shop_id = li.shop_id
-                        AND r.order_id = li.order_id
+    FROM order_lines l
+    JOIN order_refunds r ON r.platform = l.platform AND r.shop_id = l.shop_id
+                        AND r.order_id = l.order_id
+    SEMI JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id
+                      AND o.order_id = l.order_id
+    WINDOW w AS (PARTITION BY l.platform, l.shop_id, l.order_id)
 ),
 spread_fixed AS (
     -- the rounding remainder goes to the order's first line, so totals tie exactly
@@ -103,11 +107,17 @@ spread_fixed AS (
     FROM spread
 ),
 fx AS (
-    SELECT li.*,
-           CASE WHEN li.currency = 'CNY' THEN 1.0 ELSE f.cny_per_unit END AS cny_rate
-    FROM lines li
-    LEFT JOIN int_fx_ranges f ON f.currency = li.currency
-          AND li.sales_date >= f.valid_from AND li.sales_date < f.valid_to
+    SELECT l.platform, l.shop_id, l.order_id, l.line_id, r.sku, l.quantity,
+           l.list_price_fen, l.shop_discount_fen, l.platform_discount_fen, l.paid_fen,
+           o.member_key, o.created_at, o.paid_at, o.status, o.currency, o.sales_date, o.is_paid,
+           CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE x.cny_per_unit END AS cny_rate
+    FROM order_lines l
+    JOIN ords o ON o.platform = l.platform AND o.shop_id = l.shop_id
+               AND o.order_id = l.order_id
+    JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
+               AND r.order_id = l.order_id AND r.line_id = l.line_id
+    LEFT JOIN fx_orders x ON x.platform = l.platform AND x.shop_id = l.shop_id
+               AND x.order_id = l.order_id
 )
 SELECT fx.platform, fx.shop_id, fx.order_id, fx.line_id, fx.sku, fx.member_key,
        fx.created_at, fx.paid_at, fx.sales_date, fx.status, fx.is_paid, fx.quantity,
