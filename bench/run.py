@@ -545,7 +545,48 @@ def fmt_table(results: list[dict]) -> str:
     for row in pm:
         add(f"{row['size']:<8g}{row['order_lines']:>12,}"
             + "".join(f"{row.get(c, float('nan')):>18.2f}" for c in cols))
+    lines.extend(target_lines(results, pm))
     return "\n".join(lines)
+
+
+def target_lines(results: list[dict], pm: list[dict]) -> list[str]:
+    """The issue's targets, read at the largest size measured, each with met / MISSED."""
+    big = max(results, key=lambda r: r["size_million_lines"])
+    out = [f"\n== targets at the largest size measured ({big['size_million_lines']:g}M lines) =="]
+
+    def row(name, value, ok):
+        out.append(f"{name:<58}{value:>16}   {'met' if ok else 'MISSED'}")
+
+    ing = big.get("ingest", {})
+    if "ratio_vs_duckdb" in ing:
+        row("ingest rows/s >= 0.4x DuckDB read_csv", f"{ing['ratio_vs_duckdb']:.3f}x",
+            ing["ratio_vs_duckdb"] >= 0.4)
+    m = big.get("members", {})
+    if "speedup_vs_lifetimes" in m:
+        row("member summary >= 3x faster than lifetimes", f"{m['speedup_vs_lifetimes']:.2f}x",
+            m["speedup_vs_lifetimes"] >= 3)
+        row("member summary >= 1.5x faster than pandas", f"{m['speedup_vs_pandas']:.2f}x",
+            m["speedup_vs_pandas"] >= 1.5)
+    c = big.get("clv", {})
+    if "speedup_vs_lifetimes" in c:
+        row("CLV fit no slower than lifetimes", f"{c['speedup_vs_lifetimes']:.2f}x",
+            c["speedup_vs_lifetimes"] >= 1)
+        row("CLV parameters equal to 3 decimals", str(c["equal_to_3_decimals"]),
+            c["equal_to_3_decimals"])
+    rp = big.get("reports", {})
+    if "full" in rp:
+        row("all reports < 90 s wall", f"{rp['full']['seconds']:.1f} s",
+            rp["full"]["seconds"] < 90 and not rp["full"]["failed"])
+        row("all reports < 4 GiB peak memory", f"{rp['full']['peak_memory_gib']:.2f} GiB",
+            rp["full"]["peak_memory_gib"] < 4)
+    if len(pm) > 1:  # growth: s per M at the largest size vs the smallest (10 % tolerance)
+        small, large = min(pm, key=lambda r: r["size"]), max(pm, key=lambda r: r["size"])
+        for col in [k for k in large if k.endswith("_per_M") and not k.startswith("duckdb")]:
+            if col in small and small[col] > 0:
+                g = large[col] / small[col]
+                row(f"no growth: {col.replace('_s_per_M', '')} s/M at "
+                    f"{large['size']:g}M / at {small['size']:g}M", f"{g:.2f}", g <= 1.1)
+    return out
 
 
 def main(argv=None) -> int:

@@ -54,14 +54,32 @@ def member_keys(identities: pd.Series, salt: bytes) -> pd.Series:
     """
     s = identities.astype("string")
     uniq = s.dropna().unique()
-    keyed = hmac.new(salt, digestmod=hashlib.sha256)  # the salt's key schedule, done once
+    inner, outer = _hmac_pads(salt)  # the salt's key schedule, done once
 
     def key(identity: str) -> str:  # = member_key(identity, salt)
-        h = keyed.copy()
-        h.update(normalise_identity(identity).encode("utf-8"))
-        return h.hexdigest()[:KEY_HEX_DIGITS]
+        v = "".join(identity.split()).lower()  # = normalise_identity
+        if v.startswith("+86"):
+            v = v[3:]
+        h = inner.copy()
+        h.update(v.encode("utf-8"))
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()[:KEY_HEX_DIGITS]
     table = {u: key(u) for u in uniq if str(u).strip()}
     return s.map(table).astype(object).where(lambda x: x.notna(), None)
+
+
+_TRANS_5C = bytes(x ^ 0x5C for x in range(256))
+_TRANS_36 = bytes(x ^ 0x36 for x in range(256))
+
+
+def _hmac_pads(salt: bytes):
+    """(inner, outer) SHA-256 states of HMAC-SHA256 keyed with ``salt`` (RFC 2104, as
+    :mod:`hmac` builds them): HMAC(m) = outer.update(inner.update(m).digest())."""
+    block = hashlib.sha256().block_size
+    key = hashlib.sha256(salt).digest() if len(salt) > block else salt
+    key = key.ljust(block, b"\0")
+    return hashlib.sha256(key.translate(_TRANS_36)), hashlib.sha256(key.translate(_TRANS_5C))
 
 
 def mask_key(key: str | None, keep: int = 6) -> str:

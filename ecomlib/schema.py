@@ -570,7 +570,8 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
         fails[ok_rows] = chk.fails(frame[ok_rows]).astype(bool)
         flag(fails, ",".join(chk.columns), lambda i, chk=chk: chk.reason)
     bad_idx = list(errors)
-    good = settle_dtypes(name, frame.drop(index=bad_idx), arrow_text=arrow_text)
+    good = settle_dtypes(name, frame.drop(index=bad_idx) if bad_idx else frame,
+                         arrow_text=arrow_text)
     if bad_idx:
         raw_bad = raw.loc[bad_idx]
         q = pd.DataFrame({
@@ -584,7 +585,7 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
     else:
         q = pd.DataFrame({k: pd.Series(dtype="object") for k in QUARANTINE_COLUMNS})
         q["row_number"] = q["row_number"].astype("int64")
-    good_rows = row_numbers.drop(index=bad_idx).to_numpy()
+    good_rows = (row_numbers.drop(index=bad_idx) if bad_idx else row_numbers).to_numpy()
     return ValidationResult(good.reset_index(drop=True), q, ignored, good_rows, frame)
 
 

@@ -313,7 +313,9 @@ class Warehouse:
 
     def _upsert(self, t: schema.Table, good: pd.DataFrame, lid: int) -> tuple[int, int, int]:
         """Insert new keys, replace rows whose values changed; returns (inserted, updated,
-        unchanged). Plain SQL: a staged copy, a DELETE of changed keys, an INSERT of the rest.
+        unchanged). Plain SQL: when none of the rows' keys is in the table yet (a new
+        export), one INSERT straight from the rows; else a staged copy, a DELETE of changed
+        keys and an INSERT of the rest.
         """
         if not len(good):
             return 0, 0, 0
@@ -321,9 +323,18 @@ class Warehouse:
         cols = t.column_names
         # handed over as Arrow: DuckDB scans it without touching Python objects
         con.register("_incoming", pa.Table.from_pandas(good, preserve_index=False))
-        select = ", ".join(f"CAST({c} AS {t.column(c).duck_type}) AS {c}" for c in cols)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {select} FROM _incoming")
-        con.unregister("_incoming")
+        try:
+            select = ", ".join(f"CAST({c} AS {t.column(c).duck_type}) AS {c}" for c in cols)
+            known = con.execute(
+                f"SELECT COUNT(*) FROM _incoming s JOIN {t.name} w ON "
+                + " AND ".join(f"CAST(s.{k} AS {t.column(k).duck_type}) = w.{k}" for k in t.key)
+            ).fetchall()[0][0]
+            if not known:  # every key is new: the rows go in as they are, in their order
+                con.execute(f"INSERT INTO {t.name} SELECT {select}, {int(lid)} FROM _incoming")
+                return len(good), 0, 0
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {select} FROM _incoming")
+        finally:
+            con.unregister("_incoming")
         on = " AND ".join(f"s.{k} = w.{k}" for k in t.key)
         nonkey = [c for c in cols if c not in t.key]
         differs = " OR ".join(f"s.{c} IS DISTINCT FROM w.{c}" for c in nonkey) or "FALSE"

@@ -21,3 +21,11 @@ def test_member_keys_hash_each_identity_like_member_key():
                              _expected(b"abc"), _expected(b"abc")]
     assert privacy.member_key(" +86 138 0000 ", b"salt") == _expected(b"1380000")
     assert keys.iloc[0] == "5031dfb5b067c1d6"
+
+
+def test_member_keys_with_a_salt_longer_than_a_hash_block():
+    # HMAC hashes a key longer than SHA-256's 64-byte block first (RFC 2104)
+    salt = b"s" * 65
+    keys = privacy.member_keys(pd.Series(["abc", "  "], dtype="str"), salt)
+    assert keys.tolist() == [_expected(b"abc", salt), None]
+    assert keys.iloc[0] == privacy.member_key("abc", salt)

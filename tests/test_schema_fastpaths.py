@@ -58,3 +58,59 @@ def test_money_fast_path_exact_fen():
                             999999999999999, pd.NA, 300]
     assert bad.tolist() == [False, False, False, False, False, False, False, True, False,
                             True, False]
+
+
+def test_id_fast_path_plain_column_with_scientific_notation():
+    s = pd.Series(["3700000000000000868", "", None, "1E18", "AB-12_3", "12e5"], dtype="str")
+    out, bad, reason = clean.clean_id(s, "订单号")
+    assert out.tolist() == ["3700000000000000868", None, None, None, "AB-12_3", None]
+    assert bad.tolist() == [False, False, False, True, False, True]
+    assert "scientific notation" in reason
+    # wrapped values take the unwrapping path: same rules
+    out, bad, _ = clean.clean_id(pd.Series(['="123"', "\t456", "1E18", "a b"], dtype=object))
+    assert out.tolist() == ["123", "456", None, "a b"]
+    assert bad.tolist() == [False, False, True, True]
+
+
+def test_ts_fast_path_arrow_and_its_fallback():
+    s = pd.Series(["2025-06-18 10:00:00", "", None, "2024-02-29 23:59:59"], dtype="str")
+    out, bad, _ = clean.clean_ts(s)
+    assert out.tolist()[0] == pd.Timestamp("2025-06-18 10:00:00")
+    assert pd.isna(out.iloc[1]) and pd.isna(out.iloc[2])
+    assert out.iloc[3] == pd.Timestamp("2024-02-29 23:59:59")
+    assert str(out.dtype) == "datetime64[us]" and not bad.any()
+    # Arrow refuses a day that does not exist: pandas' rules decide the whole column
+    out, bad, _ = clean.clean_ts(pd.Series(["2025-02-30 10:00:00", "2025-01-01 23:59:60",
+                                            "2025-06-18 10:00:00"], dtype="str"))
+    assert pd.isna(out.iloc[0]) and bad.tolist() == [True, False, False]
+    assert out.iloc[1] == pd.Timestamp("2025-01-02 00:00:00")  # as pandas reads it
+
+
+def test_status_and_region_suffix_per_distinct_value():
+    words = {"交易成功": "completed", "交易关闭": "cancelled"}
+    s = pd.Series(["交易成功", "交易成功(已评价)", "", None, "未知", "交易关闭", "交易成功"],
+                  dtype="str")
+    out, bad, _ = clean.clean_status(s, words)
+    assert out.tolist() == ["completed", "completed", None, None, None, "cancelled",
+                            "completed"]
+    assert bad.tolist() == [False, False, False, False, True, False, False]
+    r = clean.strip_region_suffix(pd.Series(["浙江省", "杭州市", None, "", "浙江省", " 上海市 "],
+                                            dtype="str"))
+    assert r.tolist() == ["浙江", "杭州", None, None, "浙江", "上海"]
+
+
+def test_blank_cells_is_str_strip():
+    import pyarrow as pa
+
+    from ecomlib.sources import _blank_cells
+    vals = ["", " ", "\u3000\t", "\x1c\x85", "\u200b", "a", " 中 ", "\ufeff"]
+    assert _blank_cells(pa.array(vals)).to_pylist() == [True, True, True, True, False, False,
+                                                       False, False]
+
+
+def test_lone_cr_on_bytes_and_text():
+    from ecomlib.sources import _lone_cr
+    for data, lone in [(b"", False), (b"a\r\nb\r\n", False), (b"a\r\nb\r", True),
+                       (b"a\rb\n", True), (b"\r\r\n", True), (b"a\nb", False)]:
+        assert _lone_cr(data) is lone
+        assert _lone_cr(data.decode()) is lone

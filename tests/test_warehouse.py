@@ -396,3 +396,20 @@ def test_worker_processes_load_exactly_what_one_process_loads(tmp_path, monkeypa
     for name in snaps[0]:
         pd.testing.assert_frame_equal(snaps[0][name], snaps[1][name], obj=name)
     assert len(snaps[0]["quarantine"]) > 0 and snaps[0]["orders"].member_key.notna().any()
+
+
+def test_upsert_all_new_keys_then_mixed(wh):
+    wh.init()
+    t = schema.table("fx_rates")
+    first = schema.settle_dtypes("fx_rates", pd.DataFrame({
+        "rate_date": pd.to_datetime(["2025-06-01", "2025-06-02"]),
+        "currency": ["USD", "USD"], "cny_per_unit": [7.1, 7.2]}))
+    assert wh._upsert(t, first, 1) == (2, 0, 0)  # every key new: one INSERT
+    second = schema.settle_dtypes("fx_rates", pd.DataFrame({
+        "rate_date": pd.to_datetime(["2025-06-01", "2025-06-02", "2025-06-03"]),
+        "currency": ["USD", "USD", "USD"], "cny_per_unit": [7.1, 7.25, 7.3]}))
+    assert wh._upsert(t, second, 2) == (1, 1, 1)  # new, changed, unchanged
+    assert wh._upsert(t, second, 3) == (0, 0, 3)
+    got = wh.sql("SELECT strftime(rate_date, '%d') d, cny_per_unit, _load_id FROM fx_rates "
+                 "ORDER BY rate_date")
+    assert got.values.tolist() == [["01", 7.1, 1], ["02", 7.25, 2], ["03", 7.3, 2]]

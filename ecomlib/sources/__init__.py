@@ -202,6 +202,28 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
 _BLANK_RE = r"^[\pZ\t\n\x0b\f\r\x1c-\x1f\x85]*$"
 
 
+def _blank_cells(column):
+    """Arrow booleans: the cell is empty or only whitespace (``not cell.strip()``), the same
+    as matching :data:`_BLANK_RE`: Arrow's ``utf8_is_space`` agrees with ``str.isspace`` on
+    every code point, and is several times faster than the regex."""
+    import pyarrow.compute as pc
+    return pc.or_(pc.equal(column, ""), pc.utf8_is_space(column))
+
+
+def _lone_cr(crs: str | bytes) -> bool:
+    """True when a CR is not followed by LF (``count("\\r") != count("\\r\\n")``); on bytes
+    one vectorised pass instead of two substring counts."""
+    if crs is None or not crs:
+        return False
+    if isinstance(crs, str):
+        return "\r" in crs and crs.count("\r") != crs.count("\r\n")
+    if b"\r" not in crs:
+        return False
+    a = np.frombuffer(crs, dtype=np.uint8)
+    pos = np.flatnonzero(a == 13)
+    return bool(pos[-1] == len(a) - 1 or (a[pos + 1] != 10).any())
+
+
 def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                    data: bytes | None = None) -> RawFile | None:
     """The common case read by pyarrow's CSV parser: every record below the header has the
@@ -220,8 +242,7 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # byte is always a CR character: UTF-8 and GB18030 use no byte below 0x30 in a
     # multi-byte character)
     crs = data if data is not None and encoding in ("utf-8", "utf-8-sig", "gb18030") else text
-    cr, crlf = ("\r", "\r\n") if crs is text else (b"\r", b"\r\n")
-    if cr in crs and crs.count(cr) != crs.count(crlf):
+    if _lone_cr(crs):
         return None
     head = list(itertools.islice(csv.reader(io.StringIO(text[:65536], newline=""),
                                             delimiter=delim), 11))
@@ -287,16 +308,15 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
         if len(position) != len(table):
             return None
     for i in range(width, ncols):  # padding cells beyond the header must be blank
-        if not pc.all(pc.match_substring_regex(table.column(i), _BLANK_RE)).as_py() in (True,
-                                                                                       None):
+        if not pc.all(_blank_cells(table.column(i))).as_py() in (True, None):
             return None
     # a blank row has every cell blank: further columns are looked at only while some row
     # is still blank in all the columns before (usually none is after the first)
-    blank = pc.match_substring_regex(table.column(0), _BLANK_RE)
+    blank = _blank_cells(table.column(0))
     for i in range(1, width):
         if not pc.any(blank).as_py():
             break
-        blank = pc.and_(blank, pc.match_substring_regex(table.column(i), _BLANK_RE))
+        blank = pc.and_(blank, _blank_cells(table.column(i)))
     blank_np = blank.to_numpy(zero_copy_only=False).astype(bool) if len(table) else \
         np.zeros(0, dtype=bool)
     keep = ~blank_np

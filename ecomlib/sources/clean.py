@@ -157,9 +157,27 @@ def clean_date(s: pd.Series) -> Result:
     return out.dt.normalize(), bad, "is not a date (e.g. 2025-06-18)"
 
 
+def _per_distinct(s: pd.Series, fn):
+    """``fn`` (a value-by-value rule returning Series) run once per distinct value of ``s``
+    and spread back: exports repeat a few status words or regions on every row. None when
+    the values are (nearly) all distinct."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    if 2 * len(uniques) > len(s):
+        return None
+    res = fn(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+    res = res if isinstance(res, tuple) else (res,)
+    return tuple(pd.Series(x.to_numpy()[codes], index=s.index, dtype=x.dtype)
+                 if isinstance(x, pd.Series) else x for x in res)
+
+
 def clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status") -> Result:
     """Platform status words -> canonical status through ``mapping`` (exact, then by
-    contained word, so '交易成功(已评价)' still maps)."""
+    contained word, so '交易成功(已评价)' still maps). Worked out once per distinct word."""
+    done = _per_distinct(s, lambda u: _clean_status(u, mapping, what))
+    return done if done is not None else _clean_status(s, mapping, what)
+
+
+def _clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status") -> Result:
     t = _text(s).str.strip()
     out = t.map(mapping)
     miss = out.isna() & (t != "")
@@ -207,7 +225,13 @@ def _split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def strip_region_suffix(s: pd.Series) -> pd.Series:
-    """``浙江省`` -> ``浙江``, ``杭州市`` -> ``杭州`` (for exports with separate 省/市 columns)."""
+    """``浙江省`` -> ``浙江``, ``杭州市`` -> ``杭州`` (for exports with separate 省/市 columns).
+    Worked out once per distinct value."""
+    done = _per_distinct(s, _strip_region_suffix)
+    return done[0] if done is not None else _strip_region_suffix(s)
+
+
+def _strip_region_suffix(s: pd.Series) -> pd.Series:
     t = _text(s).str.strip()
     t = t.str.replace(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|盟)$",
                       "", regex=True)
@@ -244,10 +268,15 @@ def _split(s: pd.Series, pattern: str, unwrap: tuple[tuple[str, str], ...] = ())
     """(text as pyarrow-backed strings, numpy mask of values matching ``pattern`` or empty).
 
     ``unwrap``: (regex, replacement) pairs applied first, each covering a whole value whose
-    careful cleaning is exactly that replacement (``="123"`` -> ``123``)."""
+    careful cleaning is exactly that replacement (``="123"`` -> ``123``); they never change
+    a value that matches ``pattern``, so a column of plain values skips them."""
     import pyarrow.compute as pc
     t = _text(s)
     arr = _pa_array(t)
+    if unwrap:
+        m = pc.or_(pc.match_substring_regex(arr, pattern), pc.equal(arr, ""))
+        if pc.all(m).as_py() in (True, None):
+            return t, np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
     for pat, rep in unwrap:
         arr = pc.replace_substring_regex(arr, pat, rep)
     if unwrap:
@@ -277,12 +306,46 @@ def _merge(s: pd.Series, simple: np.ndarray, out: pd.Series, careful) -> Result:
     return out, pd.Series(bad, index=s.index), reason
 
 
+_ID_PLAIN = r"^[0-9A-Za-z_-]+$"
+_ID_SCI = r"^[+-]?[0-9]+[eE][+-]?[0-9]+$"
+_ID_UNWRAP = ((r'^="([0-9A-Za-z_-]+)"$', r"\1"), (r"^\t+([0-9A-Za-z_-]+)$", r"\1"))
+
+
 def clean_id(s: pd.Series, what: str = "id") -> Result:
-    """Order / line / SKU ids as exact text (see :func:`_clean_id_careful` for the rules)."""
-    t, simple = _split(s, r"^[0-9A-Za-z_-]+$", (
-        (r'^="([0-9A-Za-z_-]+)"$', r"\1"), (r"^\t+([0-9A-Za-z_-]+)$", r"\1")))
+    """Order / line / SKU ids as exact text (see :func:`_clean_id_careful` for the rules).
+
+    Plain values (ASCII letters, digits, ``_``, ``-``) are done in Arrow in one pass; the
+    few others (wrapped ``="123"``, ``\\t123``, odd) take :func:`_clean_id_unwrapping`, and
+    scientific notation the careful rules, each value on its own."""
+    import pyarrow as pa
     import pyarrow.compute as pc
-    sci = np.asarray(pc.match_substring_regex(_pa_array(t), r"^[+-]?[0-9]+[eE][+-]?[0-9]+$")
+    arr = _pa_array(_text(s))
+    plain = pc.match_substring_regex(arr, _ID_PLAIN)
+    empty = pc.equal(arr, "")
+    odd = ~np.asarray(pc.or_(plain, empty).to_numpy(zero_copy_only=False), dtype=bool)
+    # a plain value is kept unless it is in scientific notation (1E18 is plain text too)
+    keep = pc.and_(plain, pc.invert(pc.match_substring_regex(arr, _ID_SCI)))
+    sci = np.asarray(pc.invert(pc.or_(keep, empty)).to_numpy(zero_copy_only=False),
+                     dtype=bool) & ~odd
+    out = pd.Series(pc.if_else(keep, arr, pa.scalar(None, arr.type)).to_numpy(
+        zero_copy_only=False) if len(s) else np.array([], dtype=object), index=s.index,
+        dtype=object)
+    out, bad, reason = _merge(s, ~sci, out, lambda x: _clean_id_careful(x, what))
+    if odd.any():
+        o2, b2, _ = _clean_id_unwrapping(s[odd], what)
+        out = out.copy()
+        out[odd] = o2.to_numpy()
+        bad = bad.to_numpy(dtype=bool).copy()
+        bad[odd] = b2.to_numpy(dtype=bool)
+        bad = pd.Series(bad, index=s.index)
+    return out, bad, reason or _clean_id_careful(pd.Series([], dtype=object), what)[2]
+
+
+def _clean_id_unwrapping(s: pd.Series, what: str = "id") -> Result:
+    """:func:`clean_id` of a column with wrapped (``="123"``, ``\\t123``) or odd values."""
+    t, simple = _split(s, _ID_PLAIN, _ID_UNWRAP)
+    import pyarrow.compute as pc
+    sci = np.asarray(pc.match_substring_regex(_pa_array(t), _ID_SCI)
                      .to_numpy(zero_copy_only=False), dtype=bool)
     simple &= ~sci
     vals = t.astype(object).to_numpy()
@@ -316,9 +379,16 @@ def clean_ts(s: pd.Series) -> Result:
     filled = simple & (t != "").to_numpy(dtype=bool)
     bad_fast = np.zeros(len(s), dtype=bool)
     if filled.any():
-        v = pd.to_datetime(t[filled], errors="coerce", format="%Y-%m-%d %H:%M:%S")
-        out[filled] = v.astype("datetime64[us]")
-        bad_fast[filled] = v.isna().to_numpy()
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        try:  # Arrow's ISO parser: all valid, or it raises (e.g. 2025-02-30, 23:59:60)
+            arr = pc.if_else(pa.array(filled), _pa_array(t), pa.scalar(None, pa.string()))
+            out = pd.Series(pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False),
+                            index=s.index).astype("datetime64[us]")
+        except pa.ArrowInvalid:  # pandas' rules decide each value
+            v = pd.to_datetime(t[filled], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+            out[filled] = v.astype("datetime64[us]")
+            bad_fast[filled] = v.isna().to_numpy()
     out, bad, reason = _merge(s, simple, out, _clean_ts_careful)
     bad = bad | bad_fast
     return out, bad, "is not a date-time (e.g. 2025-06-18 10:00:00)"

@@ -270,7 +270,7 @@ class MappedSource(Source):
             idx = np.flatnonzero(mask)
             if not len(idx):
                 continue
-            sub = df.iloc[idx].reset_index(drop=True)
+            sub = (df.iloc[idx] if len(idx) < n else df).reset_index(drop=True)
             val = schema.validate(table_of(tname), sub, pd.Series(idx), arrow_text=True)
             typed_for[tname] = val.typed
             names = sources_of[tname]
@@ -301,7 +301,10 @@ class MappedSource(Source):
             # warehouse need not check them again); positions within the entry's mask
             pos = np.searchsorted(np.flatnonzero(keep_for[tname]), np.flatnonzero(sel))
             if len(pos):
-                part = schema.settle_dtypes(table_of(tname), typed_for[tname].iloc[pos],
+                typed = typed_for[tname]
+                if len(pos) < len(typed):
+                    typed = typed.iloc[pos]
+                part = schema.settle_dtypes(table_of(tname), typed,
                                             arrow_text=True).reset_index(drop=True)
             else:
                 part = schema.empty_frame(table_of(tname))
@@ -310,7 +313,7 @@ class MappedSource(Source):
                 # derived header rows: identical repeats (one per line) collapse to one
                 # row, compared on the cleaned text as before typing
                 derived_parts.setdefault(table_of(tname), []).append(
-                    (part, nums, df[sel].reset_index(drop=True)))
+                    (part, nums, (df if sel.all() else df[sel]).reset_index(drop=True)))
             else:
                 pieces.append(Piece(tname, part, nums, rejected, validated=True))
         for tname, parts in derived_parts.items():
