@@ -612,18 +612,28 @@ FROM lines
 # applied to the order total), so they avoid the line-level refund allocation they do not use.
 
 MEMBERS_PAID_ORDERS_SQL = """
--- one row per paid order of a known member: its payment day and paid amount (CNY fen)
+-- one row per paid order of a known member: its payment day, paid amount and refunded
+-- amount (status 'refunded', whenever refunded), both CNY fen, rounded per order as
+-- MEMBER_SUMMARY_SQL does (so MEMBERS_SUMMARY_SQL on these rows equals it)
 WITH order_totals AS (
     SELECT platform, shop_id, order_id, SUM(paid_fen) AS paid_fen
     FROM order_lines GROUP BY platform, shop_id, order_id
+),
+order_refund AS (
+    SELECT platform, shop_id, order_id, SUM(refund_fen) AS refund_fen
+    FROM refunds WHERE status = 'refunded' GROUP BY platform, shop_id, order_id
 )
 SELECT o.platform, o.shop_id, o.order_id, o.member_key, o.province, o.city, o.paid_at,
        CAST(o.paid_at AS DATE) AS sales_date,
        CAST(ROUND(t.paid_fen * CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE f.cny_per_unit END)
-            AS BIGINT) AS paid_fen
+            AS BIGINT) AS paid_fen,
+       CAST(ROUND(COALESCE(r.refund_fen, 0) * CASE WHEN o.currency = 'CNY' THEN 1.0
+                                                  ELSE f.cny_per_unit END) AS BIGINT) AS refund_fen
 FROM orders o
 JOIN order_totals t ON t.platform = o.platform AND t.shop_id = o.shop_id
                    AND t.order_id = o.order_id
+LEFT JOIN order_refund r ON r.platform = o.platform AND r.shop_id = o.shop_id
+                        AND r.order_id = o.order_id
 LEFT JOIN int_fx_ranges f ON f.currency = o.currency
       AND CAST(o.paid_at AS DATE) >= f.valid_from AND CAST(o.paid_at AS DATE) < f.valid_to
 WHERE o.paid_at IS NOT NULL AND o.member_key IS NOT NULL
@@ -637,6 +647,15 @@ MEMBERS_PAID_ORDERS_CTE = """
 paid_orders AS (
 {paid_orders}
 )"""
+
+# The per-member summary of MEMBER_SUMMARY_SQL, from {paid_orders} (the same paid orders,
+# paid and refund amounts rounded the same way, cut at $end_d = $as_of): a report that already
+# holds the paid orders in a temporary table gets its summaries (one per as-of date) from it
+# instead of summing the order lines again (ecomlib.metrics.members.member_summary).
+MEMBERS_SUMMARY_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
+paid_lines AS (
+    SELECT member_key, platform, sales_date, paid_fen, refund_fen FROM paid_orders
+),""" + MEMBER_SUMMARY_CORE_SQL + "ORDER BY member_key"
 
 MEMBERS_PERIOD_SQL = "WITH " + MEMBERS_PAID_ORDERS_CTE + """,
 -- one row per period ({period}: week, month or quarter, date_trunc): buyers split into new
@@ -770,12 +789,11 @@ GROUP BY province, city
 ORDER BY paid_fen DESC, province, city
 """
 
-MEMBERS_BASKET_SQL = """
--- one row per pair of items ({item}: the resolved sku or the product category) bought in
--- the same paid order, over orders with 2+ lines paid from $start_d to $end_d.
--- support = orders with both / baskets; confidence a->b = orders with both / orders with a;
--- lift = support(a,b) / (support(a) support(b)). Pairs seen in fewer than $min_orders orders
--- are left out. Baskets are found on order_lines first; only their lines resolve SKUs.
+MEMBERS_BASKET_ITEMS_SQL = """
+-- one row per distinct (paid order with 2+ lines paid from $start_d to $end_d, resolved sku,
+-- product category): the baskets of MEMBERS_BASKET_SQL with their items. Baskets are found
+-- on order_lines first; only their lines resolve SKUs. Every basket has at least one row
+-- (int_sku_resolved keeps every line; a category may be NULL).
 WITH paid AS (
     SELECT o.platform, o.shop_id, o.order_id
     FROM orders o
@@ -787,16 +805,32 @@ baskets AS (
     FROM order_lines l
     JOIN paid p ON p.platform = l.platform AND p.shop_id = l.shop_id AND p.order_id = l.order_id
     GROUP BY l.platform, l.shop_id, l.order_id HAVING COUNT(*) >= 2
+)
+SELECT DISTINCT b.platform, b.shop_id, b.order_id, r.sku AS sku, pr.category AS category
+FROM baskets b
+JOIN int_sku_resolved r ON r.platform = b.platform AND r.shop_id = b.shop_id
+                       AND r.order_id = b.order_id
+LEFT JOIN products pr ON pr.sku = r.sku
+"""
+
+MEMBERS_BASKET_SQL = """
+-- one row per pair of items (the resolved sku or the product category) bought in
+-- the same paid order, over orders with 2+ lines paid from $start_d to $end_d.
+-- support = orders with both / baskets; confidence a->b = orders with both / orders with a;
+-- lift = support(a,b) / (support(a) support(b)). Pairs seen in fewer than $min_orders orders
+-- are left out. basket_items: MEMBERS_BASKET_ITEMS_SQL itself, or a temporary table
+-- holding it for the same days and selection (ecomlib.metrics.members.basket_items), so
+-- that the SKU and the category pairs resolve the baskets' SKUs once.
+WITH basket_items AS (
+{basket_items}
 ),
 items AS (
-    SELECT DISTINCT b.platform, b.shop_id, b.order_id, {item} AS item
-    FROM baskets b
-    JOIN int_sku_resolved r ON r.platform = b.platform AND r.shop_id = b.shop_id
-                           AND r.order_id = b.order_id
-    LEFT JOIN products pr ON pr.sku = r.sku
+    SELECT DISTINCT platform, shop_id, order_id, {item} AS item
+    FROM basket_items
     WHERE {item} IS NOT NULL
 ),
-n AS (SELECT COUNT(*) AS count_baskets FROM baskets),
+n AS (SELECT COUNT(*) AS count_baskets
+      FROM (SELECT DISTINCT platform, shop_id, order_id FROM basket_items)),
 item_counts AS (SELECT item, COUNT(*) AS count_orders FROM items GROUP BY item),
 pairs AS (
     SELECT a.item AS item_a, b.item AS item_b, COUNT(*) AS count_pair_orders

@@ -240,3 +240,54 @@ def test_summary_from_transactions_agrees_with_lifetimes_and_names_missing_colum
     assert np.allclose(lt["monetary_value"].to_numpy(), ours["monetary_value_fen"].to_numpy())
     with pytest.raises(ValueError, match="summary_from_transactions.*'amount'"):
         summary_from_transactions(tx, "2025-06-30", paid_col="amount")
+
+
+def test_collapse_sorts_like_unique_and_counts():
+    # rows (x, T): (1, 2) twice, (0, 5), (1, 1), (0, 5) -> sorted (0,5)x2, (1,1)x1, (1,2)x2
+    (ux, uT), w = clv._collapse(np.array([1.0, 0, 1, 0, 1]), np.array([2.0, 5, 1, 5, 2]))
+    assert ux.tolist() == [0, 1, 1] and uT.tolist() == [5, 1, 2] and w.tolist() == [2, 1, 2]
+    (e,), w0 = clv._collapse(np.array([]))
+    assert len(e) == 0 and len(w0) == 0
+
+
+def test_fused_likelihoods_equal_the_public_ones_exactly():
+    # the fit's value-and-gradient functions share terms; they must give the same numbers
+    x, t_x, T = np.array([0.0, 1, 2, 7]), np.array([0, 1, 2, 30.5]), np.array([3, 3, 4, 38.9])
+    w = np.array([3.0, 1, 2, 1])
+    p0 = (0.7, 2.5, 0.8, 2.4)
+    v, g = clv._bgnbd_neg_ll_grad(p0, x, t_x, T, w, w.sum())
+    assert v == -(w * clv.bgnbd_loglik(p0, x, t_x, T)).sum() / w.sum()
+    assert np.array_equal(g, clv.bgnbd_loglik_grad(p0, x, t_x, T))
+    # at the hand-worked point: mean of -ln L with weights 1
+    v1, _ = clv._bgnbd_neg_ll_grad((1, 2, 1, 2), np.array([0.0, 1, 2]), np.array([0.0, 1, 2]),
+                                   np.array([3.0, 3, 4]), np.ones(3), 3.0)
+    assert v1 == pytest.approx(-sum(BG_HAND) / 3, rel=1e-12)
+    xm, m = np.array([1.0, 2, 5]), np.array([5.0, 3.0, 12.5])
+    q0 = (2.0, 3.0, 4.0)
+    v, g = clv._gg_neg_ll_grad(q0, xm, m, np.log(xm), np.log(m), np.ones(3), 3.0)
+    assert v == -(np.ones(3) * clv.gg_loglik(q0, xm, m)).sum() / 3.0
+    assert np.array_equal(g, clv.gg_loglik_grad(q0, xm, m))
+
+
+def test_score_members_per_distinct_row_and_bg_only_fit():
+    # members 0 and 2 share (x, t_x, T, m): same scores. r=1, alpha=2, a=0.5, b=2, x=1,
+    # t_x=1, T=3 weeks: P(alive) = 1/(1 + 0.5/2 * (5/3)^2) = 1/(1 + 25/36) = 36/61
+    bg = clv.BGNBD(params_={"r": 1, "alpha": 2, "a": 0.5, "b": 2})
+    gg = clv.GammaGamma(params_={"p": 2, "q": 3, "gamma": 4})
+    s = pd.DataFrame({"frequency": [1, 0, 1], "recency_days": [7.0, 0, 7.0],
+                      "age_days": [21.0, 21, 21.0], "monetary_value_fen": [5.0, 0, 5.0]})
+    out = clv.score_members(s, bg, gg)
+    assert out["p_alive_rate"].tolist() == pytest.approx([36 / 61, 1.0, 36 / 61])
+    assert out["expected_value_fen"].tolist() == pytest.approx([4.5, 4.0, 4.5])
+    assert out.loc[0, "clv_fen"] == out.loc[2, "clv_fen"] > 0
+    assert out["clv_fen"].tolist() == clv.customer_lifetime_value(
+        bg, gg, s["frequency"], s["recency_days"] / 7, s["age_days"] / 7,
+        s["monetary_value_fen"]).tolist()
+    # fit_summary(spend=False): the same BG/NBD, no spend model
+    rng = np.random.default_rng(0)
+    f = rng.integers(0, 4, 200)
+    summ = pd.DataFrame({"frequency": f, "recency_days": 9.0 * f, "age_days": np.full(200, 60.0),
+                         "monetary_value_fen": np.where(f > 0, 500.0 + rng.integers(0, 9, 200), 0)})
+    bg1, gg1 = clv.fit_summary(summ)
+    bg2, gg2 = clv.fit_summary(summ, spend=False)
+    assert gg1 is not None and gg2 is None and bg2.params_ == bg1.params_

@@ -266,3 +266,81 @@ def test_paid_orders_table_gives_the_same_results(wh):
         mm.cohorts(wh, S, "2025-04-30", orders=o)
     with pytest.raises(ValueError, match="paid_orders"):
         mm.cohorts(wh, S, E, platforms=["tmall"], orders=o)
+
+
+def test_member_summary_from_paid_orders_table(wh):
+    # as of 2025-03-31. m2: o4 + o5 on 01-05 (2800 + 300), o6 on 03-01 (1300): 3 orders on 2
+    # purchase days -> frequency 1, recency 01-05 -> 03-01 = 55 days, age 01-05 -> 03-31 = 85,
+    # 30 days since the last, paid 4400, repeat paid 4400 - 3100 = 1300 over 1 repeat day,
+    # jd and tmall. m5: o10 on 2024-11-01 only: 5000, age 150, frequency 0, value 0.
+    o = mm.paid_orders(wh, E)
+    s = mm.member_summary(wh, E, orders=o).set_index("member_key")
+    assert list(s.index) == ["m1", "m2", "m3", "m4", "m5", "m6"]  # m3's o7 paid, o8 not
+    m2 = s.loc["m2"]
+    assert (m2.count_orders, m2.count_purchase_days, m2.frequency, m2.recency_days, m2.age_days,
+            m2.days_since_last, m2.paid_fen, m2.refund_fen, m2.count_platforms) == (
+        3, 2, 1, 55, 85, 30, 4400, 0, 2)
+    assert m2.monetary_value_fen == 1300.0
+    m5 = s.loc["m5"]
+    assert (m5.frequency, m5.age_days, m5.paid_fen, m5.monetary_value_fen) == (0, 150, 5000, 0.0)
+    # the same frame as Warehouse.member_summary, at the table's end, an earlier day and
+    # for a selection (its own table)
+    pd.testing.assert_frame_equal(mm.member_summary(wh, E, orders=o), wh.member_summary(E))
+    pd.testing.assert_frame_equal(mm.member_summary(wh, "2025-01-31", orders=o),
+                                  wh.member_summary("2025-01-31"))
+    oj = mm.paid_orders(wh, E, platforms=["jd"])
+    pd.testing.assert_frame_equal(mm.member_summary(wh, E, platforms=["jd"], orders=oj),
+                                  wh.member_summary(E, platforms=["jd"]))
+    pd.testing.assert_frame_equal(mm.member_summary(wh, E), wh.member_summary(E))
+    with pytest.raises(ValueError, match="later end"):
+        mm.member_summary(wh, "2025-04-30", orders=o)
+    # a summary passed to calibration_holdout is used as is
+    cal = mm.member_summary(wh, "2025-01-31", orders=o)
+    pd.testing.assert_frame_equal(mm.calibration_holdout(wh, "2025-01-31", E, orders=o, summary=cal),
+                                  mm.calibration_holdout(wh, "2025-01-31", E))
+
+
+def test_region_rows_serve_both_levels_and_basket_counts_reused(wh):
+    rows = mm.region_rows(wh, S, E)
+    # one row per (province, city); 浙江 has 杭州 (m1) and 宁波 (m4)
+    assert sorted(rows.loc[rows["province"] == "浙江", "city"]) == ["宁波", "杭州"]
+    pd.testing.assert_frame_equal(mm.region_table(rows, "province"), mm.regional_portrait(wh, S, E))
+    pd.testing.assert_frame_equal(mm.region_table(rows, "city", top=3),
+                                  mm.regional_portrait(wh, S, E, level="city", top=3))
+    _, counts = mm.basket_pairs(wh, S, E, min_orders=1)
+    cat, c2 = mm.basket_pairs(wh, S, E, item="category", min_orders=1, counts=counts)
+    assert c2 == {"count_orders": 8, "count_baskets": 4}  # as in the hand-worked test above
+    assert cat[["item_a", "item_b", "count_pair_orders"]].values.tolist() == [
+        ["护肤", "茶饮", 1], ["护肤", "零食", 2]]
+    pd.testing.assert_frame_equal(cat, mm.basket_pairs(wh, S, E, item="category", min_orders=1)[0])
+
+
+def test_member_values_bg_only_without_scores():
+    # 40 members: frequency 0..3 repeating, recency = 10 x frequency days, age 100 days
+    n = 40
+    f = np.arange(n) % 4
+    s = pd.DataFrame({"member_key": [f"k{i:02d}" for i in range(n)], "frequency": f,
+                      "recency_days": 10 * f, "age_days": np.full(n, 100),
+                      "monetary_value_fen": np.where(f > 0, 1000.0 + 100 * (np.arange(n) % 7), 0.0),
+                      "paid_fen": 1000 * (f + 1), "refund_fen": 0})
+    full, bg, gg, note = mm.member_values(s)
+    assert note == "" and gg is not None and full["clv_fen"].notna().all()
+    only, bg1, gg1, note1 = mm.member_values(s, spend=False, score=False)
+    assert note1 == "" and gg1 is None and bg1.params_ == bg.params_
+    assert only[["p_alive_rate", "expected_purchases", "expected_value_fen", "clv_fen"]].isna().all().all()
+    assert only["net_paid_fen"].tolist() == (1000 * (f + 1)).tolist()
+
+
+def test_basket_items_table_gives_the_same_pairs(wh):
+    b = mm.basket_items(wh, S, E)
+    # baskets o2 {A,B} o4 {A,B,C} o6 {A,D} o9 {B,C}: 9 (order, sku) rows
+    assert wh.sql(f"SELECT COUNT(*) AS n FROM {b.table}")["n"].iloc[0] == 9
+    for item, k in (("sku", 1), ("sku", 2), ("category", 1)):
+        got = mm.basket_pairs(wh, S, E, item=item, min_orders=k, items=b)
+        ref = mm.basket_pairs(wh, S, E, item=item, min_orders=k)
+        pd.testing.assert_frame_equal(got[0], ref[0])
+        assert got[1] == ref[1] == {"count_orders": 8, "count_baskets": 4}
+    with pytest.raises(ValueError, match="basket_items"):
+        mm.basket_pairs(wh, S, "2025-02-28", items=b)
+    with pytest.raises(ValueError, match="basket_items"):
+        mm.basket_pairs(wh, S, E, platforms=["jd"], items=b)

@@ -38,7 +38,7 @@ from .. import i18n, rollups
 from ..privacy import mask_key
 
 __all__ = [
-    "TIERS", "PaidOrders", "paid_orders", "new_vs_returning", "repurchase_rate", "rolling_repurchase", "purchase_intervals",
+    "TIERS", "PaidOrders", "paid_orders", "member_summary", "region_rows", "BasketItems", "basket_items", "new_vs_returning", "repurchase_rate", "rolling_repurchase", "purchase_intervals",
     "interval_distribution", "frequency_distribution", "cohorts", "cohort_table",
     "cohort_matrix", "platform_overlap", "members_per_platform", "regional_portrait",
     "region_table", "basket_pairs", "rfm", "rfm_tiers", "churn_watchlist",
@@ -155,7 +155,7 @@ _LABELS = {
 i18n.add_labels(_LABELS)
 
 _PERIODS = ("week", "month", "quarter")
-_ITEMS = {"sku": "r.sku", "category": "pr.category"}  # expressions in MEMBERS_BASKET_SQL
+_ITEMS = {"sku": "sku", "category": "category"}  # columns of MEMBERS_BASKET_ITEMS_SQL
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -233,6 +233,27 @@ def _paid_orders_sql(orders: PaidOrders | None, shops, platforms, params: dict, 
         raise ValueError(f"members.{fn}: orders= covers purchases up to {orders.end}, not "
                          f"{params['end_d']}; make it with a later end")
     return f"SELECT * FROM {orders.table} WHERE sales_date <= $end_d"
+
+
+def member_summary(wh, as_of, shops=None, platforms=None,
+                   orders: PaidOrders | None = None) -> pd.DataFrame:
+    """Per-member purchase summary as of ``as_of``: the rows and columns of
+    ``Warehouse.member_summary`` (frequency = purchase days - 1, recency_days, age_days,
+    days_since_last, paid_fen / refund_fen in CNY fen, monetary_value_fen, ...; sorted by
+    member_key).
+
+    With ``orders`` (:func:`paid_orders` for the same shops and platforms and an end on or
+    after ``as_of``) it is computed from that table (``rollups.MEMBERS_SUMMARY_SQL``: the
+    same paid orders and amounts, so the same numbers) instead of summing the order lines
+    again; without it, ``Warehouse.member_summary``. Compute it once per as-of date and pass
+    it to what needs it (RFM, CLV, :func:`calibration_holdout`).
+    """
+    a = _date(as_of, "as_of", "member_summary")
+    if orders is None:
+        return wh.member_summary(a, shops=shops, platforms=platforms)
+    params: dict = {"end_d": a, "as_of": a}
+    src = _paid_orders_sql(orders, shops, platforms, params, "member_summary")
+    return wh.sql(rollups.MEMBERS_SUMMARY_SQL.format(paid_orders=src), params)
 
 
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
@@ -502,12 +523,21 @@ def members_per_platform(combos: pd.DataFrame) -> pd.DataFrame:
 # -- regions -----------------------------------------------------------------------------------------------
 def regional_portrait(wh, start, end, level: str = "province", top: int | None = None,
                       shops=None, platforms=None, orders: PaidOrders | None = None) -> pd.DataFrame:
-    """Members by home region (``rollups.MEMBERS_REGION_SQL``), shaped by :func:`region_table`."""
+    """Members by home region (``rollups.MEMBERS_REGION_SQL``), shaped by :func:`region_table`.
+    For both levels from one query, call :func:`region_rows` once and :func:`region_table`
+    per level."""
+    return region_table(region_rows(wh, start, end, shops, platforms, orders), level, top)
+
+
+def region_rows(wh, start, end, shops=None, platforms=None,
+                orders: PaidOrders | None = None) -> pd.DataFrame:
+    """The rows of ``rollups.MEMBERS_REGION_SQL`` (one per province and city: count_members,
+    count_repeat_members, count_orders, paid_fen in CNY fen) from ``start`` to ``end``, for
+    :func:`region_table` at either level (provinces are sums of their cities)."""
     s, e = _span(start, end, "regional_portrait")
     params = {"start_d": s, "end_d": e}
     src = _paid_orders_sql(orders, shops, platforms, params, "regional_portrait")
-    rows = wh.sql(rollups.MEMBERS_REGION_SQL.format(paid_orders=src), params)
-    return region_table(rows, level, top)
+    return wh.sql(rollups.MEMBERS_REGION_SQL.format(paid_orders=src), params)
 
 
 def region_table(rows: pd.DataFrame, level: str = "province", top: int | None = None) -> pd.DataFrame:
@@ -542,8 +572,36 @@ def region_table(rows: pd.DataFrame, level: str = "province", top: int | None = 
 
 
 # -- baskets --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BasketItems:
+    """Handle of a temporary table holding ``rollups.MEMBERS_BASKET_ITEMS_SQL`` (made by
+    :func:`basket_items`): its name, the days and the selection it was cut to."""
+
+    table: str
+    start: object
+    end: object
+    shops: tuple | None
+    platforms: tuple | None
+
+
+def basket_items(wh, start, end, shops=None, platforms=None) -> BasketItems:
+    """Resolve the items of the baskets (paid orders with 2+ lines from ``start`` to ``end``)
+    once into a temporary DuckDB table on ``wh``'s connection
+    (``rollups.MEMBERS_BASKET_ITEMS_SQL``: one row per order, resolved sku and category).
+    Pass the handle as ``items=`` to :func:`basket_pairs` with the same days and selection,
+    for SKUs and categories alike (same results, as with :func:`paid_orders`)."""
+    s, e = _span(start, end, "basket_items")
+    params: dict = {"start_d": s, "end_d": e}
+    filt = _filters(shops, platforms, params)
+    name = f"members_basket_items_{next(_PAID_TABLES)}"
+    wh.con.execute(f"CREATE TEMP TABLE {name} AS "
+                   + rollups.MEMBERS_BASKET_ITEMS_SQL.format(filters=filt), params)
+    return BasketItems(name, s, e, _sel(shops), _sel(platforms))
+
+
 def basket_pairs(wh, start, end, item: str = "sku", min_orders: int = 5, top: int | None = 20,
-                 shops=None, platforms=None) -> tuple[pd.DataFrame, dict]:
+                 shops=None, platforms=None, counts: dict | None = None,
+                 items: "BasketItems | None" = None) -> tuple[pd.DataFrame, dict]:
     """Item pairs bought in the same paid order (``rollups.MEMBERS_BASKET_SQL``).
 
     Over paid orders with 2+ lines ("baskets") from ``start`` to ``end``; ``item`` is
@@ -554,16 +612,33 @@ def basket_pairs(wh, start, end, item: str = "sku", min_orders: int = 5, top: in
     sorted by lift, ``top`` kept. For SKUs, name_a / name_b come from products.
 
     Returns (pairs, counts) with counts = {count_orders: paid orders, count_baskets}.
+    ``counts`` from an earlier call with the same start, end, shops and platforms (they do
+    not depend on ``item``) skips counting the orders again; ``items`` (:func:`basket_items`
+    for the same start, end, shops and platforms) reads the baskets' resolved items from
+    that table instead of resolving them again.
     """
     s, e = _span(start, end, "basket_pairs")
     if item not in _ITEMS:
         raise ValueError(f"members.basket_pairs: item must be one of {list(_ITEMS)}; got {item!r}")
     params = {"start_d": s, "end_d": e}
     filt = _filters(shops, platforms, params)
-    counts = wh.sql(rollups.MEMBERS_BASKET_COUNT_SQL.format(filters=filt), params).iloc[0]
-    counts = {"count_orders": int(counts["count_orders"]), "count_baskets": int(counts["count_baskets"])}
+    if counts is None:
+        c = wh.sql(rollups.MEMBERS_BASKET_COUNT_SQL.format(filters=filt), params).iloc[0]
+        counts = {"count_orders": int(c["count_orders"]), "count_baskets": int(c["count_baskets"])}
+    else:
+        counts = {"count_orders": int(counts["count_orders"]), "count_baskets": int(counts["count_baskets"])}
     params["min_orders"] = int(min_orders)
-    pairs = wh.sql(rollups.MEMBERS_BASKET_SQL.format(filters=filt, item=_ITEMS[item]), params)
+    if items is None:
+        src = rollups.MEMBERS_BASKET_ITEMS_SQL.format(filters=filt)
+    else:
+        if (items.start, items.end, items.shops, items.platforms) != (s, e, _sel(shops), _sel(platforms)):
+            raise ValueError(f"members.basket_pairs: items= was made for {items.start}..{items.end}, "
+                             f"shops {items.shops} and platforms {items.platforms}, not {s}..{e}, "
+                             f"{_sel(shops)} and {_sel(platforms)}; make it with "
+                             f"members.basket_items(wh, start, end, shops, platforms)")
+        src = f"SELECT * FROM {items.table}"
+        params = {"min_orders": int(min_orders)}  # the table is already cut to the days and selection
+    pairs = wh.sql(rollups.MEMBERS_BASKET_SQL.format(basket_items=src, item=_ITEMS[item]), params)
     if top is not None:
         pairs = pairs.head(top)
     if item == "sku" and len(pairs):
@@ -667,14 +742,18 @@ def churn_watchlist(scored: pd.DataFrame, min_net_paid_fen: float | None = None,
 
 # -- calibration / holdout ---------------------------------------------------------------------------------
 def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None,
-                        orders: PaidOrders | None = None) -> pd.DataFrame:
-    """Member summary at ``calibration_end`` (``Warehouse.member_summary``) with
-    ``count_holdout_purchases``: purchase days after it up to ``end`` inclusive
-    (``rollups.MEMBERS_HOLDOUT_SQL``). One row per member who bought by calibration_end."""
+                        orders: PaidOrders | None = None,
+                        summary: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Member summary at ``calibration_end`` (:func:`member_summary`, from ``orders`` when
+    given; or ``summary``, the caller's summary at calibration_end for the same shops and
+    platforms) with ``count_holdout_purchases``: purchase days after it up to ``end``
+    inclusive (``rollups.MEMBERS_HOLDOUT_SQL``). One row per member who bought by
+    calibration_end."""
     c, e = _span(calibration_end, end, "calibration_holdout")
     if c == e:
         raise ValueError("members.calibration_holdout: calibration_end equals end; the holdout is empty")
-    summary = wh.member_summary(as_of=c, shops=shops, platforms=platforms)
+    if summary is None:
+        summary = member_summary(wh, c, shops, platforms, orders)
     params = {"cal_end_d": c, "end_d": e}
     src = _paid_orders_sql(orders, shops, platforms, params, "calibration_holdout")
     hold = wh.sql(rollups.MEMBERS_HOLDOUT_SQL.format(paid_orders=src), params)
@@ -686,9 +765,14 @@ def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None,
 # -- member value (CLV) -------------------------------------------------------------------------------
 def member_values(summary: pd.DataFrame, horizon_months: int = 12,
                   monthly_discount_rate: float = 0.01, margin_rate: float = 1.0,
-                  min_members: int = 30) -> tuple[pd.DataFrame, object, object, str]:
+                  min_members: int = 30, spend: bool = True, score: bool = True
+                  ) -> tuple[pd.DataFrame, object, object, str]:
     """Fit BG/NBD + Gamma-Gamma on a member summary and score every member
     (:func:`ecomlib.models.clv.score_members`).
+
+    ``spend=False`` fits BG/NBD only (gg is None; the same bg), ``score=False`` skips the
+    scoring (the score columns are NaN): for a check that needs only the purchase model,
+    such as the holdout (:func:`ecomlib.models.clv.holdout_by_frequency`).
 
     Returns (scored, bg, gg, note). With fewer than ``min_members`` members, or when the
     fit fails, the models are None, the score columns are NaN and ``note`` says why (a report
@@ -707,11 +791,15 @@ def member_values(summary: pd.DataFrame, horizon_months: int = 12,
                                  f"with a repeat purchase: too few to fit the models (need {min_members} "
                                  f"members and 3 repeaters)")
     try:
-        bg, gg = clv.fit_summary(out)
+        bg, gg = clv.fit_summary(out, spend=spend)
     except (ValueError, RuntimeError) as e:
         for c in empty_cols:
             out[c] = np.nan
         return out, None, None, f"the model fit failed: {e}"
+    if not score:
+        for c in empty_cols:
+            out[c] = np.nan
+        return out, bg, gg, ""
     scored = clv.score_members(out, bg, gg, horizon_months, monthly_discount_rate, margin_rate)
     return scored, bg, gg, ""
 

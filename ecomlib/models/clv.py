@@ -171,10 +171,79 @@ def gg_loglik_grad(params, x, m) -> np.ndarray:
 
 
 def _collapse(*cols) -> tuple[list[np.ndarray], np.ndarray]:
-    """Identical member rows collapsed to unique rows + counts (the likelihood is a sum)."""
+    """Identical member rows collapsed to unique rows + counts (the likelihood is a sum).
+
+    The rows come sorted lexicographically (first column first), as ``np.unique(axis=0)``
+    returns them, so the likelihood sums in the same order; ``np.lexsort`` on the columns
+    instead of sorting the rows as records, which is several times faster."""
     stacked = np.column_stack(cols)
-    uniq, counts = np.unique(stacked, axis=0, return_counts=True)
+    if len(stacked) == 0:
+        return [stacked[:, i] for i in range(stacked.shape[1])], np.zeros(0)
+    srt = stacked[np.lexsort(cols[::-1])]
+    start = np.ones(len(srt), dtype=bool)
+    start[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    idx = np.flatnonzero(start)
+    counts = np.diff(np.append(idx, len(srt)))
+    uniq = srt[idx]
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype("float64")
+
+
+def _gg_neg_ll_grad(params, x, m, log_x, log_m, w, n) -> tuple[float, np.ndarray]:
+    """Mean negative Gamma-Gamma log-likelihood and its gradient with respect to
+    (p, q, gamma): :func:`gg_loglik` and :func:`gg_loglik_grad` with the shared terms
+    (ln x and ln m, fixed during a fit, and ln(gamma + m x)) computed once; the same
+    expressions in the same order, so the same numbers."""
+    p, q, g = (float(v) for v in params)
+    px = p * x
+    lgm = np.log(g + m * x)
+    ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
+          + q * np.log(g) + (px - 1) * log_m + px * log_x - (px + q) * lgm)
+    v = -(w * ll).sum() / n
+    if not np.isfinite(v):
+        return v, np.zeros(3)
+    psi_pxq = special.digamma(px + q)
+    return v, np.vstack([x * (psi_pxq - special.digamma(px) + log_m + log_x - lgm),
+                         psi_pxq - special.digamma(q) + np.log(g) - lgm,
+                         q / g - (px + q) / (g + m * x)])
+
+
+def _bgnbd_neg_ll_grad(params, x, t_x, T, w, n) -> tuple[float, np.ndarray]:
+    """Mean negative BG/NBD log-likelihood (weights ``w``, total ``n``) and its gradient
+    with respect to (r, alpha, a, b): :func:`bgnbd_loglik` and :func:`bgnbd_loglik_grad`
+    with the terms they share (betaln, logs) computed once, the same expressions in the same
+    order, so the same numbers."""
+    r, alpha, a, b = (float(p) for p in params)
+    rep = x > 0
+    xr = x[rep]
+    la_T, la_t = np.log(alpha + T), np.log(alpha + t_x)
+    bl_ab = special.betaln(a, b)
+    bl_bx = special.betaln(a, b + x)
+    bl_bx1 = special.betaln(a + 1, b + xr - 1)
+    # the log-likelihood (bgnbd_loglik)
+    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    a3 = bl_bx - bl_ab - (r + x) * la_T
+    a4 = np.full_like(a3, -np.inf)
+    a4[rep] = (bl_bx1 - bl_ab - (r + xr) * la_t[rep])
+    ll = common + np.logaddexp(a3, a4)
+    v = -(w * ll).sum() / n
+    if not np.isfinite(v):
+        return v, np.zeros(4)
+    # the gradient (bgnbd_loglik_grad)
+    g3 = bl_bx - (r + x) * la_T
+    g4 = np.full_like(g3, -np.inf)
+    g4[rep] = bl_bx1 - (r + xr) * la_t[rep]
+    lse = np.logaddexp(g3, g4)
+    w3, w4 = np.exp(g3 - lse), np.exp(g4 - lse)
+    psi_abx = special.digamma(a + b + x)
+    psi_bx1 = np.zeros_like(x)
+    psi_bx1[rep] = special.digamma(b + xr - 1)
+    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w3 * la_T - w4 * la_t
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+    d_a = (w3 * special.digamma(a) + w4 * special.digamma(a + 1) - psi_abx
+           - special.digamma(a) + special.digamma(a + b))
+    d_b = (w3 * special.digamma(b + x) + w4 * psi_bx1 - psi_abx
+           - special.digamma(b) + special.digamma(a + b))
+    return v, np.vstack([d_r, d_alpha, d_a, d_b])
 
 
 def _fit(neg_ll, starts, names, fn) -> tuple[np.ndarray, float, optimize.OptimizeResult]:
@@ -239,11 +308,11 @@ class BGNBD:
 
         def neg_ll(lp):
             p = np.exp(lp)
-            v = -(w * bgnbd_loglik(p, ux, ut, uT)).sum() / n
+            v, grad = _bgnbd_neg_ll_grad(p, ux, ut, uT, w, n)
             if not np.isfinite(v):
                 return 1e300, np.zeros(4)
             # chain rule for log-parameters: d/d(ln p) = p d/dp
-            return v, -(bgnbd_loglik_grad(p, ux, ut, uT) @ w) / n * p
+            return v, -(grad @ w) / n * p
 
         # starting values: rate ~ purchases per unit time (r = 1), a modest drop-out
         rate = max((x.sum() + len(x)) / max(T.sum(), 1e-9), 1e-6)
@@ -327,12 +396,14 @@ class GammaGamma:
         (ux, um), w = _collapse(x, m)
         n = w.sum()
 
+        log_x, log_m = np.log(ux), np.log(um)
+
         def neg_ll(lp):
             p = np.exp(lp)
-            v = -(w * gg_loglik(p, ux, um)).sum() / n
+            v, grad = _gg_neg_ll_grad(p, ux, um, log_x, log_m, w, n)
             if not np.isfinite(v):
                 return 1e300, np.zeros(3)
-            return v, -(gg_loglik_grad(p, ux, um) @ w) / n * p
+            return v, -(grad @ w) / n * p
 
         mean_m = float(m.mean())
         starts = [(1.0, 1.0, mean_m), (5.0, 3.0, 2 * mean_m), (0.5, 5.0, mean_m / 2)]
@@ -367,18 +438,19 @@ def _fx(summary: pd.DataFrame, fn: str, unit: float):
             summary["age_days"].to_numpy("float64") / unit)
 
 
-def fit_summary(summary: pd.DataFrame, time_unit_days: float = 7.0
+def fit_summary(summary: pd.DataFrame, time_unit_days: float = 7.0, spend: bool = True
                 ) -> tuple[BGNBD, GammaGamma | None]:
     """Fit BG/NBD and Gamma-Gamma on ``Warehouse.member_summary(as_of)``.
 
     Recency and age are turned from days into units of ``time_unit_days`` (weeks by default,
     so ``alpha`` is in weeks); Gamma-Gamma is fitted on ``monetary_value_fen`` (so ``gamma`` is
-    in fen). Returns (bg, gg); gg is None when fewer than 3 members bought twice.
+    in fen). Returns (bg, gg); gg is None when fewer than 3 members bought twice, or when
+    ``spend`` is False (BG/NBD only, e.g. for the holdout check).
     """
     x, t_x, T = _fx(summary, "fit_summary", time_unit_days)
     bg = BGNBD().fit(x, t_x, T)
     gg = None
-    if ((x >= 1) & (summary["monetary_value_fen"].to_numpy("float64") > 0)).sum() >= 3:
+    if spend and ((x >= 1) & (summary["monetary_value_fen"].to_numpy("float64") > 0)).sum() >= 3:
         gg = GammaGamma().fit(x, summary["monetary_value_fen"].to_numpy("float64"))
     return bg, gg
 
@@ -410,6 +482,17 @@ def customer_lifetime_value(bg: BGNBD, gg: GammaGamma, x, t_x, T, m, horizon_mon
     return margin_rate * value * disc
 
 
+def _distinct_rows(*cols):
+    """The distinct rows of equal-length float arrays (in order of first appearance) and,
+    per input row, the index of its distinct row: ``u[back]`` gives the input back. A hash
+    grouping (pandas), not a sort."""
+    df = pd.DataFrame({i: c for i, c in enumerate(cols)})
+    back = df.groupby(list(df.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = ~df.duplicated().to_numpy()
+    u = df.to_numpy()[first]
+    return (*(np.ascontiguousarray(u[:, i]) for i in range(len(cols))), back)
+
+
 def score_members(summary: pd.DataFrame, bg: BGNBD, gg: GammaGamma | None,
                   horizon_months: int = 12, monthly_discount_rate: float = 0.01,
                   margin_rate: float = 1.0, time_unit_days: float = 7.0) -> pd.DataFrame:
@@ -423,14 +506,19 @@ def score_members(summary: pd.DataFrame, bg: BGNBD, gg: GammaGamma | None,
     """
     x, t_x, T = _fx(summary, "score_members", time_unit_days)
     out = summary.copy()
-    out["p_alive_rate"] = bg.p_alive(x, t_x, T)
+    # every score is a function of the member's (x, t_x, T, m) alone: compute it once per
+    # distinct row and spread it back (many members share a row), the same values
+    m = (summary["monetary_value_fen"].to_numpy("float64") if gg is not None
+         else np.zeros(len(x)))
+    ux, ut, uT, um, back = _distinct_rows(x, t_x, T, m)
+    out["p_alive_rate"] = bg.p_alive(ux, ut, uT)[back]
     month = 365.25 / 12 / time_unit_days
-    out["expected_purchases"] = bg.expected_purchases(horizon_months * month, x, t_x, T)
+    out["expected_purchases"] = bg.expected_purchases(horizon_months * month, ux, ut, uT)[back]
     if gg is not None:
-        m = summary["monetary_value_fen"].to_numpy("float64")
-        out["expected_value_fen"] = gg.expected_value(x, m)
-        out["clv_fen"] = customer_lifetime_value(bg, gg, x, t_x, T, m, horizon_months,
-                                                 monthly_discount_rate, margin_rate, time_unit_days)
+        out["expected_value_fen"] = gg.expected_value(ux, um)[back]
+        out["clv_fen"] = customer_lifetime_value(bg, gg, ux, ut, uT, um, horizon_months,
+                                                 monthly_discount_rate, margin_rate,
+                                                 time_unit_days)[back]
     else:
         out["expected_value_fen"] = np.nan
         out["clv_fen"] = np.nan
