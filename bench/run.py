@@ -398,7 +398,9 @@ def bench_reports(wh_path: Path, tmp: Path, parallel: int = 2) -> dict:
     from ecomlib import runner
 
     nbs = runner.find_notebooks()
-    res = {"notebooks": [n.stem for n in nbs], "parallel": parallel}
+    res = {"notebooks": [n.stem for n in nbs], "parallel": parallel,
+           "duckdb_memory_limit": runner.Schedule([], parallel=parallel).duckdb_memory_limit
+           if parallel > 1 else None}
     for kind in ("empty", "full"):
         folder = tmp / f"nb_{kind}"
         folder.mkdir(exist_ok=True)
@@ -530,8 +532,9 @@ def fmt_table(results: list[dict]) -> str:
             add(f"{'5 all reports: wall s (full / empty floor)':<46}{rp['full']['seconds']:>12.1f}"
                 f"{rp['empty']['seconds']:>12.1f}{len(rp['notebooks']):>12}")
             if "parallel" in rp:
-                add(f"{'  reports at once; sum of notebook seconds':<46}{rp['parallel']:>12}"
-                    f"{rp['full']['sum_of_notebook_seconds']:>12.1f}")
+                add(f"{'  reports at once; sum of notebook s; DuckDB cap':<46}{rp['parallel']:>12}"
+                    f"{rp['full']['sum_of_notebook_seconds']:>12.1f}"
+                    f"{str(rp.get('duckdb_memory_limit') or '-'):>12}")
             add(f"{'  peak memory GiB (full / empty)':<46}{rp['full']['peak_memory_gib']:>12.2f}"
                 f"{rp['empty']['peak_memory_gib']:>12.2f}")
             for run in rp["full"]["runs"]:

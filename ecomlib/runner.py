@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import threading
 import time
@@ -392,6 +393,10 @@ class Schedule:
     email: dict | None = None
     notify: tuple[str, ...] = ("failure", "anomalies", "summary")
     path: str = ""
+    # DuckDB memory cap of each report's warehouse connection while reports run side by side
+    # (``ECOMLIB_DUCKDB_MEMORY_LIMIT`` in the kernels; DuckDB spills to disk past it). None or
+    # "" = DuckDB's own default (80 % of RAM), which two big reports at once can exceed.
+    duckdb_memory_limit: str | None = "1GB"
 
 
 def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
@@ -441,7 +446,7 @@ def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
         raise ParameterError(f"{path}: duplicate report name(s) {', '.join(dup)}")
     return Schedule(jobs, int(defaults.get("parallel", 2)), list(alerts.get("webhooks") or []),
                     alerts.get("email"), tuple(alerts.get("notify") or ("failure", "anomalies", "summary")),
-                    str(path))
+                    str(path), defaults.get("duckdb_memory_limit", "1GB") or None)
 
 
 def _state_path(out_root: Path) -> Path:
@@ -496,8 +501,17 @@ def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str 
     """Run jobs in parallel (``schedule.parallel`` at once); one failing job never stops the
     others. Sends the alerts and summary the schedule asks for."""
     out_root = Path(out_root)
-    with ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
-        results = list(pool.map(lambda j: _run_with_retries(j, warehouse, out_root, sleep), jobs))
+    key, before = "ECOMLIB_DUCKDB_MEMORY_LIMIT", os.environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")
+    # the kernels inherit this process's environment; a limit the user set wins
+    if schedule.parallel > 1 and schedule.duckdb_memory_limit and before is None:
+        os.environ[key] = str(schedule.duckdb_memory_limit)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
+            results = list(pool.map(lambda j: _run_with_retries(j, warehouse, out_root, sleep),
+                                    jobs))
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
     notify(results, schedule, out_root)
     return results
 

@@ -111,6 +111,13 @@ class Warehouse:
                 raise FileNotFoundError(
                     f"warehouse {self.path} does not exist; run `ecom ingest` (or `make demo`) first")
             self.con = duckdb.connect(str(self.path), read_only=True)
+            limit = os.environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")
+            if limit:  # reports run side by side share the machine's memory (runner)
+                try:
+                    self.con.execute("SET memory_limit = ?", [limit])
+                except duckdb.Error as e:
+                    raise ValueError(f"ECOMLIB_DUCKDB_MEMORY_LIMIT={limit!r} is not a DuckDB "
+                                     f"memory size (e.g. 1GB, 1500MB): {e}") from None
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path))

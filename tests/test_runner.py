@@ -176,3 +176,33 @@ def test_failed_run_alerts_a_local_webhook(tmp_path, wh_path):
     assert "broken" in text and "RuntimeError: planned failure" in text and "失败" in text
     assert p2 == "/hook/dt" and ding["msgtype"] == "markdown"
     assert "planned failure" in ding["markdown"]["text"]
+
+
+def test_reports_side_by_side_get_a_duckdb_memory_cap(tmp_path, monkeypatch):
+    """run_jobs with parallel > 1 caps each report's DuckDB memory (the kernels inherit
+    ECOMLIB_DUCKDB_MEMORY_LIMIT), one at a time leaves DuckDB's default, a limit the user set
+    wins, and the variable is gone afterwards; a read-only Warehouse applies it."""
+    monkeypatch.delenv("ECOMLIB_DUCKDB_MEMORY_LIMIT", raising=False)
+    seen = []
+    monkeypatch.setattr(runner, "_run_with_retries", lambda job, wh, out, sleep: seen.append(
+        __import__("os").environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")) or runner.RunResult(
+        job.notebook, "ok", 0.0, ""))
+    jobs = [runner.Job(name=n, notebook="overview", cron="0 6 * * *") for n in ("a", "b")]
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), out_root=tmp_path)
+    runner.run_jobs(jobs[:1], runner.Schedule(jobs[:1], parallel=1), out_root=tmp_path)
+    monkeypatch.setenv("ECOMLIB_DUCKDB_MEMORY_LIMIT", "700MB")
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), out_root=tmp_path)
+    assert seen == ["1GB", "1GB", None, "700MB", "700MB"]
+    monkeypatch.delenv("ECOMLIB_DUCKDB_MEMORY_LIMIT")
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), out_root=tmp_path)
+    assert "ECOMLIB_DUCKDB_MEMORY_LIMIT" not in __import__("os").environ
+
+    wh_path = tmp_path / "wh.duckdb"
+    Warehouse(wh_path).close()
+    monkeypatch.setenv("ECOMLIB_DUCKDB_MEMORY_LIMIT", "700MB")
+    with Warehouse(wh_path, read_only=True) as wh:
+        limit = wh.sql("SELECT current_setting('memory_limit') AS v")["v"][0]
+    assert limit in ("667.5 MiB", "700.0 MB"), limit  # DuckDB prints it in MiB
+    monkeypatch.setenv("ECOMLIB_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="ECOMLIB_DUCKDB_MEMORY_LIMIT='lots'"):
+        Warehouse(wh_path, read_only=True)
