@@ -635,6 +635,10 @@ def backtest(panel: pd.DataFrame, first_origin, last_origin=None, every_weeks: i
                      *fc._design(A, o), fc._predict_features(horizons))
                  for fc, o in zip(models, origins))   # a generator: at most 2 x jobs designs in memory
         results = Parallel(n_jobs=jobs, backend="loky")(tasks)
+        # stop the workers now: idle, they would hold their memory for loky's 5-minute
+        # timeout and be interrupted when a report's kernel shuts down
+        from joblib.externals.loky import get_reusable_executor
+        get_reusable_executor().shutdown(wait=True)
         preds = []
         for fc, (p, secs) in zip(models, results):
             preds.append(fc._prediction_frame(p))
