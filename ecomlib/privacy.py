@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 KEY_HEX_DIGITS = 16
@@ -47,17 +48,20 @@ def member_key(identity: str, salt: bytes) -> str:
     return digest.hexdigest()[:KEY_HEX_DIGITS]
 
 
-def member_keys(identities: pd.Series, salt: bytes) -> pd.Series:
+def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False) -> pd.Series:
     """Vector form of :func:`member_key`; empty identities stay empty (None).
 
-    Hashes each distinct identity once (exports repeat buyers on every line).
+    Hashes each distinct identity once (exports repeat buyers on every line). ``arrow``: the
+    keys as pandas ``str`` (Arrow memory, empty = NaN) instead of Python objects.
     """
     s = identities.astype("string")
-    uniq = s.dropna().unique()
+    codes, uniques = pd.factorize(s)  # missing -> -1
     inner, outer = _hmac_pads(salt)  # the salt's key schedule, done once
 
-    def key(identity: str) -> str:  # = member_key(identity, salt)
+    def key(identity: str) -> str | None:  # = member_key(identity, salt); blank -> None
         v = "".join(identity.split()).lower()  # = normalise_identity
+        if not v:
+            return None
         if v.startswith("+86"):
             v = v[3:]
         h = inner.copy()
@@ -65,8 +69,13 @@ def member_keys(identities: pd.Series, salt: bytes) -> pd.Series:
         o = outer.copy()
         o.update(h.digest())
         return o.hexdigest()[:KEY_HEX_DIGITS]
-    table = {u: key(u) for u in uniq if str(u).strip()}
-    return s.map(table).astype(object).where(lambda x: x.notna(), None)
+    keys = [key(u) for u in uniques]
+    if arrow:
+        import pyarrow as pa
+        taken = pa.array(keys, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+        return pd.Series(pd.array(taken, dtype="str"), index=identities.index)
+    out = np.array(keys + [None], dtype=object)[codes]  # code -1: the None at the end
+    return pd.Series(out, index=identities.index, dtype=object)
 
 
 _TRANS_5C = bytes(x ^ 0x5C for x in range(256))

@@ -434,7 +434,7 @@ def _parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     return out.dt.normalize().where(~bad), bad, "is not a date"
 
 
-def _strip_text(s: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series] | None:
+def strip_text(s: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series] | None:
     """(stripped text as Python objects with None for empty, blank mask) of a column of
     strings, straight in Arrow: the same as pandas' ``astype("string").str.strip()`` (which
     is Arrow's ``utf8_trim_whitespace``) without the round trips. None when the column
@@ -534,7 +534,7 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             s = raw[c.name]
         if c.kind == "str" and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             # the same as _blank + _parse_str, converting and stripping the text once
-            fast = _strip_text(s, arrow=arrow_text)
+            fast = strip_text(s, arrow=arrow_text)
             if fast is not None:
                 val, blank = fast
             else:

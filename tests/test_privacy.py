@@ -29,3 +29,11 @@ def test_member_keys_with_a_salt_longer_than_a_hash_block():
     keys = privacy.member_keys(pd.Series(["abc", "  "], dtype="str"), salt)
     assert keys.tolist() == [_expected(b"abc", salt), None]
     assert keys.iloc[0] == privacy.member_key("abc", salt)
+
+
+def test_member_keys_in_arrow_memory():
+    keys = privacy.member_keys(pd.Series(["abc", None, " ", "ABC"], dtype="str"), b"salt",
+                               arrow=True)
+    assert keys.dtype == "str"
+    assert [None if pd.isna(k) else k for k in keys] == [_expected(b"abc"), None, None,
+                                                         _expected(b"abc")]

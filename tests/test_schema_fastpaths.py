@@ -25,8 +25,8 @@ def test_validate_strips_text_the_same_for_object_and_arrow_columns():
 
 
 def test_strip_text_falls_back_for_non_text_values():
-    assert schema._strip_text(pd.Series([1, "a"], dtype=object)) is None
-    val, blank = schema._strip_text(pd.Series([" a ", None, "", np.nan, "b"], dtype=object))
+    assert schema.strip_text(pd.Series([1, "a"], dtype=object)) is None
+    val, blank = schema.strip_text(pd.Series([" a ", None, "", np.nan, "b"], dtype=object))
     assert val.tolist() == ["a", None, None, None, "b"]
     assert blank.tolist() == [False, True, True, True, False]
 
@@ -114,3 +114,52 @@ def test_lone_cr_on_bytes_and_text():
                        (b"a\rb\n", True), (b"\r\r\n", True), (b"a\nb", False)]:
         assert _lone_cr(data) is lone
         assert _lone_cr(data.decode()) is lone
+
+
+def _is_arrow_text(s: pd.Series) -> bool:
+    return s.dtype == "str" and hasattr(s.array, "_pa_array")
+
+
+def test_ids_stay_in_arrow_when_every_value_is_plain_or_wrapped():
+    out, bad, _ = clean.clean_id(pd.Series(["3700000000000000868", "", None, "AB-12_3"],
+                                           dtype="str"))
+    assert _is_arrow_text(out) and not bad.any()
+    assert [None if pd.isna(v) else v for v in out] == ["3700000000000000868", None, None,
+                                                        "AB-12_3"]
+    # a column of wrapped ids (PDD ="...", Douyin \t...) is unwrapped as a column
+    out, bad, _ = clean.clean_id(pd.Series(['="123"', "\t456", "", "789"], dtype="str"))
+    assert _is_arrow_text(out) and not bad.any()
+    assert [None if pd.isna(v) else v for v in out] == ["123", "456", None, "789"]
+    # one odd value among them: the value-by-value rules, as Python objects
+    out, bad, _ = clean.clean_id(pd.Series(['="123"', "a b"], dtype="str"))
+    assert out.tolist() == ["123", "a b"] and bad.tolist() == [False, True]
+
+
+def test_coalesce_first_non_missing_in_arrow_or_objects():
+    a = pd.Series(["x", None, None, "w"], dtype="str")
+    b = pd.Series(["y", "z", None, None], dtype="str")
+    none = pd.Series([None] * 4, dtype=object)
+    out = clean.coalesce(none, a, b)  # a column missing throughout does not count
+    assert _is_arrow_text(out)
+    assert [None if pd.isna(v) else v for v in out] == ["x", "z", None, "w"]
+    mixed = clean.coalesce(pd.Series([None, "p", None, None], dtype=object), b)
+    assert mixed.dtype == object and mixed.tolist() == ["y", "p", None, None]
+
+
+def test_repeat_text_and_arrow_results_of_per_distinct_cleaners():
+    r = clean.repeat_text("tmall", 3)
+    assert _is_arrow_text(r) and r.tolist() == ["tmall"] * 3
+    words = {"交易成功": "completed", "交易关闭": "cancelled"}
+    # per distinct word when words repeat (here 5 distinct values on 12 rows)
+    s = pd.Series(["交易成功", "", None, "未知", "交易关闭", "交易成功"] * 2, dtype="str")
+    out, bad, _ = clean.clean_status(s, words, arrow=True)
+    assert _is_arrow_text(out)
+    assert [None if pd.isna(v) else v for v in out] == ["completed", None, None, None,
+                                                        "cancelled", "completed"] * 2
+    assert bad.tolist() == [False, False, False, True, False, False] * 2
+    addr = pd.Series(["浙江省 杭州市 西湖区 文三路1号", None, "上海市浦东新区张江路2号",
+                      "浙江省 杭州市 西湖区 文三路1号"], dtype="str")
+    prov, city = clean.split_region(addr, arrow=True)
+    assert _is_arrow_text(prov) and _is_arrow_text(city)
+    assert [None if pd.isna(v) else v for v in prov] == ["浙江", None, "上海", "浙江"]
+    assert [None if pd.isna(v) else v for v in city] == ["杭州", None, "上海", "杭州"]

@@ -157,23 +157,40 @@ def clean_date(s: pd.Series) -> Result:
     return out.dt.normalize(), bad, "is not a date (e.g. 2025-06-18)"
 
 
-def _per_distinct(s: pd.Series, fn):
+def _per_distinct(s: pd.Series, fn, arrow: bool = False):
     """``fn`` (a value-by-value rule returning Series) run once per distinct value of ``s``
     and spread back: exports repeat a few status words or regions on every row. None when
-    the values are (nearly) all distinct."""
+    the values are (nearly) all distinct. ``arrow``: see :func:`_spread`."""
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     if 2 * len(uniques) > len(s):
         return None
     res = fn(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
     res = res if isinstance(res, tuple) else (res,)
-    return tuple(pd.Series(x.to_numpy()[codes], index=s.index, dtype=x.dtype)
-                 if isinstance(x, pd.Series) else x for x in res)
+    return tuple(_spread(x, codes, s.index, arrow) if isinstance(x, pd.Series) else x
+                 for x in res)
 
 
-def clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status") -> Result:
+def _spread(x: pd.Series, codes: np.ndarray, index, arrow: bool = False) -> pd.Series:
+    """``x`` (one value per distinct input value) put back on every row: ``x[codes]``.
+    ``arrow``: a text result (str or None) comes back as a pandas ``str`` Series in Arrow
+    memory (missing = NaN), taken in Arrow rather than as Python objects."""
+    if arrow and x.dtype == object:
+        import pyarrow as pa
+        try:
+            arr = pa.array(x.to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            return pd.Series(pd.array(arr.take(codes), dtype="str"), index=index)
+    return pd.Series(x.to_numpy()[codes], index=index, dtype=x.dtype)
+
+
+def clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status",
+                 arrow: bool = False) -> Result:
     """Platform status words -> canonical status through ``mapping`` (exact, then by
-    contained word, so '交易成功(已评价)' still maps). Worked out once per distinct word."""
-    done = _per_distinct(s, lambda u: _clean_status(u, mapping, what))
+    contained word, so '交易成功(已评价)' still maps). Worked out once per distinct word.
+    ``arrow``: the statuses as pandas ``str`` (Arrow memory, missing = NaN), not objects."""
+    done = _per_distinct(s, lambda u: _clean_status(u, mapping, what), arrow)
     return done if done is not None else _clean_status(s, mapping, what)
 
 
@@ -199,18 +216,19 @@ _PROV = re.compile(
     r"(?P<city>[^区县\s]{1,9}?(?:市|自治州|地区|盟))?")
 
 
-def split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
+def split_region(address: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series]:
     """(province, city) from a Chinese address; the rest of the address is discarded.
 
     ``浙江省 杭州市 西湖区 文三路1号`` -> (浙江, 杭州); ``北京 北京市 朝阳区 ...`` -> (北京, 北京);
-    ``上海市浦东新区...`` -> (上海, 上海). Unrecognised -> (None, None).
+    ``上海市浦东新区...`` -> (上海, 上海). Unrecognised -> (None, None). ``arrow``: both as
+    pandas ``str`` (Arrow memory, missing = NaN) when addresses repeat, not as objects.
     """
     # exports repeat a buyer's address on every order: work on each distinct value once
     codes, uniques = pd.factorize(_text(address), use_na_sentinel=False)
     if len(uniques) < len(address):
         prov, city = _split_region(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
-        return (pd.Series(prov.to_numpy()[codes], index=address.index, dtype=object),
-                pd.Series(city.to_numpy()[codes], index=address.index, dtype=object))
+        return (_spread(prov, codes, address.index, arrow),
+                _spread(city, codes, address.index, arrow))
     return _split_region(address)
 
 
@@ -224,10 +242,10 @@ def _split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
     return clean(prov), clean(city)
 
 
-def strip_region_suffix(s: pd.Series) -> pd.Series:
+def strip_region_suffix(s: pd.Series, arrow: bool = False) -> pd.Series:
     """``浙江省`` -> ``浙江``, ``杭州市`` -> ``杭州`` (for exports with separate 省/市 columns).
-    Worked out once per distinct value."""
-    done = _per_distinct(s, _strip_region_suffix)
+    Worked out once per distinct value. ``arrow``: as in :func:`split_region`."""
+    done = _per_distinct(s, _strip_region_suffix, arrow)
     return done[0] if done is not None else _strip_region_suffix(s)
 
 
@@ -286,6 +304,33 @@ def _split(s: pd.Series, pattern: str, unwrap: tuple[tuple[str, str], ...] = ())
     return t, np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def repeat_text(value: str, n: int) -> pd.Series:
+    """``value`` on ``n`` rows as pandas ``str`` (Arrow memory)."""
+    import pyarrow as pa
+    return pd.Series(pd.array(pa.repeat(pa.scalar(value, pa.string()), n), dtype="str"))
+
+
+def _arrow_text(s: pd.Series):
+    """The Arrow array of a pandas ``str`` Series held in Arrow memory, else None."""
+    return s.array._pa_array if s.dtype == "str" and hasattr(s.array, "_pa_array") else None
+
+
+def coalesce(*cols: pd.Series) -> pd.Series:
+    """Row by row the first non-missing value of ``cols`` (None where all are missing).
+    When every column is text in Arrow memory (pandas ``str``) -- a column that is missing
+    throughout counts as such -- the result is one too (missing = NaN), made in Arrow."""
+    import pyarrow.compute as pc
+    present = [c for c in cols if not (c.dtype == object and c.isna().all())] or [cols[0]]
+    arrs = [_arrow_text(c) for c in present]
+    if all(a is not None for a in arrs):
+        out = pc.coalesce(*arrs) if len(arrs) > 1 else arrs[0]
+        return pd.Series(pd.array(out, dtype="str"), index=cols[0].index)
+    out = cols[0].astype(object)
+    for c in cols[1:]:
+        out = out.where(out.notna(), c.astype(object))
+    return out.where(out.notna(), None)
+
+
 def _pa_array(t: pd.Series):
     import pyarrow as pa
     arr = t.array
@@ -327,6 +372,13 @@ def clean_id(s: pd.Series, what: str = "id") -> Result:
     keep = pc.and_(plain, pc.invert(pc.match_substring_regex(arr, _ID_SCI)))
     sci = np.asarray(pc.invert(pc.or_(keep, empty)).to_numpy(zero_copy_only=False),
                      dtype=bool) & ~odd
+    if not (sci.any() or odd.any()):  # all plain or empty: the text stays in Arrow
+        return (pd.Series(pd.array(pc.if_else(keep, arr, pa.scalar(None, arr.type)), dtype="str"),
+                          index=s.index),
+                pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
+                _clean_id_careful(pd.Series([], dtype=object), what)[2])
+    if odd.any() and not sci.any():  # wrapped ids (="123", \t123): unwrapped as a column
+        return _clean_id_unwrapping(s, what)
     out = pd.Series(pc.if_else(keep, arr, pa.scalar(None, arr.type)).to_numpy(
         zero_copy_only=False) if len(s) else np.array([], dtype=object), index=s.index,
         dtype=object)
@@ -344,10 +396,17 @@ def clean_id(s: pd.Series, what: str = "id") -> Result:
 def _clean_id_unwrapping(s: pd.Series, what: str = "id") -> Result:
     """:func:`clean_id` of a column with wrapped (``="123"``, ``\\t123``) or odd values."""
     t, simple = _split(s, _ID_PLAIN, _ID_UNWRAP)
+    import pyarrow as pa
     import pyarrow.compute as pc
     sci = np.asarray(pc.match_substring_regex(_pa_array(t), _ID_SCI)
                      .to_numpy(zero_copy_only=False), dtype=bool)
     simple &= ~sci
+    if simple.all():  # every value plain once unwrapped: the text stays in Arrow
+        arr = _pa_array(t)
+        return (pd.Series(pd.array(pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr),
+                                   dtype="str"), index=s.index),
+                pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
+                _clean_id_careful(pd.Series([], dtype=object), what)[2])
     vals = t.astype(object).to_numpy()
     out = pd.Series(np.where(simple & (vals != ""), vals, None), index=s.index, dtype=object)
     out, bad, reason = _merge(s, simple, out, lambda x: _clean_id_careful(x, what))

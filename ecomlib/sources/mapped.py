@@ -165,17 +165,19 @@ class MappedSource(Source):
 
         def value_of(c: Col, canon: str, table_cols: dict[str, pd.Series]) -> pd.Series:
             n = len(frame)
-            if c.kind == "const":
-                return pd.Series([c.value] * n, dtype=object)
-            if c.kind == "ctx":
-                return pd.Series([ctx.get(c.value)] * n, dtype=object)
+            if c.kind in ("const", "ctx"):
+                v = c.value if c.kind == "const" else ctx.get(c.value)
+                return C.repeat_text(v, n) if isinstance(v, str) else \
+                    pd.Series([v] * n, dtype=object)
             if c.kind == "shop":  # the export's shop column, else --shop / ecom.yaml
                 src = find(c)
                 if src is not None:
-                    t = frame[src].astype("string").str.strip()
-                    return t.astype(object).where(t.notna() & (t != ""), ctx.get("shop_id"))
+                    t = _text(frame[src])
+                    return t.fillna(ctx["shop_id"]) if ctx.get("shop_id") else t
                 if ctx.get("shop_id"):
-                    return pd.Series([ctx["shop_id"]] * n, dtype=object)
+                    v = ctx["shop_id"]
+                    return C.repeat_text(v, n) if isinstance(v, str) else \
+                        pd.Series([v] * n, dtype=object)
                 raise SourceError(
                     f"{raw.label}: this {spec.description} export has no shop column "
                     f"({' / '.join(c.headers) or 'none'}); say which shop it belongs to with "
@@ -191,7 +193,7 @@ class MappedSource(Source):
                 ident = usable(present[0])
                 for h in present[1:]:  # first non-empty, unmasked identity column wins
                     ident = ident.where(ident.fillna("") != "", usable(h))
-                return privacy.member_keys(ident, salt)
+                return privacy.member_keys(ident, salt, arrow=True)
             src = find(c)
             if src is None:
                 return pd.Series([None] * n, dtype=object)
@@ -201,15 +203,15 @@ class MappedSource(Source):
             s = frame[src]
             if c.kind in ("province", "city"):
                 if c.value == "suffix":  # a plain 省 or 市 column
-                    out = C.strip_region_suffix(s)
+                    out = C.strip_region_suffix(s, arrow=True)
                 else:  # one split of the address column gives both
                     if (src, "region") not in cache:
-                        prov, city = C.split_region(s)
+                        prov, city = C.split_region(s, arrow=True)
                         cache[(src, "region")] = (prov.reset_index(drop=True),
                                                   city.reset_index(drop=True))
                     out = cache[(src, "region")][0 if c.kind == "province" else 1]
             elif c.kind == "status":
-                out, bad, why = C.clean_status(s, c.value, src)
+                out, bad, why = C.clean_status(s, c.value, src, arrow=True)
                 flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
             elif c.kind in _CLEANERS:
                 out, bad, why = _CLEANERS[c.kind](s) if c.kind != "id" else C.clean_id(s, src)
@@ -218,8 +220,7 @@ class MappedSource(Source):
                 else:
                     flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
             else:  # text
-                t = s.astype("string").str.strip()
-                out = t.astype(object).where(t.notna() & (t != ""), None)
+                out = _text(s)
             out = out.reset_index(drop=True)
             cache[key] = out
             return out
@@ -332,6 +333,16 @@ class MappedSource(Source):
             pieces.append(Piece(tname, schema.settle_dtypes(tname, part, arrow_text=True), nums,
                                 None, validated=True))
         return pieces
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """A free-text column stripped of surrounding whitespace, empty -> missing. Text stays
+    in Arrow memory (pandas ``str`` dtype, missing = NaN) when it is text already."""
+    fast = schema.strip_text(s, arrow=True)
+    if fast is not None:
+        return fast[0]
+    t = s.astype("string").str.strip()
+    return t.astype(object).where(t.notna() & (t != ""), None)
 
 
 def _translate(reason: str, names: dict[str, str]) -> str:

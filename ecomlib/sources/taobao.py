@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import clean as C
 from .mapped import FormatSpec, col, const, derived, register_spec, shop
 from .pdd import time_text, yuan_text
 
@@ -80,32 +81,29 @@ def fen(s: pd.Series) -> pd.Series:
 def first_of(*names: str):
     """derived(): the first non-empty of several cleaned columns, row by row."""
     def fn(f: pd.DataFrame) -> pd.Series:
-        out = f[names[0]].astype(object)
-        for n in names[1:]:
-            out = out.where(out.notna(), f[n].astype(object))
-        return out.where(out.notna(), None)
+        return C.coalesce(*(f[n] for n in names))
     return fn
 
 
 def line_numbers(f: pd.DataFrame, order: str = "order_id") -> pd.Series:
     """'1', '2', ...: each row's position among the rows of its order, in file order."""
-    key = f[order].astype(object).where(f[order].notna(), "")
-    return (key.groupby(key, sort=False).cumcount() + 1).astype(str).astype(object)
+    codes, _ = pd.factorize(f[order], use_na_sentinel=False)  # no id: one group
+    return (pd.Series(codes, index=f.index).groupby(codes, sort=False).cumcount() + 1).astype(str)
 
 
 def closed_after_payment(word: str = "_status", paid: str = "paid_at"):
     """derived(): the mapped order status, with 'closed' orders that were paid as refunded."""
     def fn(f: pd.DataFrame) -> pd.Series:
-        s = f[word].astype(object)
-        return s.where(~(s.eq("cancelled") & f[paid].notna()), "refunded")
+        s = f[word]
+        return s.where(~(s.eq("cancelled") & f[paid].notna()).to_numpy(dtype=bool), "refunded")
     return fn
 
 
 def case_status(word: str = "_after_sales"):
     """derived(): after-sales words mapped through a ``none``-aware table -> status or None."""
     def fn(f: pd.DataFrame) -> pd.Series:
-        s = f[word].astype(object)
-        return s.where(s.notna() & s.ne("none"), None)
+        s = f[word]
+        return s.where((s.notna() & s.ne("none")).to_numpy(dtype=bool), None)
     return fn
 
 
@@ -124,8 +122,7 @@ def _refund_case_id(f: pd.DataFrame) -> pd.Series:
 
 
 def _line_id(f: pd.DataFrame) -> pd.Series:
-    sub = f["_sub"].astype(object)
-    return sub.where(sub.notna(), line_numbers(f))
+    return C.coalesce(f["_sub"], line_numbers(f))
 
 
 def _shop_discount(f: pd.DataFrame) -> pd.Series:
