@@ -16,6 +16,67 @@ from __future__ import annotations
 
 VIEWS: dict[str, str] = {}
 
+# -- rules shared by int_order_lines and FIN_SKU_DAY_SQL (which repeats the view's steps for
+# one window; see there), pasted into both so that each rule is written once --------------
+# The canonical SKU of an order line ``l``: SKU_OF_LINE, with the joins SKU_MAP_JOINS.
+SKU_OF_LINE = "COALESCE(by_id.sku, by_code.sku, any_platform.sku, l.sku)"
+SKU_MAP_JOINS = """LEFT JOIN sku_map by_id ON by_id.platform = l.platform
+      AND by_id.platform_sku_id = l.platform_sku_id
+LEFT JOIN sku_map by_code ON by_code.platform = l.platform AND by_code.platform_sku_id = l.sku
+LEFT JOIN sku_map any_platform ON any_platform.platform = 'ALL'
+      AND any_platform.platform_sku_id = l.sku"""
+
+# CTEs done_refunds, line_refunds (cases that name their line) and order_refunds (cases for
+# the whole order): completed refunds only, in native fen
+REFUND_CASES_CTES = """
+done_refunds AS (
+    SELECT * FROM refunds WHERE status = 'refunded'
+),
+line_refunds AS (
+    -- cases that name their line
+    SELECT platform, shop_id, order_id, line_id,
+           SUM(refund_fen) AS refund_fen, SUM(units_returned) AS units_returned
+    FROM done_refunds WHERE line_id IS NOT NULL
+    GROUP BY platform, shop_id, order_id, line_id
+),
+order_refunds AS (
+    -- cases for the whole order: spread over its lines by paid share (money) and units
+    SELECT platform, shop_id, order_id,
+           SUM(refund_fen) AS refund_fen, SUM(units_returned) AS units_returned
+    FROM done_refunds WHERE line_id IS NULL
+    GROUP BY platform, shop_id, order_id
+)"""
+
+# CTE spread_fixed over a CTE ``spread`` (one row per line of an order with a whole-order
+# case: line_rank, order_refund_fen, order_units_returned and the FLOOR shares
+# refund_share_fen, units_share)
+SPREAD_FIXED_CTE = """
+spread_fixed AS (
+    -- the rounding remainder goes to the order's first line, so totals tie exactly
+    SELECT platform, shop_id, order_id, line_id,
+           refund_share_fen + CASE WHEN line_rank = 1 THEN order_refund_fen
+               - SUM(refund_share_fen) OVER (PARTITION BY platform, shop_id, order_id)
+               ELSE 0 END AS refund_fen,
+           units_share + CASE WHEN line_rank = 1 THEN order_units_returned
+               - SUM(units_share) OVER (PARTITION BY platform, shop_id, order_id)
+               ELSE 0 END AS units_returned
+    FROM spread
+)"""
+
+# The refunds of each line of a CTE ``fx`` (order lines with their canonical sku and
+# cny_rate): its own cases plus its share of whole-order cases (line_refunds, spread_fixed),
+# converted at the line's rate, and its product's category and unit cost. The columns
+# (LINE_REFUND_COLUMNS, a piece of a SELECT list) and the joins they need (LINE_REFUND_JOINS).
+LINE_REFUND_COLUMNS = """CAST(ROUND((COALESCE(lr.refund_fen, 0) + COALESCE(sf.refund_fen, 0)) * fx.cny_rate)
+            AS BIGINT) AS refund_fen,
+       COALESCE(lr.units_returned, 0) + COALESCE(sf.units_returned, 0) AS units_returned,
+       p.category, p.unit_cost_fen"""
+LINE_REFUND_JOINS = """LEFT JOIN line_refunds lr ON lr.platform = fx.platform AND lr.shop_id = fx.shop_id
+      AND lr.order_id = fx.order_id AND lr.line_id = fx.line_id
+LEFT JOIN spread_fixed sf ON sf.platform = fx.platform AND sf.shop_id = fx.shop_id
+      AND sf.order_id = fx.order_id AND sf.line_id = fx.line_id
+LEFT JOIN products p ON p.sku = fx.sku"""
+
 VIEWS["int_fx_ranges"] = """
 -- one row per currency and validity range: a rate holds from rate_date until the next one
 SELECT currency,
@@ -34,14 +95,9 @@ VIEWS["int_sku_resolved"] = """
 -- exported code as is (reported as unmapped when it is not in products).
 SELECT l.platform, l.shop_id, l.order_id, l.line_id,
        l.sku AS exported_sku,
-       COALESCE(by_id.sku, by_code.sku, any_platform.sku, l.sku) AS sku
+       """ + SKU_OF_LINE + """ AS sku
 FROM order_lines l
-LEFT JOIN sku_map by_id ON by_id.platform = l.platform
-      AND by_id.platform_sku_id = l.platform_sku_id
-LEFT JOIN sku_map by_code ON by_code.platform = l.platform AND by_code.platform_sku_id = l.sku
-LEFT JOIN sku_map any_platform ON any_platform.platform = 'ALL'
-      AND any_platform.platform_sku_id = l.sku
-"""
+""" + SKU_MAP_JOINS + "\n"
 
 VIEWS["int_order_lines"] = """
 -- one row per order line, with its header, its refunds and amounts converted to CNY fen
@@ -58,24 +114,7 @@ fx_orders AS (
     JOIN int_fx_ranges f ON f.currency = o.currency
          AND o.sales_date >= f.valid_from AND o.sales_date < f.valid_to
     WHERE o.currency <> 'CNY'
-),
-done_refunds AS (
-    SELECT * FROM refunds WHERE status = 'refunded'
-),
-line_refunds AS (
-    -- cases that name their line
-    SELECT platform, shop_id, order_id, line_id,
-           SUM(refund_fen) AS refund_fen, SUM(units_returned) AS units_returned
-    FROM done_refunds WHERE line_id IS NOT NULL
-    GROUP BY platform, shop_id, order_id, line_id
-),
-order_refunds AS (
-    -- cases for the whole order: spread over its lines by paid share (money) and units
-    SELECT platform, shop_id, order_id,
-           SUM(refund_fen) AS refund_fen, SUM(units_returned) AS units_returned
-    FROM done_refunds WHERE line_id IS NULL
-    GROUP BY platform, shop_id, order_id
-),
+),""" + REFUND_CASES_CTES + """,
 spread AS (
     -- the per-order windows run only over the lines of orders with a whole-order refund
     SELECT l.platform, l.shop_id, l.order_id, l.line_id,
@@ -94,18 +133,7 @@ spread AS (
     SEMI JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id
                       AND o.order_id = l.order_id
     WINDOW w AS (PARTITION BY l.platform, l.shop_id, l.order_id)
-),
-spread_fixed AS (
-    -- the rounding remainder goes to the order's first line, so totals tie exactly
-    SELECT platform, shop_id, order_id, line_id,
-           refund_share_fen + CASE WHEN line_rank = 1 THEN order_refund_fen
-               - SUM(refund_share_fen) OVER (PARTITION BY platform, shop_id, order_id)
-               ELSE 0 END AS refund_fen,
-           units_share + CASE WHEN line_rank = 1 THEN order_units_returned
-               - SUM(units_share) OVER (PARTITION BY platform, shop_id, order_id)
-               ELSE 0 END AS units_returned
-    FROM spread
-),
+),""" + SPREAD_FIXED_CTE + """,
 fx AS (
     SELECT l.platform, l.shop_id, l.order_id, l.line_id, r.sku, l.quantity,
            l.list_price_fen, l.shop_discount_fen, l.platform_discount_fen, l.paid_fen,
@@ -126,43 +154,46 @@ SELECT fx.platform, fx.shop_id, fx.order_id, fx.line_id, fx.sku, fx.member_key,
        CAST(ROUND(fx.shop_discount_fen * fx.cny_rate) AS BIGINT) AS shop_discount_fen,
        CAST(ROUND(fx.platform_discount_fen * fx.cny_rate) AS BIGINT) AS platform_discount_fen,
        CAST(ROUND(fx.paid_fen * fx.cny_rate) AS BIGINT) AS paid_fen,
-       CAST(ROUND((COALESCE(lr.refund_fen, 0) + COALESCE(sf.refund_fen, 0)) * fx.cny_rate)
-            AS BIGINT) AS refund_fen,
-       COALESCE(lr.units_returned, 0) + COALESCE(sf.units_returned, 0) AS units_returned,
-       p.category, p.unit_cost_fen
+       """ + LINE_REFUND_COLUMNS + """
 FROM fx
-LEFT JOIN line_refunds lr ON lr.platform = fx.platform AND lr.shop_id = fx.shop_id
-      AND lr.order_id = fx.order_id AND lr.line_id = fx.line_id
-LEFT JOIN spread_fixed sf ON sf.platform = fx.platform AND sf.shop_id = fx.shop_id
-      AND sf.order_id = fx.order_id AND sf.line_id = fx.line_id
-LEFT JOIN products p ON p.sku = fx.sku
-"""
+""" + LINE_REFUND_JOINS + "\n"
+
+# The additive sales measures, summed over rows with int_order_lines' columns, one
+# definition each (money in CNY fen). agg_daily_sales, FIN_SKU_DAY_SQL and
+# DASHBOARD_OVERVIEW_SALES_SQL take theirs through sales_sums().
+# gmv_fen: amount due on every line placed, paid or not (拍下金额)
+# paid_fen: amount paid on lines of paid orders (实付金额); units, list and discounts likewise
+# refund_fen / units_returned: completed refunds of those same paid lines
+# cogs_fen: unit cost x units kept (sold - returned); units_without_cost counts units of
+#           SKUs missing from products, whose cost is unknown (never silently 0)
+SALES_SUMS: dict[str, str] = {
+    "gmv_fen": "CAST(SUM(paid_fen) AS BIGINT)",
+    "units": "CAST(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END) AS BIGINT)",
+    **{c: f"CAST(SUM(CASE WHEN is_paid THEN {c} ELSE 0 END) AS BIGINT)"
+       for c in ("list_fen", "shop_discount_fen", "platform_discount_fen", "paid_fen",
+                 "refund_fen", "units_returned")},
+    "cogs_fen": """CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
+                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END) AS BIGINT)""",
+    "units_without_cost":
+        "CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NULL THEN quantity ELSE 0 END) AS BIGINT)",
+}
+
+
+def sales_sums(*cols: str) -> str:
+    """A SELECT list of the measures ``cols``: ``SALES_SUMS[c] AS c``, one a line."""
+    return ",\n       ".join(f"{SALES_SUMS[c]} AS {c}" for c in cols)
+
 
 VIEWS["agg_daily_sales"] = """
--- one row per sales_date, platform, shop and SKU. Money in CNY fen.
--- gmv_fen: amount due on every line placed that day, paid or not (拍下金额)
--- paid_fen: amount paid on lines of paid orders (实付金额)
--- refund_fen / units_returned: completed refunds of those same paid lines
--- cogs_fen: unit cost x units kept (sold - returned); units_without_cost counts units of
---           SKUs missing from products, whose cost is unknown (never silently 0)
+-- one row per sales_date, platform, shop and SKU: the order counts and SALES_SUMS
 SELECT sales_date, platform, shop_id, sku,
        MAX(category) AS category,
        COUNT(DISTINCT order_id) AS count_orders,
        COUNT(DISTINCT CASE WHEN is_paid THEN order_id END) AS count_paid_orders,
        COUNT(*) AS count_lines,
-       CAST(SUM(paid_fen) AS BIGINT) AS gmv_fen,
-       CAST(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END) AS BIGINT) AS units,
-       CAST(SUM(CASE WHEN is_paid THEN list_fen ELSE 0 END) AS BIGINT) AS list_fen,
-       CAST(SUM(CASE WHEN is_paid THEN shop_discount_fen ELSE 0 END) AS BIGINT) AS shop_discount_fen,
-       CAST(SUM(CASE WHEN is_paid THEN platform_discount_fen ELSE 0 END) AS BIGINT) AS platform_discount_fen,
-       CAST(SUM(CASE WHEN is_paid THEN paid_fen ELSE 0 END) AS BIGINT) AS paid_fen,
-       CAST(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END) AS BIGINT) AS refund_fen,
-       CAST(SUM(CASE WHEN is_paid THEN units_returned ELSE 0 END) AS BIGINT) AS units_returned,
-       CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
-                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END) AS BIGINT)
-           AS cogs_fen,
-       CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NULL THEN quantity ELSE 0 END) AS BIGINT)
-           AS units_without_cost
+       """ + sales_sums("gmv_fen", "units", "list_fen", "shop_discount_fen",
+                        "platform_discount_fen", "paid_fen", "refund_fen", "units_returned",
+                        "cogs_fen", "units_without_cost") + """
 FROM int_order_lines
 GROUP BY sales_date, platform, shop_id, sku
 """
@@ -907,15 +938,19 @@ SELECT COALESCE((SELECT MAX(snapshot_date) FROM inventory_snapshots WHERE snapsh
 # temporary table ({sku_day}) once per report; the other two read it.
 FIN_SKU_DAY_SQL = """
 -- one row per sales_date, platform, shop and SKU: the sales measures of the finance P&L.
--- The same numbers as agg_daily_sales (int_order_lines' rules, repeated here step by step:
--- sales day of the order, SKU through sku_map, CNY fen = ROUND(native x rate of the sales
--- day) per line, completed refunds per line plus order-level cases spread by paid share and
--- units with the remainder on the first line) but computed for the window only, with the
--- per-order spread done just for the orders that have an order-level case, and without
--- the order counts finance does not use: at 5M lines this takes less than half the time
--- (9 s against 20 s) and three quarters of the memory of going through int_order_lines.
--- tests/test_finance.py checks that it equals agg_daily_sales row for row: a change to
--- int_order_lines' rules must be made here too.
+-- The same numbers as agg_daily_sales (int_order_lines' rules step by step: sales day of
+-- the order, SKU through sku_map, CNY fen = ROUND(native x rate of the sales day) per line,
+-- completed refunds per line plus order-level cases spread by paid share and units with the
+-- remainder on the first line) but computed for the window only, with the per-order spread
+-- done just for the orders that have an order-level case, and without the order counts
+-- finance does not use: at 5M lines this takes less than half the time (9 s against 20 s)
+-- and three quarters of the memory of going through int_order_lines. The SKU resolution,
+-- the refund cases, the remainder step, a line's refunds and the measures are the view's
+-- own text (SKU_OF_LINE, SKU_MAP_JOINS, REFUND_CASES_CTES, SPREAD_FIXED_CTE,
+-- LINE_REFUND_COLUMNS, LINE_REFUND_JOINS, SALES_SUMS); the window's orders, the spread
+-- shares and the FX join are this query's own. tests/test_finance.py checks that it equals
+-- agg_daily_sales row for row: a change to those three steps of int_order_lines must be
+-- made here too.
 WITH o AS (
     SELECT platform, shop_id, order_id, currency,
            CAST(COALESCE(paid_at, created_at) AS DATE) AS sales_date,
@@ -926,31 +961,12 @@ WITH o AS (
 ),
 lines AS (
     SELECT l.platform, l.shop_id, l.order_id, l.line_id, l.quantity, l.paid_fen,
-           COALESCE(by_id.sku, by_code.sku, any_platform.sku, l.sku) AS sku,
+           """ + SKU_OF_LINE + """ AS sku,
            o.currency, o.sales_date, o.is_paid
     FROM order_lines l
     JOIN o ON o.platform = l.platform AND o.shop_id = l.shop_id AND o.order_id = l.order_id
-    LEFT JOIN sku_map by_id ON by_id.platform = l.platform
-          AND by_id.platform_sku_id = l.platform_sku_id
-    LEFT JOIN sku_map by_code ON by_code.platform = l.platform AND by_code.platform_sku_id = l.sku
-    LEFT JOIN sku_map any_platform ON any_platform.platform = 'ALL'
-          AND any_platform.platform_sku_id = l.sku
-),
-done_refunds AS (
-    SELECT * FROM refunds WHERE status = 'refunded'
-),
-line_refunds AS (
-    SELECT platform, shop_id, order_id, line_id,
-           SUM(refund_fen) AS refund_fen, SUM(units_returned) AS units_returned
-    FROM done_refunds WHERE line_id IS NOT NULL
-    GROUP BY platform, shop_id, order_id, line_id
-),
-order_refunds AS (
-    SELECT platform, shop_id, order_id,
-           SUM(refund_fen) AS refund_fen, SUM(units_returned) AS units_returned
-    FROM done_refunds WHERE line_id IS NULL
-    GROUP BY platform, shop_id, order_id
-),
+""" + SKU_MAP_JOINS + """
+),""" + REFUND_CASES_CTES + """,
 refunded_lines AS (
     -- lines of the window's orders with an order-level case, with their rank and order
     -- totals (read from order_lines, not from lines, so that lines is streamed once: the
@@ -977,17 +993,7 @@ spread AS (
     FROM refunded_lines li
     JOIN order_refunds r ON r.platform = li.platform AND r.shop_id = li.shop_id
                         AND r.order_id = li.order_id
-),
-spread_fixed AS (
-    SELECT platform, shop_id, order_id, line_id,
-           refund_share_fen + CASE WHEN line_rank = 1 THEN order_refund_fen
-               - SUM(refund_share_fen) OVER (PARTITION BY platform, shop_id, order_id)
-               ELSE 0 END AS refund_fen,
-           units_share + CASE WHEN line_rank = 1 THEN order_units_returned
-               - SUM(units_share) OVER (PARTITION BY platform, shop_id, order_id)
-               ELSE 0 END AS units_returned
-    FROM spread
-),
+),""" + SPREAD_FIXED_CTE + """,
 fx AS (
     SELECT li.*,
            CASE WHEN li.currency = 'CNY' THEN 1.0 ELSE f.cny_per_unit END AS cny_rate
@@ -998,29 +1004,14 @@ fx AS (
 converted AS (
     SELECT fx.sales_date, fx.platform, fx.shop_id, fx.sku, fx.is_paid, fx.quantity,
            CAST(ROUND(fx.paid_fen * fx.cny_rate) AS BIGINT) AS paid_fen,
-           CAST(ROUND((COALESCE(lr.refund_fen, 0) + COALESCE(sf.refund_fen, 0)) * fx.cny_rate)
-                AS BIGINT) AS refund_fen,
-           COALESCE(lr.units_returned, 0) + COALESCE(sf.units_returned, 0) AS units_returned,
-           p.category, p.unit_cost_fen
+           """ + LINE_REFUND_COLUMNS + """
     FROM fx
-    LEFT JOIN line_refunds lr ON lr.platform = fx.platform AND lr.shop_id = fx.shop_id
-          AND lr.order_id = fx.order_id AND lr.line_id = fx.line_id
-    LEFT JOIN spread_fixed sf ON sf.platform = fx.platform AND sf.shop_id = fx.shop_id
-          AND sf.order_id = fx.order_id AND sf.line_id = fx.line_id
-    LEFT JOIN products p ON p.sku = fx.sku
+""" + LINE_REFUND_JOINS + """
 )
 SELECT sales_date, platform, shop_id, sku,
        MAX(category) AS category,
-       CAST(SUM(paid_fen) AS BIGINT) AS gmv_fen,
-       CAST(SUM(CASE WHEN is_paid THEN paid_fen ELSE 0 END) AS BIGINT) AS paid_fen,
-       CAST(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END) AS BIGINT) AS refund_fen,
-       CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
-                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END) AS BIGINT)
-           AS cogs_fen,
-       CAST(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END) AS BIGINT) AS units,
-       CAST(SUM(CASE WHEN is_paid THEN units_returned ELSE 0 END) AS BIGINT) AS units_returned,
-       CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NULL THEN quantity ELSE 0 END) AS BIGINT)
-           AS units_without_cost
+       """ + sales_sums("gmv_fen", "paid_fen", "refund_fen", "cogs_fen", "units",
+                        "units_returned", "units_without_cost") + """
 FROM converted
 GROUP BY sales_date, platform, shop_id, sku
 """
@@ -1258,14 +1249,8 @@ DASHBOARD_OVERVIEW_SALES_SQL = """
 -- DATEs. The report's tables and charts group by platform, month or SKU, never by shop, and
 -- use none of agg_daily_sales' distinct order counts, which cost a third of its time.
 SELECT sales_date, platform, sku, MAX(category) AS category,
-       CAST(SUM(paid_fen) AS BIGINT) AS gmv_fen,
-       CAST(SUM(CASE WHEN is_paid THEN paid_fen ELSE 0 END) AS BIGINT) AS paid_fen,
-       CAST(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END) AS BIGINT) AS refund_fen,
-       CAST(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
-                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END) AS BIGINT)
-           AS cogs_fen,
-       CAST(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END) AS BIGINT) AS units,
-       CAST(SUM(CASE WHEN is_paid THEN units_returned ELSE 0 END) AS BIGINT) AS units_returned
+       """ + sales_sums("gmv_fen", "paid_fen", "refund_fen", "cogs_fen", "units",
+                        "units_returned") + """
 FROM int_order_lines
 WHERE sales_date >= $start_d AND sales_date <= $end_d
 GROUP BY sales_date, platform, sku

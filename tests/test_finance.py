@@ -435,3 +435,19 @@ def test_excel_export_formats_and_empty_cells(tmp_path):
     assert rows[1][1:] == [123.45, 0.25, "inf"] and rows[2][1:] == [-0.05, None, 0.015]
     assert rows[1][0] == pd.Timestamp("2025-01-01").to_pydatetime()
     assert [c.number_format for c in ws[3]] == ["YYYY-MM-DD HH:MM:SS", "#,##0.00", "0.0%", "#,##0.00"]
+
+
+def test_sales_sums_and_shared_rules_in_both_queries():
+    """One definition per sales measure; int_order_lines and FIN_SKU_DAY_SQL paste the same
+    SKU-resolution, refund-case, remainder and line-refund steps."""
+    from ecomlib import rollups
+    assert rollups.sales_sums("gmv_fen", "refund_fen") == (
+        "CAST(SUM(paid_fen) AS BIGINT) AS gmv_fen,\n"
+        "       CAST(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END) AS BIGINT) AS refund_fen")
+    for sql in (rollups.VIEWS["agg_daily_sales"], rollups.FIN_SKU_DAY_SQL,
+                rollups.DASHBOARD_OVERVIEW_SALES_SQL):
+        assert "LEAST(units_returned, quantity)" in sql
+    for part in (rollups.SKU_MAP_JOINS, rollups.REFUND_CASES_CTES, rollups.SPREAD_FIXED_CTE,
+                 rollups.LINE_REFUND_COLUMNS, rollups.LINE_REFUND_JOINS):
+        assert part in rollups.FIN_SKU_DAY_SQL
+        assert part in rollups.VIEWS["int_order_lines"] + rollups.VIEWS["int_sku_resolved"]
