@@ -437,6 +437,20 @@ def test_excel_export_formats_and_empty_cells(tmp_path):
     assert [c.number_format for c in ws[3]] == ["YYYY-MM-DD HH:MM:SS", "#,##0.00", "0.0%", "#,##0.00"]
 
 
+def test_cost_queries_keep_company_rows_only_when_asked(wh):
+    """other_costs + ad_spend of the fixture: tmall t1 90 + 600 + 35 + 1000 + 200 = 1925,
+    jd j1 500, company-wide rent (ALL, ALL) 5000. Without a filter the company row counts;
+    with a shop filter it counts only with company=True."""
+    assert fi.query_recon_costs(wh, START, END) == 7425
+    assert fi.query_recon_costs(wh, START, END, shops=["t1"]) == 1925
+    assert fi.query_recon_costs(wh, START, END, shops=["t1"], company=True) == 6925
+    assert fi.query_recon_costs(wh, START, END, platforms=["jd"]) == 500
+    assert fi.query_recon_costs(wh, START, END, company=False) == 2425
+    c = fi.query_costs(wh, START, END, shops=["t1"], company=True)
+    assert c.groupby("shop_id")["amount_fen"].sum().to_dict() == {"ALL": 5000, "t1": 1925}
+    assert "ALL" not in set(fi.query_costs(wh, START, END, shops=["t1"])["platform"])
+
+
 def test_sales_sums_and_shared_rules_in_both_queries():
     """One definition per sales measure; int_order_lines and FIN_SKU_DAY_SQL paste the same
     SKU-resolution, refund-case, remainder and line-refund steps."""

@@ -331,18 +331,22 @@ def _filters(params: dict, shops, platforms, alias: str = "", company: bool = Fa
     return out
 
 
+def _cost_filters(params: dict, shops, platforms, company: bool | None) -> str:
+    """The filter of the cost tables: company-wide rows (``ALL``) are kept when no
+    shop/platform filter is set (``company=None``) or when ``company=True``, else left out."""
+    company = (shops is None and platforms is None) if company is None else company
+    f = _filters(params, shops, platforms, company=company)
+    return f if company else f + " AND platform <> 'ALL'"
+
+
 def query_costs(wh, start, end, shops=None, platforms=None, company: bool | None = None
                 ) -> pd.DataFrame:
     """Costs of the period (``rollups.FIN_COSTS_SQL``): one row per cost_date, platform,
     shop and kind, ``amount_fen`` in CNY. Company-wide rows (``ALL``) are included when no
     shop/platform filter is set (``company=None``) or when ``company=True``."""
     params = _params(start, end)
-    company = (shops is None and platforms is None) if company is None else company
-    f = _filters(params, shops, platforms, company=company)
-    if not company:
-        f += " AND platform <> 'ALL'"
-    sql = rollups.FIN_COSTS_SQL.format(filters=f)
-    out = wh.sql(sql, params)
+    out = wh.sql(rollups.FIN_COSTS_SQL.format(
+        filters=_cost_filters(params, shops, platforms, company)), params)
     out["cost_date"] = pd.to_datetime(out["cost_date"])
     return out
 
@@ -358,11 +362,8 @@ def query_recon_costs(wh, start, end, shops=None, platforms=None, company=None) 
     tables (the cost side of the reconciliation; non-CNY costs are converted and not summed
     here: the demo has none, and the P&L flags any without a rate)."""
     params = _params(start, end)
-    company = (shops is None and platforms is None) if company is None else company
-    f = _filters(params, shops, platforms, company=company)
-    if not company:
-        f += " AND platform <> 'ALL'"
-    sql = rollups.FIN_RECON_COSTS_SQL.format(filters=f)
+    sql = rollups.FIN_RECON_COSTS_SQL.format(
+        filters=_cost_filters(params, shops, platforms, company))
     return int(wh.sql(sql, params)["amount_fen"].iloc[0])
 
 
