@@ -134,15 +134,27 @@ def bgnbd_loglik_grad(params, x, t_x, T) -> np.ndarray:
     t_x = np.asarray(t_x, dtype="float64")
     T = np.asarray(T, dtype="float64")
     rep = x > 0
-    la_T, la_t = np.log(alpha + T), np.log(alpha + t_x)
-    a3 = special.betaln(a, b + x) - (r + x) * la_T
-    a4 = np.full_like(a3, -np.inf)
-    a4[rep] = special.betaln(a + 1, b + x[rep] - 1) - (r + x[rep]) * la_t[rep]
-    lse = np.logaddexp(a3, a4)
-    w3, w4 = np.exp(a3 - lse), np.exp(a4 - lse)
+    xr = x[rep]
+    return _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr,
+                            la_T=np.log(alpha + T), la_t=np.log(alpha + t_x),
+                            bl_bx=special.betaln(a, b + x),
+                            bl_bx1=special.betaln(a + 1, b + xr - 1))
+
+
+def _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr, la_T, la_t, bl_bx, bl_bx1
+                     ) -> np.ndarray:
+    """The rows of :func:`bgnbd_loglik_grad` from the terms it shares with the likelihood
+    (so that :func:`_bgnbd_neg_ll_grad` computes them once): ``rep = x > 0``,
+    ``xr = x[rep]``, la_T = ln(alpha+T), la_t = ln(alpha+t_x), bl_bx = betaln(a, b+x),
+    bl_bx1 = betaln(a+1, b+xr-1)."""
+    g3 = bl_bx - (r + x) * la_T
+    g4 = np.full_like(g3, -np.inf)
+    g4[rep] = bl_bx1 - (r + xr) * la_t[rep]
+    lse = np.logaddexp(g3, g4)
+    w3, w4 = np.exp(g3 - lse), np.exp(g4 - lse)
     psi_abx = special.digamma(a + b + x)
     psi_bx1 = np.zeros_like(x)
-    psi_bx1[rep] = special.digamma(b + x[rep] - 1)
+    psi_bx1[rep] = special.digamma(b + xr - 1)
     d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w3 * la_T - w4 * la_t
     d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
     d_a = (w3 * special.digamma(a) + w4 * special.digamma(a + 1) - psi_abx
@@ -228,22 +240,7 @@ def _bgnbd_neg_ll_grad(params, x, t_x, T, w, n) -> tuple[float, np.ndarray]:
     v = -(w * ll).sum() / n
     if not np.isfinite(v):
         return v, np.zeros(4)
-    # the gradient (bgnbd_loglik_grad)
-    g3 = bl_bx - (r + x) * la_T
-    g4 = np.full_like(g3, -np.inf)
-    g4[rep] = bl_bx1 - (r + xr) * la_t[rep]
-    lse = np.logaddexp(g3, g4)
-    w3, w4 = np.exp(g3 - lse), np.exp(g4 - lse)
-    psi_abx = special.digamma(a + b + x)
-    psi_bx1 = np.zeros_like(x)
-    psi_bx1[rep] = special.digamma(b + xr - 1)
-    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w3 * la_T - w4 * la_t
-    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
-    d_a = (w3 * special.digamma(a) + w4 * special.digamma(a + 1) - psi_abx
-           - special.digamma(a) + special.digamma(a + b))
-    d_b = (w3 * special.digamma(b + x) + w4 * psi_bx1 - psi_abx
-           - special.digamma(b) + special.digamma(a + b))
-    return v, np.vstack([d_r, d_alpha, d_a, d_b])
+    return v, _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr, la_T, la_t, bl_bx, bl_bx1)
 
 
 def _fit(neg_ll, starts, names, fn) -> tuple[np.ndarray, float, optimize.OptimizeResult]:
