@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n, rollups
+from ._common import check_columns, ratio as _ratio
 
 __all__ = [
     "Campaign", "parse_campaigns", "default_campaigns", "campaign_calendar", "campaign_kind",
@@ -98,16 +99,8 @@ i18n.add_labels(_LABELS)
 # helpers
 # ----------------------------------------------------------------------------------------
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"channels.{fn}: column(s) {missing} missing; got {list(df.columns)}; "
-                       "pass the frame the matching loader / Warehouse.read returns")
-
-
-def _ratio(num, den) -> pd.Series:
-    num = pd.Series(num, dtype="float64") if not isinstance(num, pd.Series) else num.astype("float64")
-    den = pd.Series(den, dtype="float64") if not isinstance(den, pd.Series) else den.astype("float64")
-    return (num / den.where(den != 0)).astype("float64")
+    check_columns(df, cols, f"channels.{fn}",
+                  "; pass the frame the matching loader / Warehouse.read returns")
 
 
 def _filters(prefix: str, start, end, shops, platforms) -> tuple[str, dict]:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n, rollups
+from ._common import check_columns, ratio as _ratio
 
 __all__ = [
     "TOTAL_COLUMNS", "GROUP_KEYS", "latest_sales_date", "query_totals", "query_period_totals",
@@ -64,16 +65,8 @@ i18n.add_labels({
 
 
 def _fn_check(df: pd.DataFrame, cols, fn: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"dashboard.{fn}: column(s) {missing} missing; got {list(df.columns)}. "
-                       f"Pass the frame returned by the matching dashboard.query_* function.")
-
-
-def _ratio(num, den):
-    num = pd.Series(num, dtype="float64") if not isinstance(num, pd.Series) else num.astype("float64")
-    den = pd.Series(den, dtype="float64") if not isinstance(den, pd.Series) else den.astype("float64")
-    return num / den.where(den != 0)
+    check_columns(df, cols, f"dashboard.{fn}",
+                  ". Pass the frame returned by the matching dashboard.query_* function.")
 
 
 def _filters(start, end, shops, platforms, params: dict, alias: str = "") -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n, rollups
+from ._common import check_columns, ratio as _rate
 
 __all__ = [
     "COST_KINDS", "PNL_COLUMNS", "yuan_to_fen", "build_report", "stock_inputs", "ReconciliationError", "load_settings", "load_targets",
@@ -188,15 +189,7 @@ class ReconciliationError(AssertionError):
 
 # -- small helpers -----------------------------------------------------------------------------
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"finance.{fn}: column(s) {missing} missing; got {list(df.columns)}")
-
-
-def _rate(num, den) -> pd.Series:
-    num = pd.Series(num, dtype="float64") if not isinstance(num, pd.Series) else num.astype("float64")
-    den = pd.Series(den, dtype="float64") if not isinstance(den, pd.Series) else den.astype("float64")
-    return num / den.where(den != 0)
+    check_columns(df, cols, f"finance.{fn}")
 
 
 def yuan_to_fen(v) -> int:

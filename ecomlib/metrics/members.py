@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n, rollups
+from ._common import check_columns, ratio as _ratio
 from ..privacy import mask_key
 
 __all__ = [
@@ -257,15 +258,7 @@ def member_summary(wh, as_of, shops=None, platforms=None,
 
 
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"members.{fn}: column(s) {missing} missing; got {list(df.columns)}")
-
-
-def _ratio(num, den) -> pd.Series:
-    num = pd.Series(num, dtype="float64")
-    den = pd.Series(den, dtype="float64")
-    return num / den.where(den != 0)
+    check_columns(df, cols, f"members.{fn}")
 
 
 def display_keys(df: pd.DataFrame, col: str = "member_key", keep: int = 6) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n
+from ._common import check_columns
 
 __all__ = [
     "ADDITIVE", "load_sales", "daily_by", "monthly_by", "totals_by", "top_skus", "month_end_stock",
@@ -31,9 +32,7 @@ ADDITIVE = ("gmv_fen", "paid_fen", "refund_fen", "cogs_fen", "units", "units_ret
 
 
 def _check(df: pd.DataFrame, cols, fn: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"overview.{fn}: column(s) {missing} missing; got {list(df.columns)}")
+    check_columns(df, cols, f"overview.{fn}")
 
 
 def _refund_rate(refund: pd.Series, paid: pd.Series) -> pd.Series:
