@@ -104,24 +104,10 @@ def _check(df: pd.DataFrame, cols, fn: str) -> None:
 
 
 def _filters(prefix: str, start, end, shops, platforms) -> tuple[str, dict]:
-    params: dict = {}
-    conds = []
-    if start is not None:
-        params["start_d"] = pd.Timestamp(start).date()
-        conds.append(f"{prefix}sales_date >= $start_d")
-    if end is not None:
-        params["end_d"] = pd.Timestamp(end).date()
-        conds.append(f"{prefix}sales_date <= $end_d")
-    for col, vals, p in (("platform", platforms, "p"), ("shop_id", shops, "s")):
-        if vals is None:
-            continue
-        if isinstance(vals, str):
-            vals = [vals]
-        names = []
-        for i, v in enumerate(vals):
-            params[f"{p}{i}"] = str(v)
-            names.append(f"${p}{i}")
-        conds.append(f"{prefix}{col} IN ({', '.join(names)})" if names else "FALSE")
+    """" AND ..." conditions on sales_date (inclusive Beijing days) / platform / shop_id of
+    ``prefix`` and their named parameters: :func:`ecomlib.warehouse.sql_filters`."""
+    from ..warehouse import sql_filters
+    conds, params = sql_filters(start, end, shops, platforms, alias=prefix)
     return "".join(" AND " + c for c in conds), params
 
 
