@@ -474,7 +474,7 @@ class ValidationResult:
     """``good``: typed rows that passed; ``quarantine``: one row per failing input row with
     ``row_number``, ``column`` (comma-joined when several fail), ``reason`` and ``raw``."""
 
-    good: pd.DataFrame
+    good: pd.DataFrame | None
     quarantine: pd.DataFrame
     ignored_columns: list[str]
     good_row_numbers: np.ndarray
@@ -492,7 +492,8 @@ def _fmt(v) -> str:
 
 
 def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
-             missing_ok: tuple[str, ...] = (), arrow_text: bool = False) -> ValidationResult:
+             missing_ok: tuple[str, ...] = (), arrow_text: bool = False,
+             typed_only: bool = False) -> ValidationResult:
     """Check every row of ``raw`` against canonical table ``name``.
 
     ``raw`` holds the table's columns as text (or already typed); ``row_numbers`` gives each
@@ -503,6 +504,8 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
 
     ``arrow_text``: text columns of ``good`` and ``typed`` stay in Arrow memory (pandas
     ``str`` dtype, an empty value is NaN instead of None), for rows that go on to DuckDB.
+    ``typed_only``: for a caller that takes ``typed`` and ``quarantine`` only: ``good`` is
+    not built (None; ``good_row_numbers`` is the numbers of the rows that passed).
     """
     t = table(name)
     if row_numbers is None:
@@ -570,8 +573,8 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
         fails[ok_rows] = chk.fails(frame[ok_rows]).astype(bool)
         flag(fails, ",".join(chk.columns), lambda i, chk=chk: chk.reason)
     bad_idx = list(errors)
-    good = settle_dtypes(name, frame.drop(index=bad_idx) if bad_idx else frame,
-                         arrow_text=arrow_text)
+    good = None if typed_only else settle_dtypes(
+        name, frame.drop(index=bad_idx) if bad_idx else frame, arrow_text=arrow_text)
     if bad_idx:
         raw_bad = raw.loc[bad_idx]
         q = pd.DataFrame({
@@ -586,7 +589,8 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
         q = pd.DataFrame({k: pd.Series(dtype="object") for k in QUARANTINE_COLUMNS})
         q["row_number"] = q["row_number"].astype("int64")
     good_rows = (row_numbers.drop(index=bad_idx) if bad_idx else row_numbers).to_numpy()
-    return ValidationResult(good.reset_index(drop=True), q, ignored, good_rows, frame)
+    return ValidationResult(None if good is None else good.reset_index(drop=True), q, ignored,
+                            good_rows, frame)
 
 
 def settle_dtypes(name: str, frame: pd.DataFrame, arrow_text: bool = False) -> pd.DataFrame:

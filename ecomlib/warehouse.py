@@ -332,7 +332,13 @@ class Warehouse:
         con.register("_incoming", pa.Table.from_pandas(good, preserve_index=False))
         try:
             select = ", ".join(f"CAST({c} AS {t.column(c).duck_type}) AS {c}" for c in cols)
+            lead = t.key[:2]  # e.g. (platform, shop_id): a shop's first export is all new
+            cast = lambda k: f"CAST({k} AS {t.column(k).duck_type})"  # noqa: E731
             known = con.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {t.name} WHERE ({', '.join(lead)}) IN "
+                f"(SELECT DISTINCT {', '.join(cast(k) for k in lead)} FROM _incoming))"
+            ).fetchall()[0][0]
+            known = known and con.execute(
                 f"SELECT COUNT(*) FROM _incoming s JOIN {t.name} w ON "
                 + " AND ".join(f"CAST(s.{k} AS {t.column(k).duck_type}) = w.{k}" for k in t.key)
             ).fetchall()[0][0]

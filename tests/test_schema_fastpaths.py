@@ -163,3 +163,28 @@ def test_repeat_text_and_arrow_results_of_per_distinct_cleaners():
     assert _is_arrow_text(prov) and _is_arrow_text(city)
     assert [None if pd.isna(v) else v for v in prov] == ["浙江", None, "上海", "浙江"]
     assert [None if pd.isna(v) else v for v in city] == ["杭州", None, "上海", "杭州"]
+
+
+def test_keep_rows_slices_a_kept_prefix_and_filters_otherwise():
+    import pyarrow as pa
+    df = pd.DataFrame({"a": pd.array(["x", "y", "合计", ""], dtype="str"), "n": [1, 2, 3, 4]},
+                      index=[10, 11, 12, 13])
+    head = clean.keep_rows(df, np.array([True, True, False, False]))
+    assert head.a.tolist() == ["x", "y"] and head.n.tolist() == [1, 2]
+    assert head.index.tolist() == [0, 1]
+    mid = clean.keep_rows(df, np.array([True, False, True, False]))
+    assert mid.a.tolist() == ["x", "合计"] and mid.index.tolist() == [0, 1]
+    assert clean.keep_rows(pd.Series([5, 6, 7]), np.array([False, True, True])).tolist() == [6, 7]
+    t = pa.table({"c0": ["a", "b", ""]})
+    assert clean.keep_rows(t, np.array([True, True, False])).column(0).to_pylist() == ["a", "b"]
+    assert clean.keep_rows(t, np.array([False, True, True])).column(0).to_pylist() == ["b", ""]
+
+
+def test_validate_typed_only_skips_the_good_frame():
+    raw = pd.DataFrame({"platform": ["tmall", "jd"], "platform_sku_id": ["A1", ""],
+                        "sku": ["S1", "S2"]})
+    val = schema.validate("sku_map", raw, typed_only=True)
+    assert val.good is None
+    assert val.typed.platform_sku_id.tolist() == ["A1", None]
+    assert val.quarantine.row_number.tolist() == [3]
+    assert val.good_row_numbers.tolist() == [2]

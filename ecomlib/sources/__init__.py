@@ -288,7 +288,10 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                # the bytes are valid UTF-8 already: the file's own bytes decoded as
+                # UTF-8 in detect_encoding, or the decoded text encoded again
+                check_utf8=False))
     except (pa.ArrowInvalid, UnicodeError):
         return None
     # records with another field count: fine only when blank (",,"), and only when no quoted
@@ -321,7 +324,8 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
         np.zeros(0, dtype=bool)
     keep = ~blank_np
     numbers = (position + h + 1)[keep]
-    table = table.select(list(range(width))).filter(pa.array(keep))
+    from .clean import keep_rows
+    table = keep_rows(table.select(list(range(width))), keep)
     # the text stays in Arrow memory (pandas' str dtype): a column is turned into Python
     # objects only if and when a cleaner needs them, and unmapped columns never are
     frame = pd.DataFrame({c: table.column(i).to_pandas() for i, c in enumerate(header)}) \

@@ -256,6 +256,20 @@ def _strip_region_suffix(s: pd.Series) -> pd.Series:
     return t.astype(object).where(t != "", None)
 
 
+def keep_rows(obj, keep: np.ndarray):
+    """``obj[keep]`` (a DataFrame, Series or Arrow table) with a fresh 0..k-1 index. When
+    the kept rows are the first k -- an export's totals and blank rows sit at its end --
+    a slice, which copies nothing."""
+    keep = np.asarray(keep, dtype=bool)
+    k = int(keep.sum())
+    if keep[:k].all():
+        out = obj.slice(0, k) if hasattr(obj, "slice") else obj.iloc[:k]
+    else:
+        import pyarrow as pa
+        out = obj.filter(pa.array(keep)) if hasattr(obj, "slice") else obj[keep]
+    return out if hasattr(obj, "slice") else out.reset_index(drop=True)
+
+
 def is_total_row(frame: pd.DataFrame) -> pd.Series:
     """Rows that are a report's totals line (合计/总计/汇总 in the first non-empty cell)."""
     if frame.empty or frame.shape[1] == 0:

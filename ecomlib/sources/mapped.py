@@ -133,11 +133,11 @@ class MappedSource(Source):
         spec = self.spec
         frame = raw.frame.copy()
         frame.columns = [_norm(c) for c in frame.columns]
-        totals = C.is_total_row(frame)
+        totals = C.is_total_row(frame).to_numpy(dtype=bool)
+        rows = raw.row_numbers.reset_index(drop=True)
         if totals.any():
             raw.blank_rows += int(totals.sum())
-        frame = frame[~totals.to_numpy()]
-        rows = raw.row_numbers[~totals.to_numpy()].reset_index(drop=True)
+            frame, rows = C.keep_rows(frame, ~totals), C.keep_rows(rows, ~totals)
         frame = frame.reset_index(drop=True)
         header = set(frame.columns)
 
@@ -272,7 +272,8 @@ class MappedSource(Source):
             if not len(idx):
                 continue
             sub = (df.iloc[idx] if len(idx) < n else df).reset_index(drop=True)
-            val = schema.validate(table_of(tname), sub, pd.Series(idx), arrow_text=True)
+            val = schema.validate(table_of(tname), sub, pd.Series(idx), arrow_text=True,
+                                  typed_only=True)
             typed_for[tname] = val.typed
             names = sources_of[tname]
             for _, q in val.quarantine.iterrows():
