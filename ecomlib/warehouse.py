@@ -538,6 +538,25 @@ def _map_file_in_worker(path: Path, fmt_arg: str | None, table: str | None,
         return "error", e
 
 
+def _keep_freed_memory() -> None:
+    """Make glibc's malloc keep freed memory for reuse instead of handing every large block
+    back to the kernel: blocks up to 1 GiB come from the heap (M_MMAP_THRESHOLD, default
+    32 MiB at most) and up to 256 MiB of free heap top is kept (M_TRIM_THRESHOLD, default
+    128 KiB), with 16 MiB of padding per growth (M_TOP_PAD). A process that reads export
+    files of hundreds of MB one after another otherwise has the kernel map and zero fresh
+    pages for each new buffer (at 5M order lines: 45.6 -> 37.2 CPU-s in the workers, of
+    which the kernel's share 19.3 -> 12.1; largest worker 3.1 -> 3.7 GB). Run in the
+    ingest's worker processes only, which end with the ingest; the caller's own process
+    keeps its settings. Does nothing where malloc is not glibc's."""
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    for param, value in ((-3, 1 << 30), (-1, 256 << 20), (-2, 16 << 20)):
+        mallopt(ctypes.c_int(param), ctypes.c_int(value))
+
+
 class _MapPool:
     """Worker processes that read and map files ahead of the single writer. At most
     ``workers + 1`` files are mapped ahead, so memory stays bounded."""
@@ -556,7 +575,8 @@ class _MapPool:
         self.ahead = workers + 1
         self.futures: dict[int, object] = {}
         self.executor = ProcessPoolExecutor(max_workers=workers,
-                                            mp_context=mp.get_context("fork"))
+                                            mp_context=mp.get_context("fork"),
+                                            initializer=_keep_freed_memory)
         self.next = 0
         self._fill(0)
 
