@@ -175,7 +175,8 @@ def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
         wh.ingest(others + xlsx, errors="record", progress=False)
         log(f"  workbench ingest of the {len(files)} CSV exports in orders/ ...")
         c0 = os.times()
-        results, wall, cpu = timed(wh.ingest, files, errors="record", progress=False)
+        with PeakMemory() as mem:  # this process + the worker processes
+            results, wall, cpu = timed(wh.ingest, files, errors="record", progress=False)
         c1 = os.times()  # the worker processes that read and map files ahead (reaped by now)
         cpu_workers = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
     structural = {}  # file rows: the first piece of each file carries the file's accounting
@@ -183,7 +184,7 @@ def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
         structural.setdefault(r.file, r)
     rows = sum(r.rows_in for r in structural.values())
     res["workbench"] = {"seconds": wall, "cpu_seconds": cpu, "worker_cpu_seconds": cpu_workers,
-                        "rows": rows,
+                        "peak_memory_gib": mem.peak_bytes / 2**30, "rows": rows,
                         "rows_per_s": rows / wall,
                         "loaded": sum(r.rows_loaded for r in structural.values()),
                         "quarantined": sum(r.rows_quarantined for r in structural.values()),
@@ -201,10 +202,12 @@ def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
             n += con.execute(f"SELECT COUNT(*) FROM raw_{i}").fetchone()[0]
         return n
 
-    n_duck, wall_d, cpu_d = timed(duck)
+    with PeakMemory() as mem_d:
+        n_duck, wall_d, cpu_d = timed(duck)
     con.close()
     res["duckdb_read_csv"] = {"seconds": wall_d, "cpu_seconds": cpu_d, "rows": int(n_duck),
-                              "rows_per_s": n_duck / wall_d}
+                              "rows_per_s": n_duck / wall_d,
+                              "peak_memory_gib": mem_d.peak_bytes / 2**30}
 
     log("  pandas.read_csv of the same files ...")
 
@@ -499,6 +502,10 @@ def fmt_table(results: list[dict]) -> str:
             add(f"{'  cpu s: writer / worker processes / duckdb':<46}"
                 f"{ing['workbench']['cpu_seconds']:>12.1f}{ing['workbench']['worker_cpu_seconds']:>12.1f}"
                 f"{ing['duckdb_read_csv'].get('cpu_seconds', float('nan')):>12.1f}")
+        if "peak_memory_gib" in ing["workbench"]:
+            add(f"{'  peak memory GiB (workbench / duckdb)':<46}"
+                f"{ing['workbench']['peak_memory_gib']:>12.2f}"
+                f"{ing['duckdb_read_csv']['peak_memory_gib']:>12.2f}")
         m = r.get("members", {})
         if "workbench_s" in m and "warehouse_member_summary_s" in m:
             add(f"{'2 member summary s, same log (pd, lifetimes)':<46}{m['workbench_s']:>12.2f}"
