@@ -188,3 +188,75 @@ def test_validate_typed_only_skips_the_good_frame():
     assert val.typed.platform_sku_id.tolist() == ["A1", None]
     assert val.quarantine.row_number.tolist() == [3]
     assert val.good_row_numbers.tolist() == [2]
+
+
+def _read_decoding_all(path):
+    """read_file as it was before the UTF-8 head: the whole file decoded first."""
+    import csv
+    import io
+
+    from ecomlib import sources as S
+    data = path.read_bytes()
+    enc, text = S.detect_encoding(data)
+    delim = S._delimiter(path.suffix, text)
+    fast = S._read_csv_fast(path, text, delim, enc, data)
+    if fast is not None:
+        return fast, "fast"
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    return S._frame_from_rows(path, None, rows, enc), "careful"
+
+
+def _long_export(n: int, tail: str = "") -> str:
+    rows = ["订单编号,买家昵称,收货地址,实付金额"]
+    rows += [f"{100000 + i},买家{i % 97},浙江省 杭州市 西湖区 文三路{i}号,{i % 500}.50"
+             for i in range(n)]
+    return "\r\n".join(rows) + "\r\n" + tail
+
+
+def test_long_utf8_files_read_from_their_bytes_as_when_decoded_whole(tmp_path):
+    """A long UTF-8 file is read without decoding it in Python (pyarrow checks its bytes);
+    every frame, row number, problem and count is the same as when the whole text is
+    decoded first, for clean files and for the ones that need another path."""
+    from ecomlib import sources as S
+    body = _long_export(6000)
+    assert len(body.encode()) > 4 * S._HEAD_CHARS  # long enough for the byte path
+    cases = {
+        "plain.csv": body.encode("utf-8"),
+        "bom.csv": b"\xef\xbb\xbf" + body.encode("utf-8"),
+        # totals and blank rows at the end
+        "totals.csv": (body + "合计,,,999.00\r\n,,,\r\n").encode("utf-8"),
+        # cut off in the middle of its last row (valid UTF-8): the careful path
+        "cut_row.csv": (body + "106000,买家1").encode("utf-8"),
+        # cut off in the middle of a character: UTF-8 with U+FFFD, the careful rules
+        "cut_char.csv": (body + "106000,买家1,浙江省").encode("utf-8")[:-1],
+        # UTF-8-looking start, GB18030 further on: decoded whole as GB18030
+        "gbk_later.csv": ("a,b,c,d\r\n" + "1,2,3,4\r\n" * 40000).encode("ascii")
+        + "5,买家,杭州,6\r\n".encode("gb18030") + b"7,8,9,10\r\n",
+        # a header of eleven short rows then long ones; the head ends inside a character
+        "boundary.csv": ("订单编号,备注\r\n" + "".join(
+            f"{i},{'好' * (20 if i < 11 else 3000)}\r\n" for i in range(120))).encode("utf-8"),
+    }
+    expect_path = {"plain.csv": "fast", "bom.csv": "fast", "totals.csv": "fast",
+                   "cut_row.csv": "careful", "cut_char.csv": "careful",
+                   "gbk_later.csv": "fast", "boundary.csv": "fast"}
+    for name, data in cases.items():
+        p = tmp_path / name
+        p.write_bytes(data)
+        (got,) = S.read_file(p)
+        want, how = _read_decoding_all(p)
+        assert how == expect_path[name], name
+        pd.testing.assert_frame_equal(got.frame, want.frame, obj=name)
+        pd.testing.assert_series_equal(got.row_numbers, want.row_numbers, obj=name)
+        assert (got.encoding, got.problems, got.blank_rows) == \
+            (want.encoding, want.problems, want.blank_rows), name
+    # what the byte path says of each: read from the bytes, or handed on
+    head = S._utf8_head(cases["boundary.csv"])
+    assert head is not None and head[2] and len(head[1]) >= S._HEAD_CHARS
+    assert S._utf8_head(cases["gbk_later.csv"])[0] == "utf-8"  # its start is ASCII
+    assert S._utf8_head("订单".encode("gb18030") * 10) is None
+    assert S._utf8_head(cases["cut_char.csv"][-1000:]) is None  # short, broken at its end
+    assert S._utf8_head(cases["cut_char.csv"]) is None  # long, broken at its end
+    assert S.read_file(tmp_path / "gbk_later.csv")[0].encoding == "gb18030"
+    assert S.read_file(tmp_path / "cut_char.csv")[0].encoding == "utf-8"
+    totals = S.read_file(tmp_path / "totals.csv")[0]  # the totals row is the mapper's to skip
+    assert totals.blank_rows == 1 and len(totals.frame) == 6001

@@ -224,13 +224,48 @@ def _lone_cr(crs: str | bytes) -> bool:
     return bool(pos[-1] == len(a) - 1 or (a[pos + 1] != 10).any())
 
 
+_HEAD_CHARS = 65536  # the text in which the fast path looks for the header (11 records)
+
+
+def _utf8_head(data: bytes) -> tuple[str, str, bool] | None:
+    """(encoding, text, truncated) of the start of a file that looks like UTF-8: at least
+    its first :data:`_HEAD_CHARS` characters decoded (the whole file when it is short),
+    without decoding the rest. None when the start is not UTF-8 (or a cut-off file's
+    broken tail is in it): the caller then decodes the whole file."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if not start and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    chunk = data[start:start + 4 * _HEAD_CHARS]  # >= _HEAD_CHARS characters if there are
+    truncated = start + len(chunk) < len(data)
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # a character cut by the chunk's end only: the decoded prefix is the head
+        if not truncated or e.start < len(chunk) - 3 or e.reason != "unexpected end of data":
+            return None
+        text = chunk[:e.start].decode("utf-8")
+    if truncated:  # a half-written file ends inside a character: decoded whole instead
+        tail = data[-8:].lstrip(bytes(range(0x80, 0xC0)))  # from a character's first byte
+        try:
+            tail.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return ("utf-8-sig" if start else "utf-8"), text, truncated
+
+
 def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
-                   data: bytes | None = None) -> RawFile | None:
+                   data: bytes | None = None, head_only: bool = False) -> RawFile | str | None:
     """The common case read by pyarrow's CSV parser: every record below the header has the
     raw header row's field count. Returns the same :class:`RawFile` as the careful path
     (:func:`_frame_from_rows`), or None whenever the file needs that path (a record with
     another field count, a header area with quoted line breaks, a stray carriage return,
     non-blank cells beyond the header, ...), which then reads the whole file again.
+
+    ``head_only``: ``text`` is only the start of ``data`` (the file goes on after it), a
+    UTF-8 file (see :func:`_utf8_head`) whose bytes go to pyarrow as they are; pyarrow checks them as
+    UTF-8, and a file that is not (a cut-off tail, another encoding) gives None. Then any
+    other reason for the careful path gives ``"careful"`` instead of None: it does not
+    depend on the decoding, so reading the decoded text this way again would be in vain.
     """
     import itertools
 
@@ -238,32 +273,34 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
+    careful = "careful" if head_only else None  # the file needs the careful path
+
     # a lone CR: csv's and pyarrow's line ends may differ (counted on the bytes where a CR
     # byte is always a CR character: UTF-8 and GB18030 use no byte below 0x30 in a
     # multi-byte character)
     crs = data if data is not None and encoding in ("utf-8", "utf-8-sig", "gb18030") else text
     if _lone_cr(crs):
-        return None
-    head = list(itertools.islice(csv.reader(io.StringIO(text[:65536], newline=""),
+        return careful
+    head = list(itertools.islice(csv.reader(io.StringIO(text[:_HEAD_CHARS], newline=""),
                                             delimiter=delim), 11))
-    if len(head) < 2 or (len(head) < 11 and len(text) > 65536):
-        return None
+    if len(head) < 2 or (len(head) < 11 and (len(text) > _HEAD_CHARS or head_only)):
+        return careful
     h = _find_header(head)
     if h + 1 >= len(head) or any("\n" in v for r in head[: h + 1] for v in r):
-        return None
+        return careful
     pos = 0
     for _ in range(h + 1):  # no quoted line breaks above the data: records = lines
         pos = text.find("\n", pos) + 1
         if pos == 0:
-            return None
+            return careful
     if list(csv.reader(io.StringIO(text[:pos], newline=""), delimiter=delim)) != head[: h + 1]:
-        return None
+        return careful
     raw_header = head[h]
     header = [str(v).strip() for v in raw_header]
     while header and header[-1] == "":
         header.pop()
     if not header or len(set(header)) != len(header):
-        return None  # the careful path raises the right error
+        return careful  # the careful path raises the right error
     ncols, width = len(raw_header), len(header)
     invalid = []
 
@@ -272,12 +309,12 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
         return "skip"
 
     names = [f"c{i}" for i in range(ncols)]
-    body = text[pos:]
-    if data is not None and encoding in ("utf-8", "utf-8-sig") and "\ufffd" not in text:
+    if head_only or (data is not None and encoding in ("utf-8", "utf-8-sig")
+                     and "\ufffd" not in text):
         # the file's own bytes are this very UTF-8 text: no need to encode it again
         raw_body = data[(3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8")):]
     else:
-        raw_body = body.encode("utf-8")
+        raw_body = text[pos:].encode("utf-8")
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw_body),
@@ -287,32 +324,35 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                                              ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, null_values=[],
+                # large_string is what pandas' str dtype holds: no conversion afterwards
+                column_types={n: pa.large_string() for n in names}, null_values=[],
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
-                # the bytes are valid UTF-8 already: the file's own bytes decoded as
-                # UTF-8 in detect_encoding, or the decoded text encoded again
-                check_utf8=False))
-    except (pa.ArrowInvalid, UnicodeError):
+                # the bytes are valid UTF-8 already (the file's own bytes decoded as
+                # UTF-8 in detect_encoding, or the decoded text encoded again), except
+                # with head_only, where pyarrow's check is the file's UTF-8 check
+                check_utf8=head_only))
+    except (pa.ArrowInvalid, UnicodeError):  # (with head_only: not UTF-8 after all)
         return None
     # records with another field count: fine only when blank (",,"), and only when no quoted
     # line break makes line numbers differ from record numbers
     position = np.arange(1, len(table) + 1, dtype="int64")
     if invalid:
-        lines = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
+        # counted on the UTF-8 bytes: a 0x0A byte is always a line feed there
+        lines = raw_body.count(b"\n") + (0 if raw_body.endswith(b"\n") or not raw_body else 1)
         if lines != len(table) + len(invalid) or any(r.number is None for r in invalid):
-            return None
+            return careful
         for r in invalid:
             cells = next(csv.reader([r.text], delimiter=delim), [])
             if any(c.strip() for c in cells):
-                return None
+                return careful
         taken = np.zeros(lines + 1, dtype=bool)
         taken[[r.number for r in invalid]] = True
         position = np.flatnonzero(~taken[1:]) + 1
         if len(position) != len(table):
-            return None
+            return careful
     for i in range(width, ncols):  # padding cells beyond the header must be blank
         if not pc.all(_blank_cells(table.column(i))).as_py() in (True, None):
-            return None
+            return careful
     # a blank row has every cell blank: further columns are looked at only while some row
     # is still blank in all the columns before (usually none is after the first)
     blank = _blank_cells(table.column(0))
@@ -342,12 +382,22 @@ def read_file(path: str | Path) -> list[RawFile]:
         raise SourceError(f"{path}: no such file")
     if suffix in (".csv", ".txt", ".tsv"):
         data = path.read_bytes()
-        encoding, text = detect_encoding(data)
-        sample = text[:4096]
-        delim = "\t" if suffix == ".tsv" or sample.count("\t") > sample.count(",") else ","
-        fast = _read_csv_fast(path, text, delim, encoding, data)
-        if fast is not None:
-            return [fast]
+        head, fast = _utf8_head(data), None
+        if head is not None and head[2]:  # a long file, UTF-8 at its start: pyarrow checks
+            encoding, text, _ = head      # its bytes, and none are decoded here
+            fast = _read_csv_fast(path, text, _delimiter(suffix, text), encoding, data,
+                                  head_only=True)
+            if isinstance(fast, RawFile):
+                return [fast]
+        if head is not None and not head[2]:  # a short UTF-8 file: its head is all of it
+            encoding, text = head[0], head[1]
+        else:
+            encoding, text = detect_encoding(data)
+        delim = _delimiter(suffix, text)
+        if fast is None:  # (not when the bytes were fine and the file needs the careful path)
+            fast = _read_csv_fast(path, text, delim, encoding, data)
+            if fast is not None:
+                return [fast]
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
         return [_frame_from_rows(path, None, rows, encoding)]
     if suffix in (".xlsx", ".xlsm"):
@@ -372,6 +422,12 @@ def read_file(path: str | Path) -> list[RawFile]:
         return [RawFile(path, None, df, pd.Series(range(2, len(df) + 2), dtype="int64"),
                         "parquet")]
     raise SourceError(f"{path}: unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)")
+
+
+def _delimiter(suffix: str, text: str) -> str:
+    """Tab for .tsv files or when the first 4 KB hold more tabs than commas, else comma."""
+    sample = text[:4096]
+    return "\t" if suffix == ".tsv" or sample.count("\t") > sample.count(",") else ","
 
 
 def _xl(v):
