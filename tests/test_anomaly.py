@@ -92,3 +92,26 @@ def test_conversion_drop_with_many_visitors_is_found():
                        "conversion_rate": buyers / visitors, "visitors": visitors})
     al = anomaly.alerts(anomaly.detect(df, None, metrics=["conversion_rate"]))
     assert list(al["date"]) == [days[110]]
+
+
+def test_check_from_gives_the_same_days_as_checking_everything():
+    """check_from only skips work: the checked days are the same as those of a full run,
+    campaign days compared with earlier campaigns included (both phase kinds)."""
+    days, v, ph = _series(seed=7)
+    v = v.copy()
+    v[days.get_loc(pd.Timestamp("2025-11-08"))] *= 0.3  # a drop on a campaign day
+    for by_kind in (False, True):
+        camps = [ch.Campaign(f"{y} {n}", pd.Timestamp(f"{y}-{a}"), pd.Timestamp(f"{y}-{b}"))
+                 for y in (2024, 2025)
+                 for n, a, b in (("双11", "10-24", "11-11"), ("618", "06-01", "06-18"))]
+        phases = ch.campaign_calendar(days, camps, by_kind=by_kind)
+        for kind, vals in (("level", v), ("rate", np.clip(v / 40000, 0, 1))):
+            full = anomaly.check_series(days, vals, phases.to_numpy(), kind=kind)
+            for start in ("2025-11-01", "2025-06-10", "2024-02-01"):
+                part = anomaly.check_series(days, vals, phases.to_numpy(), kind=kind,
+                                            check_from=start)
+                want = full[full["date"] >= pd.Timestamp(start)].reset_index(drop=True)
+                pd.testing.assert_frame_equal(part, want)
+    r = anomaly.check_series(days, v, ch.campaign_calendar(days, camps).to_numpy(),
+                             check_from="2025-11-01").set_index("date")
+    assert r.loc["2025-11-08", "basis"] == "campaign" and r.loc["2025-11-08", "is_alert"]

@@ -138,7 +138,17 @@ def check_series(dates, values, phases=None, kind: str = "level", direction: str
     exp_n = np.full(n, np.nan)    # normal expectation
     sig_n = np.full(n, np.nan)    # sigma (relative for level, absolute for rate)
     nref = np.zeros(n, dtype=int)
-    for t in range(n):
+    lo_from = pd.Timestamp(check_from).normalize() if check_from is not None else None
+    # the days whose expectation is read: those checked, and the campaign days a checked
+    # campaign day can be compared with (same phase, within campaign_lookback before it);
+    # normal days before check_from serve as history through their values only
+    need = np.ones(n, dtype=bool)
+    if lo_from is not None:
+        checked = np.asarray(d >= lo_from, dtype=bool)
+        need = checked.copy()
+        if checked.any():
+            need |= (ph != "normal") & (day >= day[int(np.argmax(checked))] - campaign_lookback)
+    for t in np.flatnonzero(need):
         hist = normal & (day < day[t]) & (day >= day[t] - history_days)
         idx = np.flatnonzero(hist)
         if len(idx) < min_history:
@@ -182,7 +192,6 @@ def check_series(dates, values, phases=None, kind: str = "level", direction: str
             sig = max(sig, min_rel_sigma * abs(base))
             sig_n[t] = max(sig, 1e-9)
         nref[t] = len(idx)
-    lo_from = pd.Timestamp(check_from).normalize() if check_from is not None else None
     rows = []
     for t in range(n):
         if lo_from is not None and d[t] < lo_from:
