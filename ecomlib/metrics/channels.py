@@ -951,24 +951,8 @@ def plot_uplift(days: pd.DataFrame, title: str, lang: str = "zh"):
 
 def export_excel(sheets: dict[str, pd.DataFrame], path) -> "Path":
     """Write the report's tables to one .xlsx file, one sheet each (names cut to 31
-    characters). Money columns ``*_fen`` become ``*_yuan`` (divided by 100); timezone-aware
-    timestamps are written as Beijing wall-clock time. Returns the path."""
-    from pathlib import Path
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheets = {k: v for k, v in sheets.items() if v is not None}
-    if not sheets:  # an Excel file needs one visible sheet: say that there was nothing
-        sheets = {"empty": pd.DataFrame({"note": ["no data for the selected period and shops"]})}
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            if df is None:
-                continue
-            out = df.copy()
-            for c in list(out.columns):
-                if str(c).endswith("_fen"):
-                    out[c] = pd.to_numeric(out[c], errors="coerce") / 100.0
-                    out = out.rename(columns={c: str(c)[:-4] + "_yuan"})
-                elif isinstance(out[c].dtype, pd.DatetimeTZDtype):
-                    out[c] = out[c].dt.tz_localize(None)
-            out.to_excel(xw, sheet_name=str(name)[:31], index=False)
-    return path
+    characters), with :func:`ecomlib.excel.write_tables`: money columns ``*_fen`` become
+    ``*_yuan`` (divided by 100); timezone-aware timestamps are written as Beijing
+    wall-clock time. Returns the path."""
+    from .. import excel
+    return excel.write_tables(sheets, path)

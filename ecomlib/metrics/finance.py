@@ -1306,64 +1306,17 @@ def stock_reconciliation(opening: pd.DataFrame, closing: pd.DataFrame, inbound: 
 
 
 # -- export ------------------------------------------------------------------------------------------------
-def _excel_column(s: pd.Series, money: bool) -> list:
-    """One column's cell values as pandas' to_excel writes them: money fen -> yuan
-    (fen / 100), NaN/NaT -> empty, +-inf -> 'inf'/'-inf', datetimes without time zone."""
-    if money:
-        s = pd.to_numeric(s, errors="coerce") / 100
-    elif pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dt, "tz", None):
-        s = s.dt.tz_localize(None)
-    vals = s.astype(object).where(s.notna(), None).tolist()
-    if pd.api.types.is_float_dtype(s.dtype) and np.isinf(s.to_numpy(dtype="float64")).any():
-        vals = [("inf" if v > 0 else "-inf") if isinstance(v, float) and math.isinf(v) else v
-                for v in vals]
-    return vals
-
-
 def export_excel(tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh") -> Path:
-    """Write each table to its own sheet (sheet name = key, max 31 chars) with openpyxl.
-    Money columns (``*_fen``) become yuan (fen / 100, exact to the cent) under labelled
-    headers ("实付金额 (元)"); rates stay 0..1 with a percent number format. Streams the rows
-    (openpyxl's write-only mode: a workbook of tens of thousands of rows in about a second)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
+    """Write each table to its own sheet (sheet name = key, max 31 chars) with
+    :func:`ecomlib.excel.write_tables`: money columns (``*_fen``) become yuan (fen / 100,
+    exact to the cent) under labelled headers ("实付金额 (元)"); rates stay 0..1 with a
+    percent number format; rows are streamed (a workbook of 100k cells in about a second)."""
+    from .. import excel
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)
-    for name, df in tables.items():
-        ws = wb.create_sheet(str(name)[:31])
-        heads = {}
-        for col in df.columns:
-            lab = i18n.label(col, lang)
-            if str(col).endswith("_fen"):
-                lab = f"{lab} ({i18n.label('yuan', lang)})"
-            heads[col] = lab
-        seen: dict = {}
-        for col, lab in list(heads.items()):
-            seen[lab] = seen.get(lab, 0) + 1
-            if seen[lab] > 1:
-                heads[col] = f"{lab} ({col})"
-        fmts, cols = [], []
-        for j, col in enumerate(df.columns, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(str(heads[col])) * 2))
-            fmts.append("0.0%" if str(col).endswith("_rate") else
-                        "#,##0.00" if str(col).endswith("_fen") else
-                        "YYYY-MM-DD HH:MM:SS" if pd.api.types.is_datetime64_any_dtype(df[col].dtype)
-                        else None)   # pandas' to_excel datetime format
-            cols.append(_excel_column(df[col], str(col).endswith("_fen")))
-        ws.append([str(heads[col]) for col in df.columns])   # plain, as pandas 3 writes it
-        styled = [k for k, f in enumerate(fmts) if f]
-        for row in zip(*cols):
-            row = list(row)
-            for k in styled:   # empty cells keep the column's format, as before
-                c = WriteOnlyCell(ws, row[k])
-                c.number_format = fmts[k]
-                row[k] = c
-            ws.append(row)
-    wb.save(path)
-    return path
+    def head(col) -> str:
+        lab = i18n.label(col, lang)
+        return f"{lab} ({i18n.label('yuan', lang)})" if str(col).endswith("_fen") else lab
+    return excel.write_tables(tables, path, headers=head)
 
 
 def export_csv(df: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
