@@ -135,15 +135,18 @@ spread AS (
     WINDOW w AS (PARTITION BY l.platform, l.shop_id, l.order_id)
 ),""" + SPREAD_FIXED_CTE + """,
 fx AS (
-    SELECT l.platform, l.shop_id, l.order_id, l.line_id, r.sku, l.quantity,
+    SELECT l.platform, l.shop_id, l.order_id, l.line_id, """ + SKU_OF_LINE + """ AS sku,
+           l.quantity,
            l.list_price_fen, l.shop_discount_fen, l.platform_discount_fen, l.paid_fen,
            o.member_key, o.created_at, o.paid_at, o.status, o.currency, o.sales_date, o.is_paid,
            CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE x.cny_per_unit END AS cny_rate
     FROM order_lines l
     JOIN ords o ON o.platform = l.platform AND o.shop_id = l.shop_id
                AND o.order_id = l.order_id
-    JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
-               AND r.order_id = l.order_id AND r.line_id = l.line_id
+    -- the canonical SKU as int_sku_resolved gives it (sku_map's key is platform +
+    -- platform_sku_id, so each join finds at most one row), joined here on the line itself
+    -- rather than joining int_sku_resolved back on the four line keys
+    """ + SKU_MAP_JOINS.replace("\n", "\n    ") + """
     LEFT JOIN fx_orders x ON x.platform = l.platform AND x.shop_id = l.shop_id
                AND x.order_id = l.order_id
 )
