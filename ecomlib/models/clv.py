@@ -594,7 +594,8 @@ def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member
                CAST("{paid_col}" AS BIGINT) AS paid_fen, CAST({refund} AS BIGINT) AS refund_fen
         FROM tx_log
         WHERE "{member_col}" IS NOT NULL AND CAST("{date_col}" AS DATE) <= CAST($as_of AS DATE)),
-        """ + rollups.member_summary_core_sql(platforms=platform_col is not None)
+        """ + rollups.member_summary_core_sql(platforms=platform_col is not None,
+                                               refunds=refund_col is not None)
            + "ORDER BY d.member_key")
     con = duckdb.connect()
     try:
