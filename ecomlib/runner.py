@@ -81,15 +81,101 @@ def notebook_parameters(nb: Path) -> dict[str, dict]:
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
           "list": (list, tuple), "dict": (dict,), "tuple": (list, tuple)}
 DATE_NAMES = ("start", "end", "as_of")
+#: YAML tags a parameters or schedule file may use: plain scalars, sequences and mappings.
+#: Everything else (``!!binary``, ``!!pairs``, ``!!set``, ``!!omap``, ``!custom``) is refused:
+#: papermill writes values it does not know into the notebook's code unescaped.
+_YAML_TAG = "tag:yaml.org,2002:"
+PLAIN_YAML_TAGS = frozenset(_YAML_TAG + t for t in
+                            ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _tag_problems(node, where: str) -> str | None:
+    """The first node under ``node`` whose tag is not a plain YAML tag, as 'KEY: tag'."""
+    if node.tag not in PLAIN_YAML_TAGS:
+        return f"{where or 'the document'} uses the YAML tag {node.tag.replace(_YAML_TAG, '!!')}"
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            name = f"{where}.{k.value}" if where else str(k.value)
+            found = _tag_problems(k, name) or _tag_problems(v, name)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            found = _tag_problems(v, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def read_plain_yaml(text: str, source: str):
+    """Parse YAML that may hold only plain data: scalars (text, numbers, booleans, null,
+    dates), sequences and mappings, without anchors or aliases. Anything else raises
+    :class:`ParameterError` naming ``source`` and the key (``shops[0]: uses the YAML tag
+    !!binary``)."""
+    try:
+        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+                raise ParameterError(f"{source}: YAML anchors and aliases (&, *) are not "
+                                     "accepted; write the values out")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            found = _tag_problems(node, "")
+            if found:
+                raise ParameterError(f"{source}: {found}; only plain values (text, numbers, "
+                                     "true/false, dates), lists and mappings are accepted")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ParameterError(f"{source}: not valid YAML ({e})") from None
+    except ValueError as e:  # YAML reads 2025-13-01 as a date and fails
+        if isinstance(e, ParameterError):
+            raise
+        raise ParameterError(f"{source}: a value is not a valid date ({e})") from None
+
+
+def _plain(v) -> bool:
+    """A scalar papermill writes safely: text, a finite number, a boolean or None."""
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return False
+    return isinstance(v, _SCALARS)
+
+
+def _value_problem(value) -> str | None:
+    """Why a parameter value is not plain data: scalars, lists of scalars (or of mappings of
+    scalars) and mappings of scalars only; None when it is."""
+    if _plain(value):
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return f"key {k!r} is not text"
+            if not _plain(v):
+                return f"[{k!r}] is {type(v).__name__}, not a plain value"
+        return None
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if isinstance(v, dict):
+                inner = _value_problem(v)
+                if inner:
+                    return f"[{i}]{inner}"
+            elif not _plain(v):
+                return f"[{i}] is {type(v).__name__}, not a plain value"
+        return None
+    return f"is {type(value).__name__}, not a plain value"
 
 
 def _type_ok(value, type_name: str) -> bool:
     """Does a YAML value fit the parameter's declared type (``str``, ``list[str]``,
-    ``str | None`` ...)? Unknown or missing declarations accept anything."""
+    ``str | None`` ...)? Only plain data fits anything (see :func:`_value_problem`); list
+    items are checked against ``list[T]``'s ``T``. A missing declaration accepts any plain
+    value."""
+    if _value_problem(value) is not None:
+        return False
     if not type_name or type_name == "None":
         return True
     for alt in type_name.split("|"):
-        base = alt.strip().split("[")[0].strip().lower()
+        alt = alt.strip()
+        base = alt.split("[")[0].strip().lower()
         if base in ("none", "optional") and value is None:
             return True
         if base == "optional":
@@ -100,6 +186,10 @@ def _type_ok(value, type_name: str) -> bool:
         if isinstance(value, bool) and bool not in kinds:
             continue
         if isinstance(value, kinds):
+            inner = alt[alt.index("[") + 1:alt.rindex("]")].strip() if "[" in alt else ""
+            if base in ("list", "tuple") and inner and "," not in inner:
+                if not all(_type_ok(v, inner) for v in value):
+                    continue
             return True
     return False
 
@@ -116,6 +206,10 @@ def check_parameters(nb: Path, values: dict, source: str, warehouse: Path | None
             f"the notebook declares: {', '.join(declared)}")
     for k, v in values.items():
         tname = declared[k].get("inferred_type_name") or ""
+        problem = _value_problem(v)
+        if problem is not None:
+            raise ParameterError(f"{source}: {k} {problem}; parameters take plain values "
+                                 "(text, numbers, true/false, dates), lists and mappings of them")
         if not _type_ok(v, tname):
             raise ParameterError(f"{source}: {k} should be {tname}, got {type(v).__name__} {v!r}")
     dates = {}
@@ -148,12 +242,19 @@ def check_parameters(nb: Path, values: dict, source: str, warehouse: Path | None
 
 
 def _read_yaml(path: Path):
-    try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ParameterError(f"{path}: not valid YAML ({e})") from None
-    except ValueError as e:  # YAML reads 2025-13-01 as a date and fails
-        raise ParameterError(f"{path}: a value is not a valid date ({e})") from None
+    """A parameters file's values (plain YAML only, see :func:`read_plain_yaml`)."""
+    return read_plain_yaml(Path(path).read_text(encoding="utf-8"), str(path)) or {}
+
+
+def _dates_to_text(value):
+    """YAML dates (also inside lists and mappings) -> ISO text: notebooks take text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_dates_to_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dates_to_text(v) for k, v in value.items()}
+    return value
 
 
 def load_parameters(nb: Path, params_file: str | Path | None = None,
@@ -169,9 +270,7 @@ def load_parameters(nb: Path, params_file: str | Path | None = None,
         values = loaded
     elif params_file:
         raise ParameterError(f"{pf}: no such parameters file")
-    for k, v in values.items():  # dates in YAML arrive as date objects; notebooks take text
-        if isinstance(v, (dt.date, dt.datetime)):
-            values[k] = v.isoformat()
+    values = {k: _dates_to_text(v) for k, v in values.items()}  # YAML dates -> text
     return check_parameters(nb, values, str(pf), warehouse)
 
 
@@ -240,7 +339,7 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
               or default_path())
     params = load_parameters(nb, params_file, wh)
     if extra:
-        params.update(extra)
+        params.update({k: _dates_to_text(v) for k, v in extra.items()})
         check_parameters(nb, params, f"{pf} + overrides", wh)
     params["warehouse"] = str(wh.resolve())
     started = _beijing_now()
@@ -407,11 +506,11 @@ def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
     path = Path(path)
     if not path.exists():
         raise ParameterError(f"{path}: no schedule file")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ParameterError(f"{path}: not valid YAML ({e})") from None
+    doc = read_plain_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+    if not isinstance(doc, dict):
+        raise ParameterError(f"{path}: expected the keys defaults, alerts and reports")
     defaults = doc.get("defaults") or {}
+    allowed = notebook_dirs(defaults.get("notebook_dirs"), path)
     alerts = doc.get("alerts") or {}
     jobs = []
     for i, item in enumerate(doc.get("reports") or []):
@@ -421,15 +520,29 @@ def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
         if not croniter.is_valid(str(item["cron"])):
             raise ParameterError(f"{where}: cron {item['cron']!r} is not a cron expression")
         try:
-            resolve_notebook(item["notebook"])
+            nb_path = resolve_notebook(item["notebook"])
         except FileNotFoundError as e:
             raise ParameterError(f"{where}: {e}") from None
+        if not any(nb_path.resolve().is_relative_to(d) for d in allowed):
+            raise ParameterError(
+                f"{where}: notebook {item['notebook']} is outside the report folders "
+                f"({', '.join(map(str, allowed))}); scheduled notebooks must live there "
+                "(name further folders under defaults.notebook_dirs)")
+        overrides = item.get("overrides") or {}
+        if not isinstance(overrides, dict):
+            raise ParameterError(f"{where}: overrides must be a mapping of parameter names "
+                                 "to values")
+        overrides = {k: _dates_to_text(v) for k, v in overrides.items()}
+        for k, v in overrides.items():
+            problem = _value_problem(v)
+            if problem is not None:
+                raise ParameterError(f"{where}: overrides.{k} {problem}")
         params = item.get("params")
         if params and not (ROOT / params).exists() and not Path(params).exists():
             raise ParameterError(f"{where}: parameters file {params} does not exist")
         base = dict(name=str(item.get("name") or item["notebook"]), notebook=str(item["notebook"]),
                     cron=str(item["cron"]), params=params,
-                    overrides=dict(item.get("overrides") or {}),
+                    overrides=overrides,
                     retries=int(item.get("retries", defaults.get("retries", 1))),
                     retry_delay_s=float(item.get("retry_delay_s", defaults.get("retry_delay_s", 30))),
                     timeout_s=item.get("timeout_s", defaults.get("timeout_s")))
@@ -447,6 +560,20 @@ def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
     return Schedule(jobs, int(defaults.get("parallel", 2)), list(alerts.get("webhooks") or []),
                     alerts.get("email"), tuple(alerts.get("notify") or ("failure", "anomalies", "summary")),
                     str(path), defaults.get("duckdb_memory_limit", "1GB") or None)
+
+
+def notebook_dirs(extra=None, schedule_path: Path | None = None) -> list[Path]:
+    """Folders scheduled notebooks may come from: the project's ``notebooks/`` plus the
+    schedule's ``defaults.notebook_dirs`` (relative to the project root, where
+    ``parameters/schedule.yaml`` lives) and ``$ECOMLIB_NOTEBOOK_DIRS`` (os.pathsep-separated)."""
+    dirs = [NOTEBOOK_DIR.resolve()]
+    base = Path(schedule_path).resolve().parent.parent if schedule_path else ROOT
+    names = list(extra or []) if not isinstance(extra, str) else [extra]
+    names += [p for p in os.environ.get("ECOMLIB_NOTEBOOK_DIRS", "").split(os.pathsep) if p]
+    for n in names:
+        p = Path(str(n))
+        dirs.append((p if p.is_absolute() else base / p).resolve())
+    return dirs
 
 
 def _state_path(out_root: Path) -> Path:

@@ -119,7 +119,7 @@ def test_schedule_file_and_due_logic(tmp_path, wh_path):
     nb = make_notebook(tmp_path / "tiny.ipynb")
     sf = tmp_path / "schedule.yaml"
     sf.write_text(f"""
-defaults: {{parallel: 2, retries: 0}}
+defaults: {{parallel: 2, retries: 0, notebook_dirs: ["{tmp_path}"]}}
 reports:
   - {{name: morning, notebook: {nb}, cron: "0 8 * * *"}}
   - {{name: per-shop, notebook: {nb}, cron: "30 8 * * 1", per_shop: [s1, j1]}}
