@@ -5,6 +5,7 @@
     ecom status [--quarantine N]
     ecom quality [--html PATH] [--lang zh|en] [--fail-on error|warning|never]
     ecom run [NOTEBOOK...] [--all] [--params FILE]
+    ecom salt
 
 Every command takes ``--warehouse PATH`` (default ``data/warehouse.duckdb`` or
 ``$ECOMLIB_WAREHOUSE``). Errors are printed as one clear message (no traceback) and the
@@ -190,6 +191,46 @@ def cmd_schedule(args) -> int:
     return 0
 
 
+def cmd_salt(args) -> int:
+    """Where the member-key salt is, whether the warehouse agrees with it, how to back it up."""
+    from . import privacy
+    from .warehouse import default_path
+    kind, where = privacy.salt_location()
+    wh_path = Path(args.warehouse) if args.warehouse else default_path()
+    try:  # (moves a salt left beside the warehouse by an older version out of data/)
+        salt = privacy.load_salt(wh_path, create=False)
+    except privacy.SaltError:
+        salt = None
+    if kind == "env":
+        print("salt: from the environment variable ECOMLIB_SALT (no file)")
+    else:
+        print(f"salt file: {where}" + ("" if salt else " (not created yet: the first ingest creates it)"))
+    fp = privacy.fingerprint(salt) if salt else None
+    if fp:
+        print(f"fingerprint: {fp}")
+    recorded = None
+    if wh_path.exists():
+        from .warehouse import Warehouse
+        with Warehouse(wh_path, read_only=True) as wh:
+            recorded = wh.salt_fingerprint()
+        if recorded is None:
+            print(f"warehouse {wh_path}: no member keys made yet")
+        elif recorded == fp:
+            print(f"warehouse {wh_path}: made with this salt (fingerprint {recorded})")
+        else:
+            print(f"warehouse {wh_path}: made with ANOTHER salt (fingerprint {recorded}); "
+                  "ingest is refused until that salt is restored")
+    print("The salt turns buyer phones and nicknames into member keys. Keep it out of the data "
+          "folder and back it up somewhere safe (a password manager, an encrypted drive): "
+          "without it, new exports cannot be matched to the buyers already in the warehouse; "
+          "with it and a copy of the warehouse, someone could guess phones back from keys.")
+    if kind != "env" and where is not None:
+        print(f"  back up:  cp {where} /safe/place/ecomlib-salt")
+        print(f"  restore:  install -m 600 /safe/place/ecomlib-salt {where}   "
+              "(or ECOMLIB_SALT_FILE=/safe/place/ecomlib-salt)")
+    return 0 if recorded in (None, fp) else 1
+
+
 def cmd_serve(args) -> int:
     from . import serve
     argv = ["--port", str(args.port)]
@@ -259,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
                                               "parameters" / "schedule.yaml"))
     sc.add_argument("--out", default="reports", help="report folder (default reports)")
     sc.set_defaults(func=cmd_schedule)
+
+    sl = sub.add_parser("salt", help="where the member-key salt is and how to back it up")
+    sl.set_defaults(func=cmd_salt)
 
     sv = sub.add_parser("serve", help="serve the read-only Voila apps on 127.0.0.1")
     sv.add_argument("--port", type=int, default=8866)

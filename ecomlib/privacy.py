@@ -1,10 +1,19 @@
 """Personal data never enters the warehouse in clear.
 
 A buyer identity (nickname, phone, platform buyer id) becomes a ``member_key``: the first
-16 hex digits of HMAC-SHA256(salt, normalised identity). The same buyer gets the same key on
-every platform where the identity matches (e.g. a phone number), so cross-platform members
-can be counted without storing who they are. The salt is secret per installation: it comes
-from ``ECOMLIB_SALT`` or a file ``.salt`` beside the warehouse, created on first use.
+16 hex digits of HMAC-SHA256(salt, normalised identity), computed with the standard
+library's :mod:`hmac`. The same buyer gets the same key on every platform where the identity
+matches (e.g. a phone number), so cross-platform members can be counted without storing who
+they are.
+
+The salt is the installation's secret. It lives **outside the data folder** (whoever copies
+``data/`` must not get it: with the salt, every mobile number can be tried in a few core-hours):
+``$ECOMLIB_SALT`` (the value itself), else the file ``$ECOMLIB_SALT_FILE``, else
+``<config dir>/ecomlib/salt`` (``$XDG_CONFIG_HOME`` or ``~/.config``; folder 0700, file 0600),
+created on first use. A salt left by an older version beside the warehouse (``data/.salt``)
+is moved there once. The warehouse records the salt's :func:`fingerprint` and refuses an
+ingest under another salt (which would silently re-key every buyer, so returning buyers
+would count twice). ``ecom salt`` says where the salt is and how to back it up.
 """
 from __future__ import annotations
 
@@ -18,20 +27,78 @@ import numpy as np
 import pandas as pd
 
 KEY_HEX_DIGITS = 16
+SALT_FILE_NAME = "salt"
+LEGACY_SALT_NAME = ".salt"  # beside the warehouse, before the salt moved out of data/
 
 
-def load_salt(warehouse_path: str | os.PathLike | None = None) -> bytes:
-    """The installation's salt: ``$ECOMLIB_SALT`` or ``<warehouse dir>/.salt`` (created)."""
-    env = os.environ.get("ECOMLIB_SALT")
-    if env:
-        return env.encode("utf-8")
-    folder = Path(warehouse_path).parent if warehouse_path else Path("data")
-    f = folder / ".salt"
+class SaltError(ValueError):
+    """A salt that does not match the warehouse's, or a salt file that cannot be used."""
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/ecomlib`` or ``~/.config/ecomlib``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ecomlib"
+
+
+def salt_location(warehouse_path: str | os.PathLike | None = None) -> tuple[str, Path | None]:
+    """Where the salt comes from: ``("env", None)`` for ``$ECOMLIB_SALT``, else
+    ``("file", path)`` (``$ECOMLIB_SALT_FILE`` or the config dir's ``salt``)."""
+    if os.environ.get("ECOMLIB_SALT"):
+        return "env", None
+    f = os.environ.get("ECOMLIB_SALT_FILE")
+    return "file", Path(f) if f else config_dir() / SALT_FILE_NAME
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` with mode 0600 (its folder 0700), failing if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(text)
+
+
+def load_salt(warehouse_path: str | os.PathLike | None = None, create: bool = True) -> bytes:
+    """The installation's salt (see the module docstring for where it lives).
+
+    ``warehouse_path``: only to find a legacy ``.salt`` beside the warehouse and move it
+    out of the data folder (once, keeping every member key as it was). ``create``: make a
+    new random salt when there is none (else :class:`SaltError`).
+    """
+    kind, f = salt_location(warehouse_path)
+    if kind == "env":
+        return os.environ["ECOMLIB_SALT"].encode("utf-8")
+    assert f is not None
+    legacy = (Path(warehouse_path).parent if warehouse_path else Path("data")) / LEGACY_SALT_NAME
+    if not f.exists() and legacy.exists():
+        try:
+            _write_private(f, legacy.read_text(encoding="ascii").strip())
+        except FileExistsError:
+            pass
+        legacy.unlink()
+        import sys
+        print(f"ecomlib: the member-key salt moved out of the data folder: {legacy} -> {f} "
+              "(back it up; see `ecom salt`)", file=sys.stderr)
     if not f.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        f.write_text(secrets.token_hex(16), encoding="ascii")
+        if not create:
+            raise SaltError(f"no salt at {f}; set ECOMLIB_SALT or ECOMLIB_SALT_FILE, or restore "
+                            "the backup of your salt file there")
+        try:
+            _write_private(f, secrets.token_hex(32))
+        except FileExistsError:  # another process created it first
+            pass
+    if f.stat().st_mode & 0o077:
         f.chmod(0o600)
-    return f.read_text(encoding="ascii").strip().encode("utf-8")
+    value = f.read_text(encoding="ascii").strip()
+    if not value:
+        raise SaltError(f"the salt file {f} is empty; restore it from its backup")
+    return value.encode("utf-8")
+
+
+def fingerprint(salt: bytes) -> str:
+    """A public mark of a salt: HMAC-SHA256(salt, "ecomlib salt fingerprint v1"), 16 hex
+    digits. It tells two salts apart without revealing either (stored in the warehouse)."""
+    return hmac.new(salt, b"ecomlib salt fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
 
 def normalise_identity(value: str) -> str:
@@ -56,7 +123,7 @@ def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False) -> pd.S
     """
     s = identities.astype("string")
     codes, uniques = pd.factorize(s)  # missing -> -1
-    inner, outer = _hmac_pads(salt)  # the salt's key schedule, done once
+    keyed = hmac.new(salt, digestmod=hashlib.sha256)  # the salt's key schedule, done once
 
     def key(identity: str) -> str | None:  # = member_key(identity, salt); blank -> None
         v = "".join(identity.split()).lower()  # = normalise_identity
@@ -64,11 +131,9 @@ def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False) -> pd.S
             return None
         if v.startswith("+86"):
             v = v[3:]
-        h = inner.copy()
+        h = keyed.copy()
         h.update(v.encode("utf-8"))
-        o = outer.copy()
-        o.update(h.digest())
-        return o.hexdigest()[:KEY_HEX_DIGITS]
+        return h.hexdigest()[:KEY_HEX_DIGITS]
     keys = [key(u) for u in uniques]
     if arrow:
         import pyarrow as pa
@@ -76,19 +141,6 @@ def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False) -> pd.S
         return pd.Series(pd.array(taken, dtype="str"), index=identities.index)
     out = np.array(keys + [None], dtype=object)[codes]  # code -1: the None at the end
     return pd.Series(out, index=identities.index, dtype=object)
-
-
-_TRANS_5C = bytes(x ^ 0x5C for x in range(256))
-_TRANS_36 = bytes(x ^ 0x36 for x in range(256))
-
-
-def _hmac_pads(salt: bytes):
-    """(inner, outer) SHA-256 states of HMAC-SHA256 keyed with ``salt`` (RFC 2104, as
-    :mod:`hmac` builds them): HMAC(m) = outer.update(inner.update(m).digest())."""
-    block = hashlib.sha256().block_size
-    key = hashlib.sha256(salt).digest() if len(salt) > block else salt
-    key = key.ljust(block, b"\0")
-    return hashlib.sha256(key.translate(_TRANS_36)), hashlib.sha256(key.translate(_TRANS_5C))
 
 
 def mask_key(key: str | None, keep: int = 6) -> str:

@@ -168,6 +168,7 @@ class Warehouse:
         from tqdm.auto import tqdm
 
         files = expand_paths(paths)
+        context = self.settle_salt(context)
         sizes = [f.stat().st_size for f in files]
         total = sum(sizes)
         if workers is None:
@@ -196,9 +197,45 @@ class Warehouse:
             bar.close()
         return results
 
+    def settle_salt(self, context: dict | None = None) -> dict:
+        """The ingest context with the installation's salt in it, checked against the
+        warehouse: the first ingest records the salt's fingerprint (``meta``), later ones
+        must use the same salt, else :class:`ecomlib.privacy.SaltError` (a warehouse moved
+        without its salt, or run with another ``ECOMLIB_SALT``, would re-key every buyer)."""
+        from . import privacy
+        ctx = {k: v for k, v in (context or {}).items() if v}
+        if not ctx.get("salt"):
+            ctx["salt"] = privacy.load_salt(self.path)
+        fp = privacy.fingerprint(ctx["salt"])
+        if getattr(self, "_salt_checked", None) == fp:
+            return ctx
+        have = self.con.execute(
+            "SELECT value FROM meta WHERE key = 'salt_fingerprint'").fetchall()
+        if have and have[0][0] != fp:
+            kind, where = privacy.salt_location(self.path)
+            src = "$ECOMLIB_SALT" if kind == "env" else str(where)
+            raise privacy.SaltError(
+                f"{self.path}: this warehouse's member keys were made with another salt "
+                f"(fingerprint {have[0][0]}); the salt in use now ({src}) has fingerprint {fp}. "
+                "Loading under it would give every returning buyer a new member key, so "
+                "nothing was loaded. Restore the original salt file (its backup) or point "
+                "ECOMLIB_SALT_FILE at it; `ecom salt` shows where the salt is.")
+        if not have:
+            self.con.execute("INSERT INTO meta VALUES ('salt_fingerprint', ?)", [fp])
+        self._salt_checked = fp
+        return ctx
+
+    def salt_fingerprint(self) -> str | None:
+        """The fingerprint of the salt this warehouse's member keys were made with (None
+        before the first ingest)."""
+        have = self.con.execute(
+            "SELECT value FROM meta WHERE key = 'salt_fingerprint'").fetchall()
+        return have[0][0] if have else None
+
     def ingest_file(self, path: str | Path, fmt: str | None = None, table: str | None = None,
                     context: dict | None = None, _mapped=None) -> list[LoadResult]:
         path = Path(path)
+        context = self.settle_salt(context)
         started = _now()
         digest = file_hash(path)
         try:
@@ -565,11 +602,8 @@ class _MapPool:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        from . import privacy
-        # the salt is settled here, once: two workers must not each create a .salt file
+        # the salt was settled by Warehouse.ingest (once: two workers must not each create one)
         ctx0 = {k: v for k, v in (context or {}).items() if v}
-        if not ctx0.get("salt"):
-            ctx0["salt"] = privacy.load_salt(ctx0.get("warehouse_path") or wh.path)
         self.args = (fmt, table, ctx0, wh.path)
         self.files = files
         self.ahead = workers + 1
