@@ -41,8 +41,12 @@ browser:
 	    "(sudo apt-get install chromium fonts-wqy-microhei)"; fi; \
 	fi
 
+# The apps on 127.0.0.1 with a token (kept in ~/.config/ecomlib/app_token, printed in the URL).
+# Another token: ECOMLIB_APP_TOKEN in the environment or TOKEN_FILE=path, never on a command
+# line (ps shows it). HOSTS="name ..." adds Host names (a reverse proxy's).
 serve: $(STAMP)
-	$(BIN)/python -m ecomlib.serve $(if $(PORT),--port $(PORT)) $(if $(TOKEN),--token $(TOKEN))
+	$(if $(TOKEN),$(error TOKEN=... would show the token in ps: use ECOMLIB_APP_TOKEN=... make serve, or TOKEN_FILE=path))
+	$(BIN)/ecom serve $(if $(PORT),--port $(PORT)) $(if $(TOKEN_FILE),--token-file $(TOKEN_FILE)) $(foreach h,$(HOSTS),--allow-host $(h))
 
 # the full set of sizes (the first run generates each size's exports into bench/cache/, ~1.5 min
 # per million lines); `make bench SIZES=0.5` for a quick look

@@ -233,12 +233,7 @@ def cmd_salt(args) -> int:
 
 def cmd_serve(args) -> int:
     from . import serve
-    argv = ["--port", str(args.port)]
-    if args.token:
-        argv += ["--token", args.token]
-    if args.warehouse:
-        argv += ["--warehouse", args.warehouse]
-    return serve.main(argv) or 0
+    return serve.run_args(args, warehouse=args.warehouse) or 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -304,9 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     sl = sub.add_parser("salt", help="where the member-key salt is and how to back it up")
     sl.set_defaults(func=cmd_salt)
 
-    sv = sub.add_parser("serve", help="serve the read-only Voila apps on 127.0.0.1")
-    sv.add_argument("--port", type=int, default=8866)
-    sv.add_argument("--token", help="require this token (default $ECOMLIB_APP_TOKEN)")
+    sv = sub.add_parser("serve", help="serve the read-only Voila apps on 127.0.0.1 (token, "
+                        "Host check, kernel cap; see ecomlib/serve.py)")
+    from .serve import add_arguments as add_serve_arguments
+    add_serve_arguments(sv, warehouse=False)
     sv.set_defaults(func=cmd_serve)
     return p
 
