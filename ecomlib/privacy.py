@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -148,3 +149,48 @@ def mask_key(key: str | None, keep: int = 6) -> str:
     if not key:
         return ""
     return key[:keep] + "…"
+
+
+# -- rule-based redaction of free text -------------------------------------------------------
+# What a person types into a wrong column or a free-text field: numbers and places that
+# identify somebody. Applied to every text the warehouse keeps about a rejected row (the
+# quarantine's cells and reasons) and to load-log messages, as a second line of defence
+# behind "personal columns are never kept".
+_REDACTIONS = [
+    # e-mail addresses
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[邮箱已删除 e-mail removed]"),
+    # resident ID numbers: region, birth date, sequence, check character (tested below)
+    (re.compile(r"(?<![\dA-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
+                r"(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"), "ID"),
+    # mobile numbers: 1[3-9]x xxxx xxxx, with +86/0086 and spaces or dashes
+    (re.compile(r"(?<!\d)(?:\+?86[\s-]?|0086[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"),
+     "[电话已删除 phone removed]"),
+    # landlines: 0xx(x)-xxxxxxx(x), with optional extension
+    (re.compile(r"(?<!\d)0\d{2,3}[\s-]\d{7,8}(?:[\s-]\d{1,6})?(?!\d)"), "[电话已删除 phone removed]"),
+    # street addresses: a place followed by a road/house/room number
+    (re.compile(r"[\u4e00-\u9fff\w]{0,30}?(?:路|街|道|巷|弄|胡同|大道|小区|村|镇|乡|里|苑|园|大厦|广场)"
+                r"[\w\-－#（）()]{0,20}?\d+[\w\-－#]*(?:号|栋|幢|楼|室|单元|座|层|户)"
+                r"[\w\-－#]*"), "[地址已删除 address removed]"),
+]
+
+
+def redact(text: str | None) -> str | None:
+    """``text`` with e-mail addresses, ID numbers, phone numbers and street addresses
+    replaced by a marker (rules above; names cannot be told by rule, which is why personal
+    columns are dropped whole before any text is kept)."""
+    if text is None or not isinstance(text, str) or not text:
+        return text
+    for pattern, marker in _REDACTIONS:
+        if marker == "ID":  # only a number whose check character is right (ISO 7064 mod 11-2)
+            text = pattern.sub(lambda m: "[证件号已删除 ID removed]" if _id_check_ok(m.group())
+                               else m.group(), text)
+        else:
+            text = pattern.sub(marker, text)
+    return text
+
+
+def _id_check_ok(number: str) -> bool:
+    """The check character of an 18-character resident ID number is right."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(number[:17], weights))
+    return "10X98765432"[total % 11] == number[17].upper()

@@ -487,8 +487,12 @@ class ValidationResult:
 QUARANTINE_COLUMNS = ["row_number", "column", "reason", "raw"]
 
 
-def _fmt(v) -> str:
-    return "empty" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else repr(v)
+def _fmt(v, limit: int = 40) -> str:
+    """A bad value quoted in a reason, at most ``limit`` characters."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return "empty"
+    r = repr(v)
+    return r if len(r) <= limit else r[:limit - 2] + "…'"
 
 
 def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
@@ -517,9 +521,13 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
     hard_missing = [m for m in missing if t.column(m).required and t.column(m).default is None
                     and m not in missing_ok]
     if hard_missing:
+        known = [c for c in raw.columns if c in t.column_names]
         raise ValueError(
-            f"table {name}: required column(s) {', '.join(hard_missing)} missing; "
-            f"found columns: {', '.join(map(str, raw.columns))}")
+            f"table {name}: required column(s) {', '.join(hard_missing)} missing; the header "
+            f"has {len(raw.columns)} column(s)"
+            + (f", of which this table knows {', '.join(map(str, known))}" if known else
+               ", none of them a column of this table")
+            + " (other names are not shown: a file without its header row would show data)")
     errors: dict[str, list[str]] = {}  # index label -> messages
     bad_cols: dict[object, list[str]] = {}
 
@@ -581,9 +589,10 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             "row_number": row_numbers.loc[bad_idx].astype("int64").to_numpy(),
             "column": [",".join(dict.fromkeys(bad_cols[i])) for i in bad_idx],
             "reason": ["; ".join(errors[i]) for i in bad_idx],
-            # only the table's own columns: an unknown column may hold personal data
-            "raw": [_raw_json(raw_bad.loc[i, [c for c in raw.columns if c in t.column_names]])
-                    for i in bad_idx],
+            # only the table's own columns (an unknown column may hold personal data), and
+            # the member identity blanked: a rejected row may carry it in clear
+            "raw": [_raw_json(raw_bad.loc[i, [c for c in raw.columns if c in t.column_names]],
+                              blank=PERSONAL_COLUMNS) for i in bad_idx],
         })
     else:
         q = pd.DataFrame({k: pd.Series(dtype="object") for k in QUARANTINE_COLUMNS})
@@ -603,7 +612,12 @@ def settle_dtypes(name: str, frame: pd.DataFrame, arrow_text: bool = False) -> p
         for c in t.columns}, index=frame.index)
 
 
-def _raw_json(row: pd.Series) -> str:
+#: canonical columns that identify a buyer: never kept in a quarantined row's text
+PERSONAL_COLUMNS = ("member_key",)
+
+
+def _raw_json(row: pd.Series, blank: tuple[str, ...] = ()) -> str:
     import json
-    return json.dumps({str(k): (None if _blank(pd.Series([v])).iloc[0] else str(v))
+    return json.dumps({str(k): ("" if str(k) in blank else
+                                None if _blank(pd.Series([v])).iloc[0] else str(v))
                        for k, v in row.items() if not str(k).startswith("_")}, ensure_ascii=False)

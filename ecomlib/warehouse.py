@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import rollups, schema
+from . import privacy, rollups, schema
 from .sources import Piece, RawFile, SourceError, detect_source, get_source, read_file
 
 DEFAULT_PATH = Path("data/warehouse.duckdb")
@@ -251,13 +251,14 @@ class Warehouse:
             return results
         except (SourceError, ValueError, KeyError) as e:
             msg = str(e) if str(path) in str(e) else f"{path}: {e}"
+            msg = privacy.redact(msg)
             self._log_failure(path, digest, fmt or "?", table, msg, started)
             raise LoadError(msg) from None
         except LoadError:
             raise
         except Exception as e:  # a bug or an engine error: the transaction was rolled back
-            msg = f"{path}: unexpected error while loading ({type(e).__name__}: {e}); " \
-                  f"nothing of this file was written"
+            msg = privacy.redact(f"{path}: unexpected error while loading ({type(e).__name__}: "
+                                 f"{e}); nothing of this file was written")
             self._log_failure(path, digest, fmt or "?", table, msg, started)
             raise LoadError(msg) from e
 
@@ -265,7 +266,7 @@ class Warehouse:
         lid = self.con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         self.con.execute(
             "INSERT INTO load_log VALUES (?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,?,?,?,?)",
-            [lid, str(path), digest, fmt, table, status, msg, started, _now()])
+            [lid, str(path), digest, fmt, table, status, privacy.redact(msg), started, _now()])
 
     def _load(self, path: Path, digest: str, jobs: list[tuple[RawFile, str, list[Piece]]],
               started: dt.datetime) -> list[LoadResult]:
@@ -303,7 +304,7 @@ class Warehouse:
             quarantine.append(pd.DataFrame({
                 "row_number": [p[0] for p in raw.problems], "column": [""] * len(raw.problems),
                 "reason": [p[1] for p in raw.problems],
-                "raw": [json.dumps({"line": p[2]}, ensure_ascii=False) for p in raw.problems]}))
+                "raw": [p[2] for p in raw.problems]}))  # line and field counts, no text
         good = val.good
         # duplicate keys inside one file: the last row wins, earlier ones are quarantined
         key = list(t.key)
@@ -340,7 +341,11 @@ class Warehouse:
                     [digest, t.name, raw.label])
         if q is not None:
             qq = q.assign(load_id=lid, file=raw.label, file_hash=digest, table_name=t.name,
-                          quarantined_at=_now())
+                          quarantined_at=_now(),
+                          # a phone, ID number, e-mail or street address typed into a kept
+                          # cell is removed by rule (personal columns were dropped already)
+                          reason=[privacy.redact(x) for x in q["reason"]],
+                          raw=[privacy.redact(x) for x in q["raw"]])
             qq["row_number"] = qq["row_number"].astype("int64")
             con.register("_q", qq)
             con.execute('INSERT INTO quarantine SELECT load_id, file, file_hash, table_name, '
@@ -352,7 +357,7 @@ class Warehouse:
             "INSERT INTO load_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'ok',?,?,?)",
             [lid, raw.label, digest, fmt_name, t.name, rows_in, loaded, inserted, updated,
              unchanged, n_quarantined, res.rows_blank, raw.encoding,
-             ",".join(val.ignored_columns) or None, "", started, _now()])
+             privacy.redact(",".join(val.ignored_columns)) or None, "", started, _now()])
         return res
 
     def _upsert(self, t: schema.Table, good: pd.DataFrame, lid: int) -> tuple[int, int, int]:

@@ -275,35 +275,7 @@ def test_explorer_without_a_browser(mini_path):
 
 
 # -- serving ---------------------------------------------------------------------------------
-def test_voila_command_serves_only_the_apps_folder_locally(tmp_path):
-    apps_dir = Path(__file__).resolve().parents[1] / "notebooks" / "apps"
-    cmd = serve.voila_command(apps_dir, 8866)
-    assert cmd[1] == str(apps_dir)
-    for flag in ("--no-browser", "--Voila.ip=127.0.0.1", "--port=8866",
-                 "--Voila.port_retries=0", "--show_tracebacks=False", "--Voila.token=",
-                 "--MappingKernelManager.cull_idle_timeout=300",
-                 "--MappingKernelManager.cull_connected=False"):
-        assert flag in cmd
-    assert not any("file_allowlist" in c or "file_denylist" in c for c in cmd)
-    with_token = serve.voila_command(apps_dir, 8866, token="s3cret")
-    assert "--Voila.token=" not in with_token and not any("s3cret" in c for c in with_token)
-    cfg = serve.token_config_dir("s3cret")
-    try:
-        assert (cfg / "voila.json").read_text() == '{"Voila": {"token": "s3cret"}}'
-        assert (cfg / "voila.json").stat().st_mode & 0o077 == 0
-        env = serve.serve_env("s3cret", tmp_path / "w.duckdb", base={"JUPYTER_TOKEN": "x",
-                                                                     "MPLBACKEND": "Agg"},
-                              config_dir=cfg)
-        assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0] == str(cfg)
-        assert "JUPYTER_TOKEN" not in env and "MPLBACKEND" not in env
-        assert env["ECOMLIB_WAREHOUSE"] == str((tmp_path / "w.duckdb").resolve())
-    finally:
-        import shutil
-        shutil.rmtree(cfg)
-    with pytest.raises(FileNotFoundError, match="apps folder"):
-        serve.voila_command(tmp_path / "none", 8866)
-    with pytest.raises(ValueError, match="port"):
-        serve.voila_command(apps_dir, 0)
+# (the Voila command line and its environment: tests/test_serve.py)
 
 
 @pytest.mark.parametrize("name,params", [

@@ -46,7 +46,7 @@ def test_split_region_on_repeated_addresses():
     s = pd.Series(["浙江省 杭州市 西湖区 文三路1号", None, "", "上海市浦东新区张江路2号",
                    "浙江省 杭州市 西湖区 文三路1号", "北京 北京市 朝阳区", "xx"], dtype=object)
     prov, city = clean.split_region(s)
-    assert prov.tolist() == ["浙江", None, None, "上海", "浙江", "北京", "xx"]
+    assert prov.tolist() == ["浙江", None, None, "上海", "浙江", "北京", None]  # not a province
     assert city.tolist() == ["杭州", None, None, "上海", "杭州", "北京", None]
 
 

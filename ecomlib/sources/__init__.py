@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,11 @@ class Source:
         """Why a header that looks close to this format was not accepted (or None)."""
         return None
 
+    def header_names(self) -> set[str]:
+        """Column names this format knows (normalised, see :func:`norm_header`): what header
+        detection looks for, and the only header cells a message may quote."""
+        return set()
+
 
 SOURCES: dict[str, Source] = {}
 
@@ -106,8 +112,42 @@ def get_source(name: str) -> Source:
         raise SourceError(f"unknown format {name!r}; known formats: {', '.join(SOURCES)}") from None
 
 
+def norm_header(h) -> str:
+    """A header cell compared without surrounding spaces, BOMs, tabs, zero-width spaces or
+    full-width brackets (``（单位）`` = ``(单位)``)."""
+    return (str(h).strip().strip("\ufeff\t\u200b ").replace("（", "(").replace("）", ")")
+            .replace(" ", ""))
+
+
+def known_header_names() -> set[str]:
+    """Every column name a registered format knows (normalised)."""
+    names: set[str] = set()
+    for src in SOURCES.values():
+        names |= src.header_names()
+    return names
+
+
+def describe_header(header: list[str]) -> str:
+    """A header described by its shape, for messages: how many columns and which of them
+    are names the workbench knows. The other cells are never quoted: a file without a
+    header row (a buyer list dropped in by mistake) has personal data where names belong."""
+    vocab = known_header_names()
+    known = [norm_header(h) for h in header if norm_header(h) in vocab]
+    others = len([h for h in header if str(h).strip()]) - len(known)
+    text = f"{len(header)} column(s)"
+    if known:
+        text += f"; known names: {', '.join(dict.fromkeys(known[:12]))}" + \
+            (" ..." if len(known) > 12 else "")
+    else:
+        text += "; none of them a column name the workbench knows"
+    if others and known:
+        text += f"; {others} other name(s) not shown"
+    return text
+
+
 def detect_source(raw: RawFile) -> Source:
-    """The first registered format whose ``detect`` accepts the header, else SourceError."""
+    """The first registered format whose ``detect`` accepts the header, else SourceError
+    (which describes the header by its shape, never by its cells)."""
     header = [str(c) for c in raw.frame.columns]
     for src in SOURCES.values():
         if src.detect(header, raw.path):
@@ -116,9 +156,9 @@ def detect_source(raw: RawFile) -> Source:
     if hints:
         raise SourceError(f"{raw.label}: {hints[0]}")
     raise SourceError(
-        f"{raw.label}: header not recognised as any known format "
-        f"({', '.join(SOURCES)}); header was: {', '.join(header[:12])}"
-        f"{' ...' if len(header) > 12 else ''}. Use --format to choose one.")
+        f"{raw.label}: header not recognised as any known format ({describe_header(header)}). "
+        "The file may lack its header row, or come from an export not taught yet (a "
+        "*.mapping.yaml teaches one); use --format to choose a format.")
 
 
 # ----------------------------------------------------------------------------------------
@@ -152,10 +192,18 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
 
 
 def _find_header(rows: list[list[str]], max_scan: int = 10) -> int:
-    """Index of the header row: the first of the first rows with the most non-empty cells.
+    """Index of the header row among the first ``max_scan`` rows: the first row holding the
+    most column names some format knows (at least 2), so a data row never wins over the
+    header (not even a row with more cells); when no row holds 2 known names, the first of
+    the rows with the most non-empty cells.
 
     Platform exports sometimes put a title row ("订单报表 2025-06-01") above the header.
     """
+    vocab = known_header_names()
+    scores = [sum(1 for v in r if v is not None and norm_header(v) in vocab)
+              for r in rows[:max_scan]]
+    if scores and max(scores) >= 2:
+        return scores.index(max(scores))
     best, best_n = 0, -1
     for i, r in enumerate(rows[:max_scan]):
         n = sum(1 for v in r if str(v).strip())
@@ -164,7 +212,110 @@ def _find_header(rows: list[list[str]], max_scan: int = 10) -> int:
     return best
 
 
-def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: str) -> RawFile:
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+
+def _csv_records(text: str, delim: str, first_line: int = 1) -> tuple[list[list[str]], list[int]]:
+    """The CSV records of ``text`` and the physical line each starts on (``first_line`` =
+    the line number of the text's first line)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows, lines, prev = [], [], 0
+    for r in reader:
+        rows.append(r)
+        lines.append(first_line + prev)
+        prev = reader.line_num
+    return rows, lines
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The text's lines with their line ends, split where the csv module ends a line."""
+    out, pos = [], 0
+    for m in _LINE_END.finditer(text):
+        out.append(text[pos:m.end()])
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+def _repair_quotes(text: str, delim: str, rows: list[list[str]], lines: list[int], h: int,
+                   width: int) -> tuple[list[list[str]], list[int], dict[int, str]]:
+    """Records after the header whose opening quote is never closed: a quote left open at the
+    end of the file, or one that swallowed the lines after it (lines that read as rows of
+    the header's width on their own). Such a record costs only its own line: it becomes a
+    problem record (its text is not kept) and parsing resumes at the next line, so the rows
+    it swallowed load. Returns ``(rows, lines, broken)`` with ``broken`` = {record index:
+    reason}. A quoted line break inside a real cell (a buyer message on two lines) stays."""
+    phys = None
+    out_rows, out_lines, broken = rows[:h + 1], lines[:h + 1], {}
+    i = h + 1
+    while i < len(rows):
+        start = lines[i]
+        end = lines[i + 1] if i + 1 < len(rows) else None  # first line of the next record
+        spans = end is None or end - start > 1
+        if not spans:
+            out_rows.append(rows[i])
+            out_lines.append(start)
+            i += 1
+            continue
+        if phys is None:
+            phys = _physical_lines(text)
+        span = phys[start - 1:(end - 1) if end else len(phys)]
+        rec = "".join(span)
+        try:
+            list(csv.reader(io.StringIO(rec, newline=""), delimiter=delim, strict=True))
+            unclosed = False
+        except csv.Error:
+            unclosed = True
+        swallowed = False
+        if not unclosed and len(span) > 1 and width:
+            whole = sum(len(next(csv.reader([ln.rstrip("\r\n")], delimiter=delim), [])) >= width
+                        for ln in span[1:])
+            swallowed = whole >= 1 and 2 * whole >= len(span) - 1
+        if not (unclosed or swallowed):
+            out_rows.append(rows[i])
+            out_lines.append(start)
+            i += 1
+            continue
+        # the broken record is its first line alone; the lines after it are read again
+        broken[len(out_rows)] = ("a quote (\") opened in this row is never closed"
+                                 + (f" and swallowed the {len(span) - 1} line(s) after it"
+                                    if len(span) > 1 else ""))
+        out_rows.append([None] * 0)  # no text kept: a placeholder record
+        out_lines.append(start)
+        if len(span) <= 1:
+            i += 1
+            continue
+        rest_rows, rest_lines = _csv_records("".join(phys[start:]), delim, start + 1)
+        rows = out_rows + rest_rows  # (indexes of out_rows unchanged)
+        lines = out_lines + rest_lines
+        i = len(out_rows)
+    return out_rows, out_lines, broken
+
+
+def _unaligned(line: int, row: int, found: int, width: int) -> tuple[int, str, str]:
+    """A structural problem: a record that cannot be aligned to the header. Its text is not
+    kept (a shifted row puts personal data under any column name); the reason says which
+    line of the seller's own file to open."""
+    return _problem(line, row, f"row has {found} fields, header has {width}"
+                    + (" (file may be cut off)" if found < width else ""),
+                    {"line": line, "fields": found, "header_fields": width})
+
+
+def _problem(line: int, row: int, what: str, shape: dict) -> tuple[int, str, str]:
+    import json
+    where = f"line {line}" + (f" (spreadsheet row {row})" if row != line else "")
+    return row, (f"{what}; the row's text is not kept (it may hold personal data): open "
+                 f"{where} of the file to fix it"), json.dumps(shape)
+
+
+def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: str,
+                     lines: list[int] | None = None, broken: dict[int, str] | None = None
+                     ) -> RawFile:
+    """``lines``: the physical line each record starts on (CSV; a quoted line break makes
+    it differ from the record number), for messages that send the seller to a line.
+    ``broken``: records (by index) that are problems already, with the reason (an unclosed
+    quote, see :func:`_repair_quotes`)."""
     if not rows:
         raise SourceError(f"{path}: the file is empty (no header row)")
     h = _find_header(rows)
@@ -174,11 +325,21 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
     if not header:
         raise SourceError(f"{path}: no header row found")
     if len(set(header)) != len(header):
+        vocab = known_header_names()
         dup = sorted({c for c in header if header.count(c) > 1})
-        raise SourceError(f"{path}: header has duplicate column names: {', '.join(dup)}")
+        shown = [c for c in dup if norm_header(c) in vocab]
+        raise SourceError(
+            f"{path}: header has duplicate column names"
+            + (f": {', '.join(shown)}" if shown else "")
+            + (f" ({len(dup) - len(shown)} more not shown: not names the workbench knows)"
+               if len(dup) > len(shown) else ""))
     width = len(header)
     good, numbers, problems, blank = [], [], [], 0
     for i, r in enumerate(rows[h + 1:], start=h + 2):
+        if broken and (i - 1) in broken:
+            line = lines[i - 1] if lines else i
+            problems.append(_problem(line, i, broken[i - 1], {"line": line}))
+            continue
         cells = ["" if v is None else str(v) for v in r]
         if not any(c.strip() for c in cells):
             blank += 1
@@ -187,9 +348,7 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
         while len(cells) > width and cells[-1].strip() == "":
             cells.pop()
         if len(cells) != width:
-            problems.append((i, f"row has {len(cells)} fields, header has {width}"
-                                + (" (file may be cut off)" if len(cells) < width else ""),
-                             ",".join(cells)[:500]))
+            problems.append(_unaligned(lines[i - 1] if lines else i, i, len(cells), width))
             continue
         good.append(cells)
         numbers.append(i)
@@ -336,10 +495,15 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # records with another field count: fine only when blank (",,"), and only when no quoted
     # line break makes line numbers differ from record numbers
     position = np.arange(1, len(table) + 1, dtype="int64")
+    # counted on the UTF-8 bytes: a 0x0A byte is always a line feed there. A record spanning
+    # lines is a quoted line break, or an unclosed quote that swallowed the lines after it
+    # (pyarrow takes both, even a quote left open at the end): the careful path tells them
+    # apart (:func:`_repair_quotes`)
+    lines = raw_body.count(b"\n") + (0 if raw_body.endswith(b"\n") or not raw_body else 1)
+    if lines != len(table) + len(invalid):
+        return careful
     if invalid:
-        # counted on the UTF-8 bytes: a 0x0A byte is always a line feed there
-        lines = raw_body.count(b"\n") + (0 if raw_body.endswith(b"\n") or not raw_body else 1)
-        if lines != len(table) + len(invalid) or any(r.number is None for r in invalid):
+        if any(r.number is None for r in invalid):
             return careful
         for r in invalid:
             cells = next(csv.reader([r.text], delimiter=delim), [])
@@ -398,8 +562,15 @@ def read_file(path: str | Path) -> list[RawFile]:
             fast = _read_csv_fast(path, text, delim, encoding, data)
             if fast is not None:
                 return [fast]
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-        return [_frame_from_rows(path, None, rows, encoding)]
+        rows, lines = _csv_records(text, delim)
+        broken: dict[int, str] = {}
+        if rows:
+            h = _find_header(rows)
+            width = len([v for v in rows[h]]) if rows[h] else 0
+            while width and not str(rows[h][width - 1]).strip():
+                width -= 1
+            rows, lines, broken = _repair_quotes(text, delim, rows, lines, h, width)
+        return [_frame_from_rows(path, None, rows, encoding, lines, broken)]
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
         try:

@@ -5,14 +5,26 @@ timestamps in Beijing time). The table is recognised from the header: the table 
 required columns are all present and which shares the most columns with the header wins;
 a tie is broken by the file name (``orders.csv`` -> ``orders``). Columns the table does not
 know are ignored and listed in the load log, so personal data in an extra column is never
-stored.
+stored. ``member_key`` must already be a pseudonymous key: a 16-hex-digit key (as the
+workbench makes them) or a short opaque id (at most 8 ASCII letters and digits, e.g.
+``m17``); anything else (a phone, an e-mail, a name, a nickname) is taken for the buyer's
+identity and replaced by its salted key (:mod:`ecomlib.privacy`).
+``province`` keeps only the 34 provincial divisions and ``city`` only a plain city name, each
+with its suffix (省/市/自治区) stripped: anything else (an address, a name) becomes empty.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
-from .. import schema
+import pandas as pd
+
+from .. import privacy, schema
 from . import Piece, RawFile, Source, SourceError, register
+from . import clean as C
+
+_KEY_LIKE = re.compile(r"[0-9a-f]{16}|[A-Za-z0-9]{1,8}")
 
 
 def match_table(header: list[str], path: Path | None = None) -> str | None:
@@ -39,6 +51,9 @@ class CanonicalSource(Source):
     def detect(self, header, path):
         return match_table(header, path) is not None
 
+    def header_names(self):
+        return {c for t in schema.TABLES.values() for c in t.column_names}
+
     def hint(self, header, path):
         """Name the closest canonical table and the required columns the header lacks."""
         cols = set(header)
@@ -56,7 +71,29 @@ class CanonicalSource(Source):
         name = ctx.get("table") or match_table([str(c) for c in raw.frame.columns], raw.path)
         if name is None:
             raise SourceError(f"{raw.label}: header does not match any canonical table")
-        return [Piece(name, raw.frame, raw.row_numbers)]
+        return [Piece(name, _depersonalise(raw.frame, ctx), raw.row_numbers)]
+
+
+def _depersonalise(frame: pd.DataFrame, ctx: dict) -> pd.DataFrame:
+    """Identities in ``member_key`` hashed, non-regions out of ``province``/``city`` (see the
+    module docstring); every other column as it came."""
+    out = frame
+    if "member_key" in frame.columns:
+        v = frame["member_key"].astype("string").str.strip()
+        ident = v.notna() & (v != "") & ~v.str.fullmatch(_KEY_LIKE).fillna(False) \
+            | v.str.fullmatch(r"1[3-9]\d{6}").fillna(False)  # (an 8-digit phone stub too)
+        if ident.any():
+            salt = ctx.get("salt") or privacy.load_salt(ctx.get("warehouse_path"))
+            keys = privacy.member_keys(v.where(ident), salt)
+            out = out.copy()
+            out["member_key"] = frame["member_key"].where(~ident, keys)
+    for col in ("province", "city"):
+        if col in frame.columns:
+            # the suffix stripped (广东省 -> 广东) and a non-region emptied
+            kept = C.strip_region_suffix(frame[col], kind=col)
+            out = out.copy() if out is frame else out
+            out[col] = kept.to_numpy()
+    return out
 
 
 register(CanonicalSource())

@@ -60,7 +60,8 @@ def _clean_id_careful(s: pd.Series, what: str = "id") -> Result:
 def clean_id_reason(value: str, what: str = "id") -> str:
     if _SCI.match(str(value).strip()):
         return clean_id(pd.Series([value]), what)[2]
-    return f"{what} {value!r} has characters an id cannot have"
+    v = repr(value)
+    return f"{what} {v if len(v) <= 40 else v[:38] + chr(8230) + chr(39)} has characters an id cannot have"
 
 
 _MONEY = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
@@ -210,8 +211,17 @@ def _clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status") -
 
 
 MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+#: the 34 provincial divisions: a province is one of these or nothing, so a name, a phone or a
+#: whole address in a province column never reaches the warehouse as a "province"
+PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏",
+             "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西",
+             "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏",
+             "新疆", "香港", "澳门", "台湾")
+#: a city name: 1-9 Chinese characters after its suffix is stripped (no digits, no street)
+_CITY_OK = re.compile(r"^[\u4e00-\u9fff]{1,9}$")
+_STREET = re.compile(r"[路街道巷弄号室栋幢楼村组]")
 _PROV = re.compile(
-    r"^(?P<prov>北京|上海|天津|重庆|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|[^省市区]{2,3}?)"
+    r"^(?P<prov>" + "|".join(sorted(PROVINCES, key=len, reverse=True)) + ")"
     r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?\s*"
     r"(?P<city>[^区县\s]{1,9}?(?:市|自治州|地区|盟))?")
 
@@ -238,22 +248,34 @@ def _split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
     prov = m["prov"].where(m["prov"].notna() & (t != ""))
     city = m["city"].str.replace(r"(市|自治州|州|盟|地区)$", "", regex=True)
     city = city.where(~prov.isin(MUNICIPALITIES), prov)
+    city = city.where(prov.notna() & city.fillna("").str.match(_CITY_OK)
+                      & ~city.fillna("").str.contains(_STREET))
     clean = lambda x: x.astype(object).where(x.notna() & (x != ""), None)  # noqa: E731
     return clean(prov), clean(city)
 
 
-def strip_region_suffix(s: pd.Series, arrow: bool = False) -> pd.Series:
+def strip_region_suffix(s: pd.Series, arrow: bool = False, kind: str = "city") -> pd.Series:
     """``浙江省`` -> ``浙江``, ``杭州市`` -> ``杭州`` (for exports with separate 省/市 columns).
-    Worked out once per distinct value. ``arrow``: as in :func:`split_region`."""
-    done = _per_distinct(s, _strip_region_suffix, arrow)
-    return done[0] if done is not None else _strip_region_suffix(s)
+    Worked out once per distinct value. ``arrow``: as in :func:`split_region`. ``kind``:
+    ``province`` keeps only the 34 provincial divisions (:data:`PROVINCES`), ``city`` only
+    1-9 Chinese characters without a street or house number; anything else becomes empty
+    (it is not a region, and may be a person's name or address)."""
+    fn = _strip_province_suffix if kind == "province" else _strip_region_suffix
+    done = _per_distinct(s, fn, arrow)
+    return done[0] if done is not None else fn(s)
+
+
+def _strip_province_suffix(s: pd.Series) -> pd.Series:
+    t = _strip_region_suffix(s)
+    return t.where(t.isin(PROVINCES), None)
 
 
 def _strip_region_suffix(s: pd.Series) -> pd.Series:
     t = _text(s).str.strip()
     t = t.str.replace(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|盟)$",
                       "", regex=True)
-    return t.astype(object).where(t != "", None)
+    ok = t.fillna("").str.match(_CITY_OK) & ~t.fillna("").str.contains(_STREET)
+    return t.astype(object).where((t != "") & ok, None)
 
 
 def keep_rows(obj, keep: np.ndarray):

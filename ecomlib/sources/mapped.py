@@ -118,6 +118,12 @@ class MappedSource(Source):
         h = {_norm(x) for x in header}
         return all(_sig_in(s, h) for s in self.spec.signature)
 
+    def header_names(self):
+        names = {_norm(a) for sig in self.spec.signature
+                 for a in ((sig,) if isinstance(sig, str) else sig)}
+        return names | {_norm(h) for cols in self.spec.tables.values() for c in cols.values()
+                        for h in c.headers}
+
     def hint(self, header, path):
         h = {_norm(x) for x in header}
         have = [s for s in self.spec.signature if _sig_in(s, h)]
@@ -203,7 +209,7 @@ class MappedSource(Source):
             s = frame[src]
             if c.kind in ("province", "city"):
                 if c.value == "suffix":  # a plain 省 or 市 column
-                    out = C.strip_region_suffix(s, arrow=True)
+                    out = C.strip_region_suffix(s, arrow=True, kind=c.kind)
                 else:  # one split of the address column gives both
                     if (src, "region") not in cache:
                         prov, city = C.split_region(s, arrow=True)
@@ -212,13 +218,13 @@ class MappedSource(Source):
                     out = cache[(src, "region")][0 if c.kind == "province" else 1]
             elif c.kind == "status":
                 out, bad, why = C.clean_status(s, c.value, src, arrow=True)
-                flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
+                flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {_cell(s.iloc[i])} {why}")
             elif c.kind in _CLEANERS:
                 out, bad, why = _CLEANERS[c.kind](s) if c.kind != "id" else C.clean_id(s, src)
                 if c.kind == "id":
                     flag(bad, src, lambda i, s=s, src=src: C.clean_id_reason(s.iloc[i], src))
                 else:
-                    flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {s.iloc[i]!r} {why}")
+                    flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {_cell(s.iloc[i])} {why}")
             else:  # text
                 out = _text(s)
             out = out.reset_index(drop=True)
@@ -254,10 +260,10 @@ class MappedSource(Source):
         # the quarantine keeps the mapped, non-personal export columns of a bad row only:
         # identity and address columns, and columns the format does not map, never leave here
         pii = {_norm(h) for t in spec.tables.values() for c in t.values()
-               if c.kind == "member" or (c.kind in ("province", "city") and c.value != "suffix")
-               for h in c.headers}
+               if c.kind in ("member", "province", "city") for h in c.headers}
         shown = [h for h in frame.columns
                  if h in {v for names in sources_of.values() for v in names.values()} - pii]
+        blanked = [h for h in frame.columns if h in pii]  # named, their cells never kept
 
         # validate every table on the rows it gets; a failure quarantines the file row
         keep_for: dict[str, np.ndarray] = {}
@@ -293,7 +299,7 @@ class MappedSource(Source):
             "row_number": rows.iloc[bad_rows].to_numpy() if len(bad_rows) else np.array([], int),
             "column": [",".join(dict.fromkeys(where[i])) for i in bad_rows],
             "reason": ["; ".join(dict.fromkeys(errors[i])) for i in bad_rows],
-            "raw": [_raw_json(frame.iloc[i][shown]) for i in bad_rows],
+            "raw": [_raw_json(frame.iloc[i][shown], blanked) for i in bad_rows],
         })
         pieces = []
         derived_parts: dict[str, list[tuple[pd.DataFrame, pd.Series]]] = {}
@@ -336,6 +342,13 @@ class MappedSource(Source):
         return pieces
 
 
+def _cell(value, limit: int = 40) -> str:
+    """A bad cell quoted in a reason: at most ``limit`` characters (a swallowed or shifted
+    row can put a whole line into one cell; phones and addresses are redacted on storing)."""
+    v = repr(value)
+    return v if len(v) <= limit else v[:limit - 2] + "…'"
+
+
 def _text(s: pd.Series) -> pd.Series:
     """A free-text column stripped of surrounding whitespace, empty -> missing. Text stays
     in Arrow memory (pandas ``str`` dtype, missing = NaN) when it is text already."""
@@ -356,8 +369,13 @@ def _translate(reason: str, names: dict[str, str]) -> str:
     return reason
 
 
-def _raw_json(row: pd.Series) -> str:
-    return schema._raw_json(row)
+def _raw_json(row: pd.Series, blanked: list[str] = ()) -> str:
+    """The kept cells of a rejected row as JSON; ``blanked`` columns (personal data) appear
+    by name with an empty value, so the seller sees the row's shape but not the person."""
+    import json
+    kept = json.loads(schema._raw_json(row))
+    kept.update({h: "" for h in blanked})
+    return json.dumps(kept, ensure_ascii=False)
 
 
 def _sig_in(entry: str | tuple[str, ...], normed_header: set[str]) -> bool:
@@ -366,10 +384,7 @@ def _sig_in(entry: str | tuple[str, ...], normed_header: set[str]) -> bool:
     return any(_norm(a) in normed_header for a in alts)
 
 
-def _norm(h: str) -> str:
-    """Header names compared without surrounding spaces, BOMs, tabs or full-width brackets."""
-    return (str(h).strip().strip("\ufeff\t\u200b ").replace("（", "(").replace("）", ")")
-            .replace(" ", ""))
+from . import norm_header as _norm  # noqa: E402  (header names compared normalised)
 
 
 def register_spec(spec: FormatSpec) -> MappedSource:
