@@ -88,10 +88,13 @@ def read(path: str | Path, fn: Callable[..., T]) -> T:
     path = Path(path)
     if not path.exists():
         raise Unavailable("missing", path)
-    try:
-        wh = Warehouse(path, read_only=True)
+    from .warehouse import WarehouseBusy
+    try:  # an app refreshes on its own: a short wait, then "being updated" on screen
+        wh = Warehouse(path, read_only=True, wait=2)
     except FileNotFoundError:
         raise Unavailable("missing", path) from None
+    except WarehouseBusy as e:
+        raise Unavailable("locked", path, str(e).splitlines()[0]) from None
     except duckdb.Error as e:
         kind = "locked" if "lock" in str(e).lower() else "unreadable"
         raise Unavailable(kind, path, str(e).splitlines()[0]) from None

@@ -241,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "exports -> DuckDB warehouse -> reports")
     p.add_argument("--warehouse", help="warehouse file (default data/warehouse.duckdb or "
                    "$ECOMLIB_WAREHOUSE)")
+    p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                   help="how long to wait while another process holds the warehouse (an ingest "
+                        "or reports); default 60 or $ECOMLIB_LOCK_WAIT")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("demo-data", help="write the deterministic demo exports")
@@ -308,12 +311,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    from .warehouse import WarehouseBusy
     args = build_parser().parse_args(argv)
+    if args.wait is not None:  # report kernels started from here inherit it
+        os.environ["ECOMLIB_LOCK_WAIT"] = str(args.wait)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except WarehouseBusy as e:
+        print(f"ecom {args.command}: {e}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"ecom {args.command}: {e}", file=sys.stderr)
         return 2

@@ -97,20 +97,92 @@ class LoadError(RuntimeError):
     """A file that could not be loaded at all; nothing of it was written."""
 
 
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is held by another process (an ingest writing, or reports reading
+    while an ingest wants to write) for longer than the wait allowed."""
+
+
+DEFAULT_LOCK_WAIT_S = 60.0
+
+
+def lock_wait_seconds(wait: float | None = None) -> float:
+    """How long to wait for a warehouse another process holds: ``wait``, else
+    ``$ECOMLIB_LOCK_WAIT`` (seconds; ``ecom --wait`` and the runner set it, and report
+    kernels inherit it), else 60 s."""
+    if wait is not None:
+        return max(0.0, float(wait))
+    try:
+        return max(0.0, float(os.environ.get("ECOMLIB_LOCK_WAIT", "")))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT_S
+
+
+def _lock_holder(message: str) -> str:
+    """'PID 123 (ecom ingest data/demo)' from DuckDB's lock message, as far as it tells."""
+    import re
+    m = re.search(r"PID (\d+)", message)
+    if not m:
+        return "another process"
+    pid = m.group(1)
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [Path(w.decode(errors="replace")).name if i == 0 else w.decode(errors="replace")
+                 for i, w in enumerate(cmd[:6]) if w]
+        if len(words) > 1 and words[0].startswith("python"):
+            words = words[1:]
+        return f"process {pid} ({' '.join(words)[:120]})"
+    except OSError:
+        return f"process {pid}"
+
+
+def connect(path: Path, read_only: bool, wait: float | None = None) -> "duckdb.DuckDBPyConnection":
+    """``duckdb.connect`` that waits (up to :func:`lock_wait_seconds`) while another process
+    holds the file, then raises :class:`WarehouseBusy` with a plain message. DuckDB lets one
+    process write or several read a file at a time: a report started during an ingest waits
+    for the ingest to finish instead of failing."""
+    import sys
+    wait = lock_wait_seconds(wait)
+    deadline = time.monotonic() + wait
+    delay, told = 0.05, False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as e:
+            text = str(e)
+            if "lock" not in text.lower():
+                raise
+            left = deadline - time.monotonic()
+            holder = _lock_holder(text)
+            if left <= 0:
+                raise WarehouseBusy(
+                    f"warehouse {path} is in use by {holder}; waited {wait:.0f} s. DuckDB lets "
+                    "one process write a warehouse (an ingest) or several read it (reports, "
+                    "apps), not both at once: try again when it has finished, or wait longer "
+                    "with --wait SECONDS (ECOMLIB_LOCK_WAIT)") from None
+            if not told and sys.stderr.isatty():
+                print(f"warehouse {path} is in use by {holder}; waiting up to {wait:.0f} s ...",
+                      file=sys.stderr)
+                told = True
+            time.sleep(min(delay, max(left, 0.01)))
+            delay = min(delay * 2, 0.5)
+
+
 class Warehouse:
     """A DuckDB warehouse file. Use as a context manager or call :meth:`close`.
 
-    ``read_only=True`` opens an existing file for reading (notebooks, apps).
+    ``read_only=True`` opens an existing file for reading (notebooks, apps). ``wait``:
+    seconds to wait while another process holds the file (see :func:`connect`).
     """
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+    def __init__(self, path: str | Path | None = None, read_only: bool = False,
+                 wait: float | None = None):
         self.path = Path(path) if path else default_path()
         self.read_only = read_only
         if read_only:
             if not self.path.exists():
                 raise FileNotFoundError(
                     f"warehouse {self.path} does not exist; run `ecom ingest` (or `make demo`) first")
-            self.con = duckdb.connect(str(self.path), read_only=True)
+            self.con = connect(self.path, read_only=True, wait=wait)
             limit = os.environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")
             if limit:  # reports run side by side share the machine's memory (runner)
                 try:
@@ -120,7 +192,7 @@ class Warehouse:
                                      f"memory size (e.g. 1GB, 1500MB): {e}") from None
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path))
+            self.con = connect(self.path, read_only=False, wait=wait)
             self.init()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -751,4 +823,4 @@ def _test_pause_hook() -> None:
     marker = os.environ.get("ECOMLIB_TEST_PAUSE_IN_LOAD")
     if marker:
         Path(marker).write_text(str(os.getpid()))
-        time.sleep(60)
+        time.sleep(float(os.environ.get("ECOMLIB_TEST_PAUSE_SECONDS", "60")))
