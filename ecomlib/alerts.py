@@ -12,6 +12,11 @@ send (e.g. only when there are alerts). Formats (the robots' documented message 
 * Feishu custom bot: ``{"msg_type": "text", "content": {"text"}}``
 * generic: ``{"title", "count_alerts", "alerts": [{...}, ...]}`` (NaN -> null, dates ISO)
 
+Alert messages carry names from the exports (shops, SKUs, streamers), so in the two Markdown
+payloads every message and the title go through :func:`ecomlib.safe_html.neutral_markdown`:
+``< > [ ]`` become full-width and line breaks spaces, so no data value can add a link, an image
+or HTML to the robot's message. Feishu's text and the generic JSON carry the text unchanged.
+
 A robot that answers HTTP 200 with a non-zero ``errcode`` (DingTalk, WeCom) or ``code``
 (Feishu) has refused the message; :func:`send` raises :class:`AlertDeliveryError` then too.
 """
@@ -24,6 +29,8 @@ import urllib.parse
 import urllib.request
 
 import pandas as pd
+
+from .safe_html import neutral_markdown
 
 __all__ = ["AlertDeliveryError", "dingtalk_payload", "wecom_payload", "feishu_payload",
            "generic_payload", "build_payload", "send", "FORMATS"]
@@ -49,8 +56,11 @@ def _messages(alerts) -> list[str]:
     return [str(a["message"]) if isinstance(a, dict) else str(a) for a in alerts]
 
 
-def _text(title: str, alerts, bullet: str = "- ", limit: int = MAX_TEXT) -> tuple[str, int]:
+def _text(title: str, alerts, bullet: str = "- ", limit: int = MAX_TEXT,
+          markdown: bool = False) -> tuple[str, int]:
     msgs = _messages(alerts)
+    if markdown:  # messages carry shop names, SKUs ... from the exports: never markup
+        msgs = [neutral_markdown(m) for m in msgs]
     lines, used, shown = [], 0, 0
     for m in msgs:
         line = bullet + m
@@ -68,14 +78,15 @@ def _text(title: str, alerts, bullet: str = "- ", limit: int = MAX_TEXT) -> tupl
 
 def dingtalk_payload(alerts, title: str = "ecomlib alerts") -> dict:
     """DingTalk custom robot markdown message (title + one bullet per alert)."""
-    body, _ = _text(title, alerts)
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n\n{body}"}}
+    body, _ = _text(title, alerts, markdown=True)
+    head = neutral_markdown(title)
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {head}\n\n{body}"}}
 
 
 def wecom_payload(alerts, title: str = "ecomlib alerts") -> dict:
     """WeCom (企业微信) group robot markdown message."""
-    body, _ = _text(title, alerts)
-    return {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{body}"}}
+    body, _ = _text(title, alerts, markdown=True)
+    return {"msgtype": "markdown", "markdown": {"content": f"**{neutral_markdown(title)}**\n{body}"}}
 
 
 def feishu_payload(alerts, title: str = "ecomlib alerts") -> dict:

@@ -31,6 +31,25 @@ DATE_FORMAT = "YYYY-MM-DD"
 MAX_SHEET_NAME = 31  # Excel's limit
 
 
+#: first characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(s: pd.Series) -> pd.Series:
+    """Text cells that a spreadsheet would take for a formula (starting with ``= + - @``,
+    tab or carriage return) get a leading ``'``, as OWASP recommends for CSV files; other
+    values, and columns that are not text, are returned unchanged. For CSV exports: the
+    ``.xlsx`` workbooks of :func:`write_tables` store text as text cells, never formulas."""
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return s
+    text = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).astype(bool)
+    if not text.any():
+        return s
+    out = s.astype(object).copy()
+    out[text] = "'" + s[text].astype(str)
+    return out
+
+
 def yuan_header(col) -> str:
     """The default header: the column name, ``*_fen`` renamed ``*_yuan``."""
     c = str(col)

@@ -26,7 +26,7 @@ import pandas as pd
 from . import i18n
 
 __all__ = ["MISSING", "is_missing", "yuan", "wan", "pct", "integer", "short_number",
-           "date", "table", "md"]
+           "date", "table", "md", "Sentence"]
 
 #: what a missing value shows as
 MISSING = "—"
@@ -221,7 +221,10 @@ def table(df: pd.DataFrame, lang: str = "zh", money_cols: Sequence[str] | None =
         return frame
     right = [h for h, c in zip(headers, cols) if c in numeric]
     left = [h for h in headers if h not in right]
-    st = frame.style.hide(axis="index")
+    # every cell and header is text from the data (shop names, titles, nicknames ...):
+    # escaped, so a value such as <img onerror=...> shows as text and never becomes markup
+    st = (frame.style.format(escape="html").format_index(escape="html", axis=1)
+          .hide(axis="index"))
     if right:
         st = st.set_properties(subset=right, **{"text-align": "right",
                                                 "font-variant-numeric": "tabular-nums"})
@@ -238,12 +241,35 @@ def table(df: pd.DataFrame, lang: str = "zh", money_cols: Sequence[str] | None =
     return st
 
 
-def md(zh: str, en: str | None = None, lang: str = "zh"):
-    """A report sentence as IPython Markdown in ``lang`` (``en`` falls back to ``zh``).
+class Sentence:
+    """A report sentence: shows as escaped HTML in notebooks and reports (see :func:`md`).
 
-    Notebooks ``display()`` it above a chart or table; nbconvert renders it as HTML.
+    ``data`` is the text; ``_repr_html_`` renders it with :func:`ecomlib.safe_html.markdown_html`
+    (only ``**bold**`` and ```code``` are markup, everything else is text). No
+    ``text/markdown`` output is offered, so no Markdown renderer ever sees raw data values.
     """
-    from IPython.display import Markdown
 
+    def __init__(self, data: str):
+        self.data = str(data)
+
+    def _repr_html_(self) -> str:
+        from .safe_html import markdown_html
+        return markdown_html(self.data)
+
+    def __repr__(self) -> str:
+        return self.data
+
+    def __str__(self) -> str:
+        return self.data
+
+
+def md(zh: str, en: str | None = None, lang: str = "zh") -> Sentence:
+    """A report sentence in ``lang`` (``en`` falls back to ``zh``), for ``display()``.
+
+    Notebooks put data values (shop names, sources, streamer nicknames ...) into these
+    sentences with f-strings, so the sentence is treated as text: HTML is escaped and only
+    ``**bold**`` and ```code``` are rendered (no links, images or raw HTML), in the notebook
+    and in the HTML report alike.
+    """
     i18n.check_lang(lang)
-    return Markdown(en if (lang == "en" and en) else zh)
+    return Sentence(en if (lang == "en" and en) else zh)

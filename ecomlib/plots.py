@@ -104,6 +104,9 @@ def setup(lang: str = "zh", context: str = "notebook") -> str:
     sns.set_theme(context=context, style="whitegrid", font="sans-serif", rc={
         "font.sans-serif": [family, *fallback],
         "axes.unicode_minus": False,   # the CJK font has no U+2212 minus sign
+        # titles, tick labels and legends carry names from the data: a shop called "$a$" or
+        # "5$ off" is text, never mathtext (which would render it as math or fail to parse)
+        "text.parse_math": False,
         "axes.titlesize": "large",
         "axes.titleweight": "normal",  # the font ships one weight (Regular)
         "axes.titlelocation": "left",

@@ -842,7 +842,7 @@ def _summary_html(checks: pd.DataFrame, lang: str) -> str:
             f"<td class='nowrap'>{_html.escape(i18n.label(r.table, lang))}</td>"
             f"<td class='desc'>{_html.escape(r.description)}</td><td class='num cnt'>{cnt}</td>"
             f"<td class='num'>{fmt.integer(r.count_checked)}</td>"
-            f"<td class='num'>{_rate_text(r.failing_rate)}</td>"
+            f"<td class='num'>{_html.escape(_rate_text(r.failing_rate))}</td>"
             f"<td class='mono ex'>{'<br>'.join(_html.escape(x) for x in (r.examples or '').split('; '))}"
             f"</td></tr>")
     return f"<table class='wide'><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -908,6 +908,7 @@ def write_report(wh, path: str | Path, lang: str = "zh", checks: pd.DataFrame | 
     whatever the reader's system has). ``checks`` reuses a :func:`run_checks` result
     (computed here if not given). Labels are Chinese by default, English with ``lang="en"``.
     """
+    from .safe_html import csp_meta  # no script, no fetch: the page is text, tables and SVG
     i18n.check_lang(lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -926,7 +927,8 @@ def write_report(wh, path: str | Path, lang: str = "zh", checks: pd.DataFrame | 
         return f"<div class='card {cls}'><div class='n'>{e(str(n))}</div><div class='l'>{label}</div></div>"
 
     parts = [
-        f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head>{csp_meta()}"
+        f"<meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{_t('数据质量报告', 'Data quality report', lang)}</title><style>{_CSS}</style>"
         f"</head><body>",

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ecomlib import cli, quality
+from ecomlib import cli, quality, safe_html
 from ecomlib.warehouse import Warehouse
 
 MINI = Path(__file__).parent / "data" / "mini"
@@ -412,8 +412,9 @@ def test_html_report_zh(bad, tmp_path):
     for title in ("数据质量报告", "规则汇总", "未通过规则的示例", "隔离数据汇总", "未映射SKU清单",
                   "各批次导入质量", "规则说明"):
         assert title in html
-    assert "<script" not in html and "http" not in html and "<link" not in html
-    assert "@import" not in html and "url(" not in html
+    assert "<script" not in html and "http:" not in html and "https:" not in html
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert safe_html.csp_meta() in html  # and a policy that forbids any script or fetch
     # errors first in the summary: the first failing warning comes after the last failing error
     summary = html[html.index("id='summary'"):html.index("id='examples'")]
     rows = re.findall(r"<tr class='(fail-error|fail-warning|pass)'>", summary)
@@ -438,7 +439,7 @@ def test_html_report_en_and_clean(clean, tmp_path):
                   "Quality by load", "Every rule passes."):
         assert title in html
     assert "数据质量报告" not in html
-    assert "<script" not in html and "http" not in html
+    assert "<script" not in html and "http:" not in html and "https:" not in html
 
 
 # -- CLI ----------------------------------------------------------------------------------------

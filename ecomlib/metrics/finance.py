@@ -1322,11 +1322,15 @@ def export_excel(tables: dict[str, pd.DataFrame], path: str | Path, lang: str = 
 def export_csv(df: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
     """Write a long table (e.g. every line of :func:`reconcile_courier_bill`) as CSV,
     UTF-8 with a BOM (Excel opens it with Chinese intact), headers labelled as in
-    :func:`export_excel`. Money columns (``*_fen``) become yuan: integer fen exact with two
+    :func:`export_excel`. Text cells starting with ``= + - @`` get a leading ``'``
+    (:func:`ecomlib.excel.formula_safe`: no CSV injection). Money columns (``*_fen``)
+    become yuan: integer fen exact with two
     decimals (fen x 0.01 as a decimal), fractional fen / 100; datetimes lose their time zone and are written as dates when
     every value is a midnight. Written by DuckDB (about a second per million rows), for
     tables too long for an Excel sheet (1,048,576 rows) or for openpyxl (~100k cells/s)."""
     import duckdb
+
+    from .. import excel
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     d = df.set_axis([f"c{k}" for k in range(len(df.columns))], axis=1).reset_index(drop=True)
@@ -1349,6 +1353,8 @@ def export_csv(df: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
                 d[src] = v = v.dt.tz_localize(None)
             if bool((v.dropna() == v.dropna().dt.normalize()).all()):
                 expr = f"CAST({expr} AS DATE)"
+        else:  # text from the exports: never a formula when the CSV is opened in Excel
+            d[src] = excel.formula_safe(v)
         sel.append(f'{expr} AS "{lab.replace(chr(34), chr(34) * 2)}"')
     tmp = path.with_name(path.name + ".part")
     con = duckdb.connect()
