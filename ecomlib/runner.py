@@ -293,14 +293,37 @@ def _snapshot(warehouse: Path) -> dict:
         return {"error": str(e)}
 
 
+def _report_title(nb) -> str | None:
+    """The report's title: the first Markdown heading of the notebook (its own text, not data)."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            for line in str(cell.get("source", "")).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip() or None
+    return None
+
+
 def to_html(executed: Path, html: Path) -> None:
-    """Self-contained HTML of an executed notebook, without code cells or prompts."""
+    """Self-contained HTML of an executed notebook, without code cells or prompts.
+
+    The page loads nothing from anywhere and runs no script: the nbconvert template's
+    require.js, MathJax and mermaid (public CDNs) are removed with every other ``<script>``,
+    and a Content-Security-Policy (``ecomlib.safe_html.CSP``: no scripts, images and fonts
+    only as ``data:`` URLs) comes first in ``<head>``. The reports are static tables and PNG
+    charts; data values in them are escaped where they are written (``fmt.table``,
+    ``fmt.md``), the policy is the second line of defence. ``<title>`` is the notebook's
+    first heading.
+    """
     import nbformat
     from nbconvert import HTMLExporter
+
+    from .safe_html import harden_page
+    nb = nbformat.read(str(executed), as_version=4)
+    title = _report_title(nb)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(executed), as_version=4))
-    html.write_text(body, encoding="utf-8")
+    body, _ = exporter.from_notebook_node(nb)
+    html.write_text(harden_page(body, title), encoding="utf-8")
 
 
 def _cell_error(executed: Path) -> str | None:
@@ -398,15 +421,25 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
 
 def _point_latest(out_root: Path, name: str, out_dir: Path, html: Path) -> None:
     """``reports/<notebook>/latest.html`` -> the newest good report (moves only on success)."""
-    rel = html.relative_to(out_root / name)
-    page = (f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0; url={rel}'>"
-            f"<a href='{rel}'>{rel}</a>")
+    from .safe_html import csp_meta, escape
+    rel = escape(html.relative_to(out_root / name).as_posix())
+    page = (f"<!doctype html><html><head>{csp_meta()}<meta charset='utf-8'>"
+            f"<meta http-equiv='refresh' content='0; url={rel}'><title>{escape(name)}</title>"
+            f"</head><body><a href='{rel}'>{rel}</a></body></html>")
     (out_root / name / "latest.html").write_text(page, encoding="utf-8")
     (out_root / name / "latest.json").write_text(json.dumps(
         {"run_dir": str(out_dir), "html": str(html)}, ensure_ascii=False), encoding="utf-8")
 
 
 _INDEX_LOCK = threading.Lock()
+
+
+def _seconds(v) -> str:
+    """A manifest's duration as ``12.3 s`` ('' when it is not a number)."""
+    try:
+        return f"{float(v):.1f} s"
+    except (TypeError, ValueError):
+        return ""
 
 
 def write_index(out_root: Path) -> Path:
@@ -436,7 +469,7 @@ def write_index(out_root: Path) -> Path:
             st = h.escape(r["status"])
             return (f"<tr><td>{link(r)}</td><td>{h.escape(r['started_at'])}</td>"
                     f"<td class='{st}'>{'成功 ok' if st == 'ok' else '失败 failed'}</td>"
-                    f"<td>{r['duration_s']:.1f} s</td>"
+                    f"<td>{_seconds(r.get('duration_s'))}</td>"
                     f"<td>{h.escape((r.get('error') or '')[:200])}</td></tr>")
 
         latest, good = {}, {}
@@ -454,7 +487,8 @@ def write_index(out_root: Path) -> Path:
                 extra = (f"<tr class='fallback'><td colspan='5'>↳ 最新成功版本 latest good: "
                          f"{link(good[key])} ({h.escape(good[key]['started_at'])})</td></tr>")
             top.append(row(r) + extra)
-        page = ("<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
+        from .safe_html import csp_meta
+        page = (f"<!doctype html><html lang='zh'><head>{csp_meta()}<meta charset='utf-8'>"
                 "<title>报表 Reports</title><style>body{font-family:'Noto Sans CJK SC',"
                 "'WenQuanYi Micro Hei',sans-serif;margin:2em;color:#222}table{border-collapse:"
                 "collapse;margin-bottom:2em}td,th{padding:5px 14px;text-align:left;border-bottom:"
@@ -496,6 +530,9 @@ class Schedule:
     # (``ECOMLIB_DUCKDB_MEMORY_LIMIT`` in the kernels; DuckDB spills to disk past it). None or
     # "" = DuckDB's own default (80 % of RAM), which two big reports at once can exceed.
     duckdb_memory_limit: str | None = "1GB"
+    # how long a report waits for a warehouse an ingest is writing (``ECOMLIB_LOCK_WAIT`` in
+    # the kernels; an explicit ``ecom --wait`` wins); None = the library default (60 s)
+    lock_wait_s: float | None = None
 
 
 def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
@@ -559,7 +596,9 @@ def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
         raise ParameterError(f"{path}: duplicate report name(s) {', '.join(dup)}")
     return Schedule(jobs, int(defaults.get("parallel", 2)), list(alerts.get("webhooks") or []),
                     alerts.get("email"), tuple(alerts.get("notify") or ("failure", "anomalies", "summary")),
-                    str(path), defaults.get("duckdb_memory_limit", "1GB") or None)
+                    str(path), defaults.get("duckdb_memory_limit", "1GB") or None,
+                    float(defaults["lock_wait_s"]) if defaults.get("lock_wait_s") is not None
+                    else None)
 
 
 def notebook_dirs(extra=None, schedule_path: Path | None = None) -> list[Path]:
@@ -632,6 +671,9 @@ def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str 
     # the kernels inherit this process's environment; a limit the user set wins
     if schedule.parallel > 1 and schedule.duckdb_memory_limit and before is None:
         os.environ[key] = str(schedule.duckdb_memory_limit)
+    wait_before = os.environ.get("ECOMLIB_LOCK_WAIT")
+    if schedule.lock_wait_s is not None and wait_before is None:
+        os.environ["ECOMLIB_LOCK_WAIT"] = str(schedule.lock_wait_s)
     try:
         with ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
             results = list(pool.map(lambda j: _run_with_retries(j, warehouse, out_root, sleep),
@@ -639,6 +681,8 @@ def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str 
     finally:
         if before is None:
             os.environ.pop(key, None)
+        if wait_before is None:
+            os.environ.pop("ECOMLIB_LOCK_WAIT", None)
     notify(results, schedule, out_root)
     return results
 
