@@ -293,6 +293,20 @@ class Warehouse:
                 "nothing was loaded. Restore the original salt file (its backup) or point "
                 "ECOMLIB_SALT_FILE at it; `ecom salt` shows where the salt is.")
         if not have:
+            legacy = self.path.parent / privacy.LEGACY_SALT_NAME
+            if legacy.exists():  # an older version's salt beside this warehouse, and another
+                old = legacy.read_text(encoding="ascii").strip().encode("utf-8")  # in use now
+                if old and privacy.fingerprint(old) != fp:
+                    raise privacy.SaltError(
+                        f"{self.path}: this warehouse's member keys were made with the salt in "
+                        f"{legacy} (an older version kept it beside the data), but another salt "
+                        "is in use now; nothing was loaded. Move that file out of the data "
+                        "folder and use it for this warehouse (ECOMLIB_SALT_FILE=<its new "
+                        "place>), or, when the other salt belongs to no other warehouse, put "
+                        "it in the other salt's place (`ecom salt` shows where).")
+                kind, where = privacy.salt_location(self.path)
+                if where is None or where.resolve() != legacy.resolve():
+                    legacy.unlink()  # the same salt: the copy in the data folder goes
             self.con.execute("INSERT INTO meta VALUES ('salt_fingerprint', ?)", [fp])
         self._salt_checked = fp
         return ctx

@@ -114,3 +114,31 @@ def test_member_keys_use_the_standard_hmac():
     import pandas as pd
     want = hmac.new(b"k", b"13800138000", hashlib.sha256).hexdigest()[:16]
     assert privacy.member_keys(pd.Series(["+86 138 0013 8000"]), b"k").iloc[0] == want
+
+
+def test_a_legacy_salt_that_differs_from_the_one_in_use_is_not_silently_replaced(tmp_path, cfg):
+    """Upgrading a warehouse made with data/.salt on a machine that already has a salt (of
+    another warehouse): refused, since loading would re-key every buyer."""
+    (cfg / "ecomlib").mkdir(parents=True)
+    (cfg / "ecomlib" / "salt").write_text("the-other-warehouse-salt")
+    data = tmp_path / "data"
+    data.mkdir()
+    with Warehouse(data / "wh.duckdb") as wh:  # an older version's warehouse: no fingerprint
+        wh.con.execute("DELETE FROM meta WHERE key = 'salt_fingerprint'")
+    (data / ".salt").write_text("legacy-salt-value")
+    with Warehouse(data / "wh.duckdb") as wh:
+        with pytest.raises(privacy.SaltError, match="made with the salt in"):
+            wh.ingest([_export(tmp_path / "in")], progress=False)
+    assert (data / ".salt").exists()
+    # pointed at it, the legacy salt is used, recorded, and the copy in data/ removed
+    import os
+    os.environ["ECOMLIB_SALT_FILE"] = str(data / ".salt")
+    try:
+        with Warehouse(data / "wh.duckdb") as wh:
+            wh.ingest([_export(tmp_path / "in")], progress=False)
+            assert wh.salt_fingerprint() == privacy.fingerprint(b"legacy-salt-value")
+        assert (data / ".salt").exists()  # the salt in use is never removed
+        with Warehouse(data / "wh.duckdb") as wh:
+            wh.ingest([_export(tmp_path / "in")], progress=False)
+    finally:
+        del os.environ["ECOMLIB_SALT_FILE"]
