@@ -352,7 +352,8 @@ class Warehouse:
         lid = self.con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         self.con.execute(
             "INSERT INTO load_log VALUES (?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,?,?,?,?)",
-            [lid, str(path), digest, fmt, table, status, privacy.redact(msg), started, _now()])
+            [lid, privacy.redact(str(path)), digest, fmt, table, status, privacy.redact(msg),
+             started, _now()])
 
     def _load(self, path: Path, digest: str, jobs: list[tuple[RawFile, str, list[Piece]]],
               started: dt.datetime) -> list[LoadResult]:
@@ -424,9 +425,10 @@ class Warehouse:
         con = self.con
         # re-loading the same file replaces its earlier quarantine records (no duplicates)
         con.execute("DELETE FROM quarantine WHERE file_hash = ? AND table_name = ? AND file = ?",
-                    [digest, t.name, raw.label])
+                    [digest, t.name, privacy.redact(raw.label)])
         if q is not None:
-            qq = q.assign(load_id=lid, file=raw.label, file_hash=digest, table_name=t.name,
+            qq = q.assign(load_id=lid, file=privacy.redact(raw.label), file_hash=digest,
+                          table_name=t.name,
                           quarantined_at=_now(),
                           # a phone, ID number, e-mail or street address typed into a kept
                           # cell is removed by rule (personal columns were dropped already)
@@ -441,7 +443,8 @@ class Warehouse:
                          unchanged, n_quarantined, raw.blank_rows if structural else 0)
         con.execute(
             "INSERT INTO load_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'ok',?,?,?)",
-            [lid, raw.label, digest, fmt_name, t.name, rows_in, loaded, inserted, updated,
+            [lid, privacy.redact(raw.label), digest, fmt_name, t.name, rows_in, loaded,
+             inserted, updated,
              unchanged, n_quarantined, res.rows_blank, raw.encoding,
              privacy.redact(",".join(val.ignored_columns)) or None, "", started, _now()])
         return res
