@@ -74,6 +74,10 @@ def cmd_ingest(args) -> int:
             print(f"total: {tot.rows_in} rows in = {tot.rows_inserted} inserted + "
                   f"{tot.rows_updated} updated + {tot.rows_unchanged} unchanged + "
                   f"{tot.rows_quarantined} quarantined")
+            retired = sum(r.rows_retired for r in results)
+            if retired:
+                print(f"{retired} order line(s) retired: a newer export of their order no "
+                      "longer lists them")
             q = sum(r.rows_quarantined for r in results)
             if q:
                 print(f"{q} row(s) quarantined; see `ecom status --quarantine 20`")

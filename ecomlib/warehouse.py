@@ -44,13 +44,21 @@ _META_DDL = [
         rows_in BIGINT, rows_loaded BIGINT, rows_inserted BIGINT, rows_updated BIGINT,
         rows_unchanged BIGINT, rows_quarantined BIGINT, rows_blank BIGINT,
         encoding VARCHAR, ignored_columns VARCHAR, status VARCHAR, message VARCHAR,
-        started_at TIMESTAMP, finished_at TIMESTAMP)""",
+        started_at TIMESTAMP, finished_at TIMESTAMP, rows_retired BIGINT)""",
+    # (a warehouse made before rows_retired existed gets it added)
+    "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS rows_retired BIGINT",
     """CREATE TABLE IF NOT EXISTS quarantine (
         load_id BIGINT, file VARCHAR, file_hash VARCHAR, table_name VARCHAR,
         row_number BIGINT, "column" VARCHAR, reason VARCHAR, raw VARCHAR,
         quarantined_at TIMESTAMP)""",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
 ]
+
+
+_LOG_COLUMNS = ("load_id, file, file_hash, format, table_name, rows_in, rows_loaded, "
+                "rows_inserted, rows_updated, rows_unchanged, rows_quarantined, rows_blank, "
+                "encoding, ignored_columns, status, message, started_at, finished_at, "
+                "rows_retired")
 
 
 def default_path() -> Path:
@@ -88,6 +96,8 @@ class LoadResult:
     rows_blank: int = 0
     status: str = "ok"
     message: str = ""
+    #: order lines of orders this file holds whole that the file no longer lists (removed)
+    rows_retired: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -351,7 +361,8 @@ class Warehouse:
     def _log_failure(self, path, digest, fmt, table, msg, started, status="failed") -> None:
         lid = self.con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         self.con.execute(
-            "INSERT INTO load_log VALUES (?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,?,?,?,?)",
+            f"INSERT INTO load_log ({_LOG_COLUMNS}) VALUES "
+            "(?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,?,?,?,?,0)",
             [lid, privacy.redact(str(path)), digest, fmt, table, status, privacy.redact(msg),
              started, _now()])
 
@@ -439,15 +450,52 @@ class Warehouse:
             con.execute('INSERT INTO quarantine SELECT load_id, file, file_hash, table_name, '
                         'row_number, "column", reason, raw, quarantined_at FROM _q')
             con.unregister("_q")
+        retired = self._retire_lines(t, piece.replace_orders, good)
         res = LoadResult(lid, raw.label, t.name, fmt_name, rows_in, loaded, inserted, updated,
-                         unchanged, n_quarantined, raw.blank_rows if structural else 0)
+                         unchanged, n_quarantined, raw.blank_rows if structural else 0,
+                         rows_retired=retired)
         con.execute(
-            "INSERT INTO load_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'ok',?,?,?)",
+            f"INSERT INTO load_log ({_LOG_COLUMNS}) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'ok',?,?,?,?)",
             [lid, privacy.redact(raw.label), digest, fmt_name, t.name, rows_in, loaded,
              inserted, updated,
              unchanged, n_quarantined, res.rows_blank, raw.encoding,
-             privacy.redact(",".join(val.ignored_columns)) or None, "", started, _now()])
+             privacy.redact(",".join(val.ignored_columns)) or None,
+             f"{retired} line(s) no longer in the export retired" if retired else "",
+             started, _now(), retired])
         return res
+
+    def _retire_lines(self, t: schema.Table, orders: pd.DataFrame | None,
+                      good: pd.DataFrame) -> int:
+        """Delete the lines of ``orders`` (held whole by the file just loaded) that the file
+        does not list (``good`` holds its loaded lines): the export no longer has them.
+        Returns how many were retired."""
+        if orders is None or not len(orders) or t.name != "order_lines":
+            return 0
+        con = self.con
+        con.register("_whole", pa.Table.from_pandas(orders.astype(object), preserve_index=False))
+        con.register("_listed", pa.Table.from_pandas(
+            good[list(t.key)].astype(object), preserve_index=False))
+        try:
+            cond = ("FROM order_lines w JOIN _whole o ON w.platform = o.platform "
+                    "AND w.shop_id = o.shop_id AND w.order_id = o.order_id "
+                    "WHERE NOT EXISTS (SELECT 1 FROM _listed l WHERE l.platform = w.platform "
+                    "AND l.shop_id = w.shop_id AND l.order_id = w.order_id "
+                    "AND l.line_id = w.line_id)")
+            gone = con.execute(f"SELECT w.platform, w.shop_id, w.order_id, w.line_id {cond}"
+                               ).fetchall()
+            if gone:
+                con.execute("CREATE OR REPLACE TEMP TABLE _gone (platform VARCHAR, "
+                            "shop_id VARCHAR, order_id VARCHAR, line_id VARCHAR)")
+                con.executemany("INSERT INTO _gone VALUES (?,?,?,?)", gone)
+                con.execute("DELETE FROM order_lines w USING _gone g WHERE w.platform = "
+                            "g.platform AND w.shop_id = g.shop_id AND w.order_id = g.order_id "
+                            "AND w.line_id = g.line_id")
+                con.execute("DROP TABLE _gone")
+        finally:
+            con.unregister("_whole")
+            con.unregister("_listed")
+        return len(gone)
 
     def _upsert(self, t: schema.Table, good: pd.DataFrame, lid: int) -> tuple[int, int, int]:
         """Insert new keys, replace rows whose values changed; returns (inserted, updated,

@@ -159,8 +159,8 @@ def test_taobao_item_report_fixture(wh):
         # ="..." id; 334.50元; 应付 334.5 -> shop 0; 实付 ￥320.50 -> platform 14.00
         ("3700000000000100001", "3700000000000100012", "SY-HF002-01", "5588460863574", 1,
          33450, 0, 1400, 32050),
-        # no 子订单编号 (older export): line 1 of its order; "1,234.50"
-        ("3700000000000100002", "1", "SY-CZ001-03", "5588460863576", 1, 123450, 0, 0, 123450),
+        # no 子订单编号 (older export): the line's content key; "1,234.50"
+        ("3700000000000100002", "SY-CZ001-03@123450#1", "SY-CZ001-03", "5588460863576", 1, 123450, 0, 0, 123450),
         ("3700000000000100003", "3700000000000100031", "SY-LS001-02", "5588460863575", 1,
          9900, 0, 600, 9300),
         # tab-prefixed 子订单编号; 商家编码 empty -> 外部系统编号
@@ -209,15 +209,21 @@ def test_jd_order_export_fixture(wh):
     assert _rows(wh.read("order_lines"), LINE_COLS) == [
         # order 1: 应付金额 ¥376.21 + 余额 0 - 运费 0 = 37621 fen of goods over list values
         # 31800 and 10000: floor(37621*31800/41800) = 28620, floor(37621*10000/41800) = 9000,
-        # the 1 fen left goes to line 1; the rest of the list value is the shop's discount
-        ("300000000001", "1", "SY-HF001-01", "100012345678", 2, 15900, 3179, 0, 28621),
-        ("300000000001", "2", "SY-GH002-02", "100012345679", 1, 10000, 1000, 0, 9000),
+        # the 1 fen left goes to the order's first line; the rest of the list value is the
+        # shop's discount. Line ids: SKU @ 京东价 in fen # occurrence (not the row position)
+        ("300000000001", "SY-GH002-02@10000#1", "SY-GH002-02", "100012345679", 1, 10000, 1000,
+         0, 9000),
+        ("300000000001", "SY-HF001-01@15900#1", "SY-HF001-01", "100012345678", 2, 15900, 3179,
+         0, 28621),
         # ="..." id; 1234.5元; 应付 1144.50 + 余额支付 100.00 - 运费 10.00 = 1234.50;
         # 商家SKUID empty -> 商品ID (tab stripped)
-        ("300000000002", "1", "100099990001", "100099990001", 1, 123450, 0, 0, 123450),
+        ("300000000002", "100099990001@123450#1", "100099990001", "100099990001", 1, 123450, 0,
+         0, 123450),
         # "1件"; 应付 79.90 of 89.90
-        ("300000000004", "1", "SY-LS003-01", "100055556666", 1, 8990, 1000, 0, 7990),
-        ("300000000005", "1", "SY-CY002-01", "100077778888", 1, 5900, 0, 0, 5900),
+        ("300000000004", "SY-LS003-01@8990#1", "SY-LS003-01", "100055556666", 1, 8990, 1000, 0,
+         7990),
+        ("300000000005", "SY-CY002-01@5900#1", "SY-CY002-01", "100077778888", 1, 5900, 0, 0,
+         5900),
     ]
     assert _rows(wh.read("orders"), ORDER_COLS) == [
         # 客户地址 without spaces or 省: 浙江杭州市西湖区...
@@ -403,6 +409,16 @@ ROUND_TRIPS = [
 ]
 
 
+def _content_ids(lines: pd.DataFrame) -> pd.Series:
+    """The JD export's line ids worked out from canonical lines: SKU @ list price in fen #
+    the occurrence of that SKU and price within the order, in line order."""
+    ordered = lines.assign(_n=lines.line_id.astype(int)).sort_values(["order_id", "_n"])
+    k = ordered.groupby(["order_id", "sku", "list_price_fen"]).cumcount() + 1
+    ids = (ordered.sku.astype(str) + "@" + ordered.list_price_fen.astype("int64").astype(str)
+           + "#" + k.astype(str))
+    return ids.reindex(lines.index)
+
+
 @pytest.mark.parametrize("module,platform,shop_id,how", ROUND_TRIPS,
                          ids=[r[2] for r in ROUND_TRIPS])
 def test_to_export_round_trip(demo_tables, tmp_path, module, platform, shop_id, how):
@@ -414,7 +430,9 @@ def test_to_export_round_trip(demo_tables, tmp_path, module, platform, shop_id, 
     exp_o = t["orders"][(t["orders"].platform == platform) & (t["orders"].shop_id == shop_id)]
     exp_o = exp_o.sort_values(key).reset_index(drop=True)
     exp_l = t["order_lines"].merge(exp_o[key], on=key)
-    exp_l = exp_l.assign(_n=exp_l.line_id.astype(int)).sort_values(key + ["_n"]).drop(columns="_n")
+    if module is jd:  # the JD export has no line id: lines are known by their content
+        exp_l = exp_l.assign(line_id=_content_ids(exp_l))
+    exp_l = exp_l.sort_values(key + ["line_id"])
     assert len(exp_o) > 100
     with Warehouse(tmp_path / "wh.duckdb") as w:
         res = w.ingest([tmp_path / "exports"], progress=False,
@@ -422,8 +440,7 @@ def test_to_export_round_trip(demo_tables, tmp_path, module, platform, shop_id, 
         assert all(r.rows_quarantined == 0 for r in res), w.quarantine().head()
         got_o = _canonical(w.read("orders"))
         got_l = w.read("order_lines")
-        got_l = _canonical(got_l.assign(_n=got_l.line_id.astype(int)).sort_values(key + ["_n"])
-                           .drop(columns="_n"))
+        got_l = _canonical(got_l.sort_values(key + ["line_id"]))
         got_r = _canonical(w.read("refunds"))
         # a second import of the same files changes nothing
         again = w.ingest([tmp_path / "exports"], progress=False,
@@ -487,6 +504,7 @@ def test_jd_classic_export_apportions_order_amounts(demo_tables, tmp_path):
         "shop_discount_fen": (x.shop_discount_fen + x.platform_discount_fen).sum()}))
     pd.testing.assert_frame_equal(g.sort_index(), e.sort_index(), check_dtype=False)
     single = exp.groupby("order_id").line_id.transform("size") == 1
+    exp = exp.assign(line_id=_content_ids(exp))
     m = got.merge(exp[single], on=["platform", "shop_id", "order_id", "line_id"], suffixes=("", "_e"))
     assert len(m) == single.sum()
     assert (m.paid_fen == m.paid_fen_e).all()

@@ -73,6 +73,9 @@ class Piece:
     #: ``str`` dtype): the warehouse then loads it as it is instead of checking the same
     #: rows again
     validated: bool = False
+    #: (platform, shop_id, order_id) of orders the file holds whole: the warehouse replaces
+    #: their set of lines with this piece's (see ``FormatSpec.replaces_lines``)
+    replace_orders: pd.DataFrame | None = None
 
 
 class Source:

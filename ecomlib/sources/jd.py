@@ -8,8 +8,15 @@ every line and collapse to one header per order).
 
 Judgment calls:
 
-* **Line id**: the export has none; lines are numbered 1, 2, ... in file order within their
-  order (JD lists an order's SKUs in the same order in every export).
+* **Line id**: the export has none; a line is known by its content, ``<SKU>@<京东价 in
+  fen>#<k>`` (k counts repeats of the same SKU and price within the order), never by its
+  position: a re-export listing the lines in another order or fewer of them, or an order
+  whose lines come on two export pages, keeps each line's identity.
+* **Whole orders**: 订单金额 (the order's list value + postage) repeats on every line. When
+  the file's lines of an order add up to it (京东价 x 订购数量, summed, + 运费金额), the file
+  holds the whole order and its lines replace the order's lines in the warehouse (a line no
+  longer exported is retired and counted in the load log); when they do not (a page of a
+  split export), the lines are added or updated and none is retired.
 * **SKU** = 商家SKUID (the shop's code for the SKU), else 商家编码, else 商品ID (JD's SKU id).
 * **Money per line**: the classic export has order-level amounts only (订单金额, 结算金额,
   应付金额 and 运费金额 repeat on each line). The goods part the buyer paid, 应付金额 + 余额支付
@@ -17,7 +24,9 @@ Judgment calls:
   remainder on the first line), and the rest of the list value counts as the shop's discount.
   Where the export also carries line-level amounts (商品应付金额, 商家优惠金额, 京东优惠金额: not
   part of the classic template; ``to_export`` writes them), those are used as they are.
-  The apportioning is exact only when all of an order's lines are in the same file.
+  For an order only partly in the file, the goods paid is spread by each line's share of
+  the order's list value (订单金额 - 运费金额), rounded to the fen, so the pages of a split
+  export add up as the whole order would (within a fen per line).
 * **Status**: 已取消 is ``cancelled`` when the order was never paid and ``refunded`` when it
   was; 锁定 (an after-sales or cancel request on hold) counts as ``paid``; the "(删除)" prefix
   of deleted orders is ignored.
@@ -36,8 +45,8 @@ import pandas as pd
 
 from .mapped import FormatSpec, col, const, derived, register_spec, shop
 from .pdd import time_text, yuan_text
-from .taobao import (_text, _with_buyers, address_text, closed_after_payment, fen, first_of,
-                     line_numbers, shop_rows)
+from .taobao import (_text, _with_buyers, address_text, closed_after_payment, content_line_ids,
+                     fen, first_of, shop_rows)
 
 PLATFORM = "jd"
 
@@ -66,10 +75,26 @@ def apportion(total: pd.Series, weight: pd.Series, group: pd.Series) -> pd.Serie
     return (share + rest.where(first, 0)).astype("Int64")
 
 
+def whole_order(f: pd.DataFrame) -> pd.Series:
+    """True on the lines of an order that is wholly in the file: the lines' list value
+    (京东价 x 订购数量) + 运费金额 equals 订单金额. Without 订单金额 nothing can be told (False)."""
+    gross = fen(f["list_price_fen"]) * fen(f["quantity"])
+    g = f["order_id"].astype(object).where(f["order_id"].notna(), "")
+    total = gross.groupby(g, sort=False).transform("sum")
+    freight = fen(f["_freight"]).fillna(0)
+    return (total + freight == fen(f["_order_amount"])).fillna(False).astype(bool)
+
+
 def _paid(f: pd.DataFrame) -> pd.Series:
     goods_paid = fen(f["_payable"]) + fen(f["_balance"]).fillna(0) - fen(f["_freight"]).fillna(0)
     gross = fen(f["list_price_fen"]) * fen(f["quantity"])
-    return fen(f["_line_paid"]).fillna(apportion(goods_paid, gross, f["order_id"]))
+    whole = apportion(goods_paid, gross, f["order_id"])
+    # a page of a split export: the line's share of the order's own list value
+    order_gross = fen(f["_order_amount"]) - fen(f["_freight"]).fillna(0)
+    share = (goods_paid.astype("Float64") * gross / order_gross.where(order_gross > 0)).round()
+    part = share.astype("Int64").where(order_gross > 0, whole)
+    est = whole.where(whole_order(f).to_numpy(), part)
+    return fen(f["_line_paid"]).fillna(est)
 
 
 def _shop_discount(f: pd.DataFrame) -> pd.Series:
@@ -81,6 +106,7 @@ def _shop_discount(f: pd.DataFrame) -> pd.Series:
 _ORDER = ("订单号",)
 
 SPEC = FormatSpec(
+    replaces_lines="_whole_order",
     name="jd_orders",
     description="JD order export (京东订单导出)",
     signature=("订单号", "商品ID", "订购数量", "京东价"),
@@ -89,12 +115,14 @@ SPEC = FormatSpec(
             "platform": const(PLATFORM),
             "shop_id": shop("店铺名称", "店铺"),
             "order_id": col(*_ORDER, kind="id", required=True),
-            "line_id": derived(line_numbers),
             "_code": col("商家SKUID", "商家SKU", "商家编码", kind="id"),
             "platform_sku_id": col("商品ID", kind="id"),
             "sku": derived(first_of("_code", "platform_sku_id")),
             "quantity": col("订购数量", kind="int", required=True),
             "list_price_fen": col("京东价", kind="money", required=True),
+            "line_id": derived(lambda f: content_line_ids(f, "sku", "list_price_fen")),
+            "_order_amount": col("订单金额", kind="money"),
+            "_whole_order": derived(whole_order),
             "_payable": col("应付金额", kind="money", required=True),
             "_balance": col("余额支付", kind="money"),
             "_freight": col("运费金额", kind="money"),

@@ -98,6 +98,10 @@ class FormatSpec:
     tables: dict[str, dict[str, Col]]   # first table = the file's grain
     filter_rows: Callable[[pd.DataFrame], pd.Series] | None = None  # e.g. refunds only if any
     row_filters: dict[str, Callable[[pd.DataFrame], pd.Series]] = field(default_factory=dict)
+    #: a derived boolean column of the grain table (order lines) that is True on the lines of
+    #: an order the file holds whole: those orders' lines in the warehouse are replaced by
+    #: the file's (lines no longer exported are retired). None: lines are only added/updated.
+    replaces_lines: str | None = None
 
 
 _CLEANERS = {
@@ -233,6 +237,8 @@ class MappedSource(Source):
 
         built: dict[str, pd.DataFrame] = {}
         sources_of: dict[str, dict[str, str]] = {}
+        first_table = next(iter(spec.tables))
+        whole_flag = None
         for tname, cols in spec.tables.items():
             t = schema.table(table_of(tname))
             data: dict[str, pd.Series] = {}
@@ -254,6 +260,8 @@ class MappedSource(Source):
             for c in t.columns:  # canonical columns the format does not carry
                 if c.name not in df.columns:
                     df[c.name] = c.default
+            if tname == first_table and spec.replaces_lines:
+                whole_flag = df[spec.replaces_lines].fillna(False).to_numpy(dtype=bool)
             built[tname] = df[t.column_names]
             sources_of[tname] = names
 
@@ -323,7 +331,16 @@ class MappedSource(Source):
                 derived_parts.setdefault(table_of(tname), []).append(
                     (part, nums, (df if sel.all() else df[sel]).reset_index(drop=True)))
             else:
-                pieces.append(Piece(tname, part, nums, rejected, validated=True))
+                replace = None
+                if whole_flag is not None:
+                    # orders held whole, none of whose lines was rejected
+                    keys = df[["platform", "shop_id", "order_id"]].astype("string")
+                    okey = keys["platform"] + "\0" + keys["shop_id"] + "\0" + keys["order_id"]
+                    spoilt = set(okey[~good])
+                    take = whole_flag & good & ~okey.isin(spoilt).to_numpy()
+                    replace = keys[take].drop_duplicates().reset_index(drop=True)
+                pieces.append(Piece(tname, part, nums, rejected, validated=True,
+                                    replace_orders=replace))
         for tname, parts in derived_parts.items():
             part = pd.concat([p for p, _, _ in parts], ignore_index=True)
             nums = pd.concat([r for _, r, _ in parts], ignore_index=True)

@@ -91,6 +91,24 @@ def line_numbers(f: pd.DataFrame, order: str = "order_id") -> pd.Series:
     return (pd.Series(codes, index=f.index).groupby(codes, sort=False).cumcount() + 1).astype(str)
 
 
+def content_line_ids(f: pd.DataFrame, sku: str, price: str, spec: str | None = None,
+                     order: str = "order_id") -> pd.Series:
+    """A line id from the line's content, for exports without a sub-order id:
+    ``<sku>[|<spec>]@<price in fen>#<k>``, k = the occurrence of that SKU, spec and price
+    within the order (1, 2, ... in file order). It does not depend on where the line sits,
+    so a re-export that lists an order's lines in another order, or fewer of them, or an
+    order whose lines come on two export pages, keeps every line's identity (DECISIONLOG)."""
+    parts = f[sku].astype("string").fillna("")
+    if spec is not None and spec in f.columns:
+        sp = f[spec].astype("string").fillna("")
+        parts = parts.where(sp == "", parts + "|" + sp)
+    parts = parts + "@" + pd.to_numeric(f[price], errors="coerce").astype("Int64").astype(
+        "string").fillna("")
+    key = f[order].astype("string").fillna("") + "\0" + parts
+    k = key.groupby(key, sort=False).cumcount() + 1
+    return (parts + "#" + k.astype("string")).astype(object)
+
+
 def closed_after_payment(word: str = "_status", paid: str = "paid_at"):
     """derived(): the mapped order status, with 'closed' orders that were paid as refunded."""
     def fn(f: pd.DataFrame) -> pd.Series:
@@ -122,7 +140,8 @@ def _refund_case_id(f: pd.DataFrame) -> pd.Series:
 
 
 def _line_id(f: pd.DataFrame) -> pd.Series:
-    return C.coalesce(f["_sub"], line_numbers(f))
+    """子订单编号, else the line's content key (:func:`content_line_ids`)."""
+    return C.coalesce(f["_sub"], content_line_ids(f, "sku", "list_price_fen", "_spec"))
 
 
 def _shop_discount(f: pd.DataFrame) -> pd.Series:
@@ -145,11 +164,13 @@ def _item_keys() -> dict:
         "shop_id": shop(),
         "order_id": col(*_ITEM_ORDER, kind="id", required=True),
         "_sub": col("子订单编号", kind="id"),
-        "line_id": derived(_line_id),
         "_code": col("商家编码", kind="id"),
         "_outer": col("外部系统编号", kind="id"),
         "_item": col("商品ID", kind="id"),
         "sku": derived(first_of("_code", "_outer", "_item")),
+        "_spec": col("商品属性", "销售属性", "SKU属性"),
+        "list_price_fen": col("商品价格", "价格", kind="money", required=True),
+        "line_id": derived(_line_id),
     }
 
 
@@ -187,7 +208,6 @@ ITEMS_SPEC = FormatSpec(
             **_item_keys(),
             "platform_sku_id": col("商品ID", kind="id"),
             "quantity": col("购买数量", kind="int", required=True),
-            "list_price_fen": col("商品价格", "价格", kind="money", required=True),
             "_payable": col("买家应付货款", kind="money"),
             "paid_fen": col(*_PAID, kind="money", required=True),
             "shop_discount_fen": derived(_shop_discount),
