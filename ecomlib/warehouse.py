@@ -249,14 +249,20 @@ class Warehouse:
         """
         from tqdm.auto import tqdm
 
-        files = expand_paths(paths)
+        files, skipped = scan_paths(paths)
         context = self.settle_salt(context)
+        self._mark_interrupted()
         sizes = [f.stat().st_size for f in files]
         total = sum(sizes)
         if workers is None:
             workers = (os.cpu_count() or 1) if len(files) > 1 and total >= (8 << 20) else 0
         workers = min(int(workers), len(files))
         results: list[LoadResult] = []
+        for f, why in skipped:  # accounted for: in the load log and the results
+            self._log_failure(f, None, "?", None, f"{f}: skipped: {why}", _now(),
+                              status="skipped")
+            results.append(LoadResult(-1, str(f), "", "", 0, 0, 0, 0, 0, 0, status="skipped",
+                                      message=why))
         bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest",
                    disable=(not progress) if progress is not None else None)
         pool = _MapPool(self, files, fmt, table, context, workers) if workers > 1 else None
@@ -332,8 +338,15 @@ class Warehouse:
                     context: dict | None = None, _mapped=None) -> list[LoadResult]:
         path = Path(path)
         context = self.settle_salt(context)
+        if not getattr(self, "_interrupted_checked", False):
+            self._mark_interrupted()
         started = _now()
         digest = file_hash(path)
+        # an attempt row, committed before the load's own transaction: if the process dies
+        # inside it, the next ingest finds the row and marks the attempt interrupted
+        attempt = self._log_failure(path, digest, fmt or "?", table,
+                                    f"{path}: loading (started {started:%Y-%m-%d %H:%M:%S})",
+                                    started, status="running")
         try:
             ctx = _file_context(path, context, table, self.path)
             fmt = fmt or ctx.get("format")
@@ -353,18 +366,39 @@ class Warehouse:
         except LoadError:
             raise
         except Exception as e:  # a bug or an engine error: the transaction was rolled back
-            msg = privacy.redact(f"{path}: unexpected error while loading ({type(e).__name__}: "
-                                 f"{e}); nothing of this file was written")
+            msg = privacy.redact(engine_error_message(path, e, self.path))
             self._log_failure(path, digest, fmt or "?", table, msg, started)
             raise LoadError(msg) from e
+        finally:
+            try:
+                self.con.execute("DELETE FROM load_log WHERE load_id = ? AND status = 'running'",
+                                 [attempt])
+            except duckdb.Error:  # (a connection that failed with the disk)
+                pass
 
-    def _log_failure(self, path, digest, fmt, table, msg, started, status="failed") -> None:
+    def _mark_interrupted(self) -> int:
+        """Attempts left 'running' by a process that died inside a load (killed, crashed,
+        machine off) become 'interrupted': one writer at a time holds the file, so no other
+        ingest can still be running. Returns how many."""
+        self._interrupted_checked = True
+        n = self.con.execute("SELECT COUNT(*) FROM load_log WHERE status = 'running'"
+                             ).fetchall()[0][0]
+        if n:
+            self.con.execute(
+                "UPDATE load_log SET status = 'interrupted', message = file || ': the load "
+                "started ' || strftime(started_at, '%Y-%m-%d %H:%M:%S') || ' was interrupted "
+                "(the process was stopped or crashed); nothing of this file was written: load "
+                "it again' WHERE status = 'running'")
+        return int(n)
+
+    def _log_failure(self, path, digest, fmt, table, msg, started, status="failed") -> int:
         lid = self.con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         self.con.execute(
             f"INSERT INTO load_log ({_LOG_COLUMNS}) VALUES "
             "(?,?,?,?,?,0,0,0,0,0,0,0,NULL,NULL,?,?,?,?,0)",
             [lid, privacy.redact(str(path)), digest, fmt, table, status, privacy.redact(msg),
-             started, _now()])
+             started, None if status == "running" else _now()])
+        return int(lid)
 
     def _load(self, path: Path, digest: str, jobs: list[tuple[RawFile, str, list[Piece]]],
               started: dt.datetime) -> list[LoadResult]:
@@ -821,20 +855,70 @@ def sidecar_context(path: Path) -> dict:
     return ctx
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to load: folders expand to their data files (sorted, hidden ones skipped)."""
-    out: list[Path] = []
+_NOT_EXPORTS = {".md", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".doc", ".docx",
+                ".ppt", ".pptx", ".zip", ".rar", ".7z", ".gz", ".json", ".yaml", ".yml", ".py",
+                ".ipynb", ".html", ".htm", ".log", ".duckdb", ".wal", ".db", ".exe", ".ini",
+                ".lnk", ".url"}
+
+
+def scan_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """``(files to load, [(file, why it is skipped)])``. A named file is always loaded (or
+    fails with its reason); a folder expands to every file in it (sorted, hidden folders
+    not entered), each either to load or listed with the reason it is skipped, so a folder
+    ingest accounts for every file. Exports are recognised by content as well as by name:
+    a tab-separated UTF-16 "Unicode text" file is loaded whatever its extension."""
+    from .sources import DATA_SUFFIXES, sniff
+    load: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
-                              and f.suffix.lower() in (".csv", ".xlsx", ".parquet", ".tsv")
-                              and not f.name.startswith((".", "~$"))))
-        elif p.exists():
-            out.append(p)
-        else:
+        if p.is_file():
+            load.append(p)
+            continue
+        if not p.is_dir():
             raise LoadError(f"{p}: no such file or folder")
-    return out
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p).parts
+            if any(part.startswith(".") for part in rel[:-1]) or not f.is_file():
+                continue
+            name, suffix = f.name, f.suffix.lower()
+            if name.startswith(("~$", ".~")):
+                skipped.append((f, "temporary file of an open workbook (~$...): close it in "
+                                   "Excel; the workbook itself is loaded"))
+            elif name.startswith("."):
+                skipped.append((f, "hidden file"))
+            elif name == "ecom.yaml" or name.endswith(".mapping.yaml"):
+                skipped.append((f, "settings file (read for the exports beside it)"))
+            elif suffix in DATA_SUFFIXES:
+                load.append(f)
+            elif suffix in _NOT_EXPORTS:
+                skipped.append((f, f"not an export ({suffix} file)"))
+            else:  # an unknown or missing extension: what is inside decides
+                with open(f, "rb") as fh:
+                    head = fh.read(4096)
+                kind = sniff(head)
+                if kind in ("xlsx", "xls", "parquet") or (kind == "text" and _delimited(head)):
+                    load.append(f)
+                else:
+                    skipped.append((f, f"not an export (unknown type{' ' + suffix if suffix else ''}; "
+                                       "name it .csv, .txt or .xlsx to load it)"))
+    return load, skipped
+
+
+def _delimited(head: bytes) -> bool:
+    """The first line of a text file has at least 3 fields split by tabs or commas."""
+    from .sources import decode_bytes
+    try:
+        text = decode_bytes(head)[1]
+    except Exception:  # noqa: BLE001 - not text
+        return False
+    first = text.splitlines()[0] if text else ""
+    return max(first.count("\t"), first.count(",")) >= 2
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The files :func:`scan_paths` would load."""
+    return scan_paths(paths)[0]
 
 
 def sql_filters(start=None, end=None, shops=None, platforms=None, date_col: str = "sales_date",
@@ -873,6 +957,30 @@ def _in_conds(col, values, prefix, params, t: schema.Table | None = None) -> lis
         params[f"{prefix}{i}"] = str(v)
         names.append(f"${prefix}{i}")
     return [f"{col} IN ({', '.join(names)})" if names else "FALSE"]
+
+
+def engine_error_message(path: Path, e: BaseException, warehouse: Path) -> str:
+    """A plain message for an error of the engine or the machine during a load: a full disk
+    and a lost lock say so; anything else is named as unexpected. Nothing of the file was
+    written either way (its transaction was rolled back)."""
+    import errno
+    text = str(e)
+    if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "No space left" in text \
+            or "not enough space" in text.lower():
+        import shutil
+        try:
+            free = shutil.disk_usage(Path(warehouse).resolve().parent).free
+            free_text = f" ({free / 2**20:,.0f} MB free now)"
+        except OSError:
+            free_text = ""
+        return (f"{path}: the disk holding the warehouse {warehouse} is full{free_text}; nothing "
+                "of this file was written: free some space (or move the warehouse, or set "
+                "DuckDB's temp_directory elsewhere) and load it again")
+    if "lock" in text.lower() and "could not set lock" in text.lower():
+        return (f"{path}: another process took the warehouse {warehouse}; nothing of this file "
+                "was written: load it again when it has finished")
+    return (f"{path}: unexpected error while loading ({type(e).__name__}: {text}); nothing of "
+            "this file was written")
 
 
 def _localise(df: pd.DataFrame, t: schema.Table) -> pd.DataFrame:

@@ -192,18 +192,15 @@ def test_validate_typed_only_skips_the_good_frame():
 
 def _read_decoding_all(path):
     """read_file as it was before the UTF-8 head: the whole file decoded first."""
-    import csv
-    import io
 
     from ecomlib import sources as S
     data = path.read_bytes()
-    enc, text = S.detect_encoding(data)
+    enc, text, damaged = S.decode_bytes(data)
     delim = S._delimiter(path.suffix, text)
-    fast = S._read_csv_fast(path, text, delim, enc, data)
+    fast = None if damaged else S._read_csv_fast(path, text, delim, enc, data)
     if fast is not None:
         return fast, "fast"
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    return S._frame_from_rows(path, None, rows, enc), "careful"
+    return S._read_text_careful(path, text, delim, enc, damaged), "careful"
 
 
 def _long_export(n: int, tail: str = "") -> str:

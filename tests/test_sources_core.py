@@ -158,7 +158,8 @@ def test_user_mapping_file_loads_an_unknown_export(wh, tmp_path):
     d.mkdir()
     (d / "youzan.mapping.yaml").write_text(YOUZAN, encoding="utf-8")
     (d / "youzan_0618.csv").write_text(YOUZAN_CSV, encoding="utf-8")
-    (res, orders_res) = wh.ingest([d], progress=False, context={"salt": SALT})
+    skipped, res, orders_res = wh.ingest([d], progress=False, context={"salt": SALT})
+    assert (skipped.status, skipped.file) == ("skipped", str(d / "youzan.mapping.yaml"))
     assert (res.format, res.rows_in, res.rows_loaded, res.rows_quarantined) == ("youzan_orders", 3, 2, 1)
     assert orders_res.rows_loaded == 1  # two lines, one order header
     lines = wh.read("order_lines")

@@ -147,8 +147,11 @@ def test_erp_folder_in_one_go_detects_every_format(wh):
     res = wh.ingest([ERP], progress=False)
     assert {Path(r.file).name: r.format for r in res} == {
         "商品资料.csv": "erp_products", "库存.csv": "erp_inventory",
-        "平台商品对照.csv": "erp_sku_map", "采购单.csv": "erp_purchase_orders"}
-    accounting(res)
+        "平台商品对照.csv": "erp_sku_map", "采购单.csv": "erp_purchase_orders",
+        "README.md": ""}
+    (readme,) = [r for r in res if r.status == "skipped"]  # every file accounted for
+    assert readme.message == "not an export (.md file)"
+    accounting([r for r in res if r.status != "skipped"])
     assert len(wh.quarantine()) == 8
 
 

@@ -281,10 +281,17 @@ def test_killed_load_leaves_warehouse_consistent(tmp_path):
     proc.wait()
     with Warehouse(db) as w:
         assert w.counts() == before
-        assert len(w.load_log(limit=None)) == n_log
+        log = w.load_log(limit=None)
+        # the attempt was recorded before its transaction: it is all that is left of it
+        assert len(log) == n_log + 1 and log.status.iloc[0] == "running"
         (res,) = w.ingest([f], progress=False)  # and the same file loads fine afterwards
         assert res.rows_inserted == 10_000
         assert w.counts()["orders"] == before["orders"] + 10_000
+        log = w.load_log(limit=None)
+        (gone,) = log[log.status == "interrupted"].itertuples()
+        assert gone.file == str(f) and "was interrupted" in gone.message
+        assert gone.started_at is not None and "nothing of this file was written" in gone.message
+        assert "running" not in set(log.status)
 
 
 # -- rollups ---------------------------------------------------------------------------------

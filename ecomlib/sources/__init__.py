@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# a free-text cell (a buyer message) may be long: up to 128 MB instead of csv's 128 KB
+csv.field_size_limit(1 << 27)
+
 __all__ = [
     "RawFile", "Piece", "Source", "register", "get_source", "detect_source", "read_file",
     "SOURCES", "SourceError",
@@ -48,6 +51,18 @@ class RawFile:
     encoding: str
     problems: list[tuple[int, str, str]] = field(default_factory=list)
     blank_rows: int = 0
+    #: header names that appear more than once (the later ones renamed "name (2)", ...)
+    duplicate_columns: list[str] = field(default_factory=list)
+
+    def check_duplicates(self, used: list[str]) -> None:
+        """Refuse the file when a column a format reads (``used``) appears twice: which one
+        holds the data cannot be told. Unused duplicated columns are harmless."""
+        clash = [c for c in self.duplicate_columns if norm_header(c) in
+                 {norm_header(u) for u in used}]
+        if clash:
+            raise SourceError(f"{self.label}: column(s) {', '.join(clash)} appear more than "
+                              "once in the header; which one holds the data cannot be told: "
+                              "remove or rename the extra one and load the file again")
 
     @property
     def label(self) -> str:
@@ -115,11 +130,14 @@ def get_source(name: str) -> Source:
         raise SourceError(f"unknown format {name!r}; known formats: {', '.join(SOURCES)}") from None
 
 
+_HEADER_ZERO_WIDTH = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+
+
 def norm_header(h) -> str:
-    """A header cell compared without surrounding spaces, BOMs, tabs, zero-width spaces or
-    full-width brackets (``（单位）`` = ``(单位)``)."""
-    return (str(h).strip().strip("\ufeff\t\u200b ").replace("（", "(").replace("）", ")")
-            .replace(" ", ""))
+    """A header cell compared without spaces, tabs, zero-width characters (anywhere: BOM,
+    U+200B-U+200D, U+2060) or full-width brackets (``（单位）`` = ``(单位)``)."""
+    return (str(h).translate(_HEADER_ZERO_WIDTH).strip().strip("\t ").replace("（", "(")
+            .replace("）", ")").replace(" ", ""))
 
 
 def known_header_names() -> set[str]:
@@ -168,30 +186,80 @@ def detect_source(raw: RawFile) -> Source:
 # reading
 # ----------------------------------------------------------------------------------------
 def detect_encoding(data: bytes) -> tuple[str, str]:
-    """(encoding, text) of a CSV's bytes: UTF-8 with/without BOM, else GB18030 (GBK's superset).
+    """(encoding, text) of a CSV's bytes (see :func:`decode_bytes`)."""
+    encoding, text, _ = decode_bytes(data)
+    return encoding, text
 
-    A UTF-8 file cut in the middle of its last character (a half-written file) still reads as
-    UTF-8; the broken tail becomes U+FFFD and the row carrying it fails validation.
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the first bytes look like UTF-16 text without a BOM
+    (every other byte zero, as ASCII in UTF-16 is), else None."""
+    h = head[:400]
+    if len(h) < 8:
+        return None
+    even, odd = h[0::2], h[1::2]
+    if odd.count(0) >= 0.4 * len(odd) and even.count(0) <= 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.4 * len(even) and odd.count(0) <= 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, int]:
+    """(encoding, text, damaged) of a text export's bytes: UTF-8 with or without BOM, UTF-16
+    (Excel's "Unicode text", with or without BOM), else GB18030 (GBK's superset), else what
+    charset-normalizer finds.
+
+    ``damaged`` counts bytes that are not valid in the chosen encoding (a damaged or cut-off
+    file): they become U+FFFD and the records holding them are rejected one by one, so one
+    bad byte costs one row, in GBK as in UTF-8. Of UTF-8 and GB18030 the one with fewer
+    invalid sequences wins (UTF-8 on a tie), if they are few (at most 3, or one per 1,000
+    lines): text in one of them read as the other fails on nearly every Chinese character.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
+        return _decode_counting(data[3:], "utf-8", "utf-8-sig")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", data.decode("utf-16")
+        return _decode_counting(data, "utf-16", "utf-16")
+    bare16 = _utf16_without_bom(data)
+    if bare16:
+        return _decode_counting(data, bare16, bare16)
     try:
-        return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start >= len(data) - 3:
-            return "utf-8", data.decode("utf-8", errors="replace")
-        utf8_error = e
-    try:
-        return "gb18030", data.decode("gb18030")
+        return "utf-8", data.decode("utf-8"), 0
     except UnicodeDecodeError:
         pass
+    lines = data.count(b"\n") + 1
+    allowed = max(3, lines // 1000)
+    as_utf8 = _decode_counting(data, "utf-8", "utf-8")
+    if as_utf8[2] > allowed:  # (then it is hardly UTF-8: GB18030 is tried whole)
+        as_gbk = _decode_counting(data, "gb18030", "gb18030")
+    else:
+        try:
+            as_gbk = ("gb18030", data.decode("gb18030"), 0)
+        except UnicodeDecodeError:
+            as_gbk = ("gb18030", "", allowed + 1)
+    best = min((as_utf8, as_gbk), key=lambda x: x[2])  # fewer invalid bytes; UTF-8 on a tie
+    if best[2] <= allowed:
+        return best
     from charset_normalizer import from_bytes
     best = from_bytes(data).best()
     if best is None:
-        raise SourceError(f"cannot decode the file as UTF-8 or GB18030 ({utf8_error})")
-    return best.encoding, str(best)
+        raise SourceError("cannot decode the file as UTF-8, UTF-16 or GB18030/GBK: it may not "
+                          "be a text export")
+    return best.encoding, str(best), 0
+
+
+def _decode_counting(data: bytes, codec: str, name: str) -> tuple[str, str, int]:
+    """Decode with every invalid byte sequence replaced by U+FFFD, counting them."""
+    count = [0]
+
+    def on_error(e: UnicodeDecodeError):
+        count[0] += 1
+        return "\ufffd", e.end
+    import codecs
+    handler = f"ecomlib-count-{id(count)}"
+    codecs.register_error(handler, on_error)
+    text = data.decode(codec, errors=handler)
+    return name, text, count[0]
 
 
 def _find_header(rows: list[list[str]], max_scan: int = 10) -> int:
@@ -327,15 +395,14 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
         header.pop()
     if not header:
         raise SourceError(f"{path}: no header row found")
-    if len(set(header)) != len(header):
-        vocab = known_header_names()
-        dup = sorted({c for c in header if header.count(c) > 1})
-        shown = [c for c in dup if norm_header(c) in vocab]
-        raise SourceError(
-            f"{path}: header has duplicate column names"
-            + (f": {', '.join(shown)}" if shown else "")
-            + (f" ({len(dup) - len(shown)} more not shown: not names the workbench knows)"
-               if len(dup) > len(shown) else ""))
+    dups = sorted({c for c in header if c and header.count(c) > 1})
+    if dups:  # "name (2)", ...: fine for columns no format uses (a format that maps one of
+        seen: dict[str, int] = {}  # them refuses the file, see duplicate_columns)
+        for k, c in enumerate(header):
+            if c in dups:
+                seen[c] = seen.get(c, 0) + 1
+                if seen[c] > 1:
+                    header[k] = f"{c} ({seen[c]})"
     width = len(header)
     good, numbers, problems, blank = [], [], [], 0
     for i, r in enumerate(rows[h + 1:], start=h + 2):
@@ -357,7 +424,8 @@ def _frame_from_rows(path: Path, sheet: str | None, rows: list[list], encoding: 
         numbers.append(i)
     frame = pd.DataFrame(good, columns=header, dtype=object) if good else \
         pd.DataFrame({c: pd.Series(dtype=object) for c in header})
-    return RawFile(path, sheet, frame, pd.Series(numbers, dtype="int64"), encoding, problems, blank)
+    return RawFile(path, sheet, frame, pd.Series(numbers, dtype="int64"), encoding, problems, blank,
+                   dups)
 
 
 # Python's str.isspace() set, for RE2 (pyarrow): a row of only these is a blank row
@@ -541,13 +609,48 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                    int(blank_np.sum()) + len(invalid))
 
 
+DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
+
+
+def sniff(head: bytes) -> str:
+    """What a file holds, from its first bytes (an extension is only a hint: platforms save
+    tab-separated UTF-16 text as .xls, and sellers rename files): ``xlsx`` (a zip), ``xls``
+    (an OLE2 workbook), ``parquet``, ``html`` (a web page or XML saved as a spreadsheet),
+    ``binary`` or ``text``."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head):
+        return "text"
+    lead = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lead.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta")):
+        return "html"
+    if b"\x00" in head[:4096]:
+        return "binary"
+    return "text"
+
+
 def read_file(path: str | Path) -> list[RawFile]:
-    """Read a .csv/.txt, .xlsx or .parquet file into :class:`RawFile` objects (one per sheet)."""
+    """Read an export into :class:`RawFile` objects (one per sheet): text (.csv/.txt/.tsv,
+    any encoding :func:`decode_bytes` knows), .xlsx, .xls or .parquet, told apart by content
+    (:func:`sniff`), not by the extension."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
         raise SourceError(f"{path}: no such file")
-    if suffix in (".csv", ".txt", ".tsv"):
+    with open(path, "rb") as fh:
+        kind = sniff(fh.read(4096))
+    if kind == "html":
+        raise SourceError(f"{path}: this is a web page (HTML/XML) saved with a spreadsheet name, "
+                          "not a workbook: open it in Excel and save it as .xlsx or CSV")
+    if kind == "binary":
+        raise SourceError(f"{path}: not a text export, workbook or Parquet file")
+    if kind == "xls":
+        return _read_xls(path)
+    if kind == "text":
         data = path.read_bytes()
         head, fast = _utf8_head(data), None
         if head is not None and head[2]:  # a long file, UTF-8 at its start: pyarrow checks
@@ -556,25 +659,18 @@ def read_file(path: str | Path) -> list[RawFile]:
                                   head_only=True)
             if isinstance(fast, RawFile):
                 return [fast]
+        damaged = 0
         if head is not None and not head[2]:  # a short UTF-8 file: its head is all of it
             encoding, text = head[0], head[1]
         else:
-            encoding, text = detect_encoding(data)
+            encoding, text, damaged = decode_bytes(data)
         delim = _delimiter(suffix, text)
-        if fast is None:  # (not when the bytes were fine and the file needs the careful path)
+        if fast is None and not damaged:  # (not when the file needs the careful path)
             fast = _read_csv_fast(path, text, delim, encoding, data)
             if fast is not None:
                 return [fast]
-        rows, lines = _csv_records(text, delim)
-        broken: dict[int, str] = {}
-        if rows:
-            h = _find_header(rows)
-            width = len([v for v in rows[h]]) if rows[h] else 0
-            while width and not str(rows[h][width - 1]).strip():
-                width -= 1
-            rows, lines, broken = _repair_quotes(text, delim, rows, lines, h, width)
-        return [_frame_from_rows(path, None, rows, encoding, lines, broken)]
-    if suffix in (".xlsx", ".xlsm"):
+        return [_read_text_careful(path, text, delim, encoding, damaged)]
+    if kind == "xlsx":
         from openpyxl import load_workbook
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
@@ -591,11 +687,57 @@ def read_file(path: str | Path) -> list[RawFile]:
         if not out:
             raise SourceError(f"{path}: every sheet is empty")
         return out
-    if suffix == ".parquet":
+    if kind == "parquet":
         df = pd.read_parquet(path)
         return [RawFile(path, None, df, pd.Series(range(2, len(df) + 2), dtype="int64"),
                         "parquet")]
     raise SourceError(f"{path}: unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)")
+
+
+def _read_text_careful(path: Path, text: str, delim: str, encoding: str,
+                       damaged: int = 0) -> RawFile:
+    """The careful path of a text export: Python's csv module record by record, quotes left
+    open repaired (:func:`_repair_quotes`), records holding invalid bytes rejected one by
+    one when the decoding found ``damaged`` bytes."""
+    rows, lines = _csv_records(text, delim)
+    broken: dict[int, str] = {}
+    if rows:
+        h = _find_header(rows)
+        width = len(rows[h])
+        while width and not str(rows[h][width - 1]).strip():
+            width -= 1
+        rows, lines, broken = _repair_quotes(text, delim, rows, lines, h, width)
+        if damaged:  # the records holding the invalid bytes, one by one
+            name = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GBK/GB18030"}.get(
+                encoding, encoding)
+            for k in range(h + 1, len(rows)):
+                if k not in broken and any("\ufffd" in str(c) for c in rows[k]):
+                    broken[k] = (f"holds bytes that are not valid {name} (the file is "
+                                 "damaged or cut off here)")
+    return _frame_from_rows(path, None, rows, encoding, lines, broken)
+
+
+def _read_xls(path: Path) -> list[RawFile]:
+    """An Excel 97-2003 workbook (.xls), read by python-calamine (a maintained reader in Rust;
+    xlrd dropped .xls cell types years ago)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - a dependency of the project
+        raise SourceError(f"{path}: .xls workbooks need python-calamine (pip install "
+                          "python-calamine), or open it in Excel and save as .xlsx") from None
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # noqa: BLE001 - a damaged workbook
+        raise SourceError(f"{path}: cannot open as an Excel 97-2003 workbook ({e})") from None
+    out = []
+    for name in wb.sheet_names:
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if not any(any(v is not None and str(v).strip() for v in r) for r in rows):
+            continue
+        out.append(_frame_from_rows(path, name, [[_xl(v) for v in r] for r in rows], "xls"))
+    if not out:
+        raise SourceError(f"{path}: every sheet is empty")
+    return out
 
 
 def _delimiter(suffix: str, text: str) -> str:

@@ -71,6 +71,7 @@ class CanonicalSource(Source):
         name = ctx.get("table") or match_table([str(c) for c in raw.frame.columns], raw.path)
         if name is None:
             raise SourceError(f"{raw.label}: header does not match any canonical table")
+        raw.check_duplicates(schema.table(name).column_names)
         return [Piece(name, _depersonalise(raw.frame, ctx), raw.row_numbers)]
 
 

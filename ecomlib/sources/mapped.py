@@ -157,6 +157,8 @@ class MappedSource(Source):
                     return _norm(h)
             return None
 
+        raw.check_duplicates([h for t in spec.tables.values() for c in t.values()
+                              for h in c.headers])
         missing = sorted({" / ".join(c.headers) for t in spec.tables.values() for c in t.values()
                           if c.required and c.headers and find(c) is None})
         if missing:
