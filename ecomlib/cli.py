@@ -45,24 +45,26 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from .warehouse import LoadError, Warehouse, expand_paths
+    from .warehouse import LoadError, Warehouse, scan_paths
     try:
-        files = expand_paths(args.paths)
+        files, skipped = scan_paths(args.paths)
     except LoadError as e:
         print(f"ecom ingest: {e}", file=sys.stderr)
         return 2
-    if not files:
-        print("ecom ingest: no .csv/.xlsx/.parquet files found in " + " ".join(args.paths),
-              file=sys.stderr)
+    if not files and not skipped:
+        print("ecom ingest: no files found in " + " ".join(args.paths), file=sys.stderr)
         return 2
     with Warehouse(args.warehouse) as wh:
-        results = wh.ingest(files, fmt=args.format, table=args.table, errors="record",
+        results = wh.ingest(args.paths, fmt=args.format, table=args.table, errors="record",
                             context={"shop_id": args.shop, "platform": args.platform})
+        for r in results:
+            if r.status == "skipped":
+                print(f"skipped {r.file}: {r.message}")
         failed = [r for r in results if r.status == "failed"]
         for r in failed:
             print(f"FAILED {r.message}", file=sys.stderr)
         failures = len(failed)
-        results = [r for r in results if r.status != "failed"]
+        results = [r for r in results if r.status not in ("failed", "skipped")]
         if results:
             df = pd.DataFrame([r.as_dict() for r in results])[
                 ["file", "table", "format", "rows_in", "rows_inserted", "rows_updated",
