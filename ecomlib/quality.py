@@ -540,6 +540,42 @@ WHERE NOT EXISTS (SELECT 1 FROM fx_rates f WHERE f.currency = m.currency
     ("table_name", "row_key", "currency", "money_date"),
     f"SELECT COUNT(*) FROM ({_fx_rows})"))
 
+# -- order-level amounts against the lines ------------------------------------------------------
+_add(Rule(
+    "orders.header_paid_ties_to_lines", "orders", "warning",
+    "订单级实付（买家实际支付金额 / 应付金额）等于各行实付之和加运费",
+    "An order's order-level paid amount (as exported) equals its lines' paid plus postage",
+    "for paid orders with an order-level paid_total_fen and at least one line: paid_total_fen "
+    "= SUM(order_lines.paid_fen) + shipping_fee_fen, to the fen",
+    f"""WITH l AS (SELECT platform, shop_id, order_id, SUM(paid_fen) AS lines_paid_fen,
+                      COUNT(*) AS count_lines FROM order_lines GROUP BY ALL)
+SELECT o.platform, o.shop_id, o.order_id, o.paid_total_fen, l.lines_paid_fen,
+       o.shipping_fee_fen, o.paid_total_fen - l.lines_paid_fen - o.shipping_fee_fen AS diff_fen
+FROM orders o JOIN l ON {_on("o", "l")}
+WHERE o.paid_at IS NOT NULL AND o.paid_total_fen IS NOT NULL
+  AND o.paid_total_fen <> l.lines_paid_fen + o.shipping_fee_fen""",
+    _ORDER_KEY,
+    f"""SELECT COUNT(*) FROM orders o WHERE o.paid_at IS NOT NULL AND o.paid_total_fen IS NOT NULL
+AND EXISTS (SELECT 1 FROM order_lines l WHERE {_on("o", "l")})"""))
+
+_add(Rule(
+    "orders.header_refund_ties_to_refunds", "orders", "warning",
+    "订单级退款金额等于该订单已退款售后单之和",
+    "An order's order-level refund (as exported) equals its refunded after-sales cases",
+    "for orders with an order-level refund_total_fen and at least one refund case: "
+    "refund_total_fen = SUM(refunds.refund_fen WHERE status = 'refunded'), to the fen",
+    f"""WITH r AS (SELECT platform, shop_id, order_id,
+                      SUM(refund_fen) FILTER (WHERE status = 'refunded') AS cases_refund_fen
+               FROM refunds GROUP BY ALL)
+SELECT o.platform, o.shop_id, o.order_id, o.refund_total_fen,
+       COALESCE(r.cases_refund_fen, 0) AS cases_refund_fen,
+       o.refund_total_fen - COALESCE(r.cases_refund_fen, 0) AS diff_fen
+FROM orders o JOIN r ON {_on("o", "r")}
+WHERE o.refund_total_fen IS NOT NULL AND o.refund_total_fen <> COALESCE(r.cases_refund_fen, 0)""",
+    _ORDER_KEY,
+    f"""SELECT COUNT(*) FROM orders o WHERE o.refund_total_fen IS NOT NULL
+AND EXISTS (SELECT 1 FROM refunds r WHERE {_on("o", "r")})"""))
+
 # -- master data ----------------------------------------------------------------------------------------
 _add(Rule(
     "sku_map.sku_unknown", "sku_map", "warning",

@@ -197,6 +197,13 @@ _register(Table(
         _currency(),
         _c("traffic_source", "str", "traffic source of the order (流量来源), when exported"),
         _c("streamer", "str", "streamer / influencer (达人昵称) for live-stream orders"),
+        _c("paid_total_fen", "fen", "what the buyer paid for the whole order, postage included, "
+           "as the export's order-level amount says (买家实际支付金额, 应付金额), fen; empty "
+           "when the export has none. Checked against the lines by quality rule "
+           "order_header_ties_to_lines; the lines' paid_fen remain the figures reports use",
+           ge=0),
+        _c("refund_total_fen", "fen", "the order-level refund as exported (退款金额), fen; "
+           "empty when the export has none", ge=0),
     ),
     key=("platform", "shop_id", "order_id"),
     date_column="created_at",

@@ -224,6 +224,13 @@ class Warehouse:
             self.con.execute(stmt)
         for t in schema.TABLES.values():
             self.con.execute(t.ddl().rstrip(")") + ",\n  _load_id BIGINT\n)")
+            # a warehouse made by an older version gets the columns added since (empty)
+            have = {r[0] for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [t.name]).fetchall()}
+            for c in t.columns:
+                if c.name not in have:
+                    self.con.execute(f"ALTER TABLE {t.name} ADD COLUMN {c.name} {c.duck_type}")
         rollups.create_views(self.con)
         have = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         if not have:
@@ -556,7 +563,8 @@ class Warehouse:
                 + " AND ".join(f"CAST(s.{k} AS {t.column(k).duck_type}) = w.{k}" for k in t.key)
             ).fetchall()[0][0]
             if not known:  # every key is new: the rows go in as they are, in their order
-                con.execute(f"INSERT INTO {t.name} SELECT {select}, {int(lid)} FROM _incoming")
+                con.execute(f"INSERT INTO {t.name} ({', '.join(cols)}, _load_id) "
+                            f"SELECT {select}, {int(lid)} FROM _incoming")
                 return len(good), 0, 0
             con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {select} FROM _incoming")
         finally:
@@ -572,7 +580,8 @@ class Warehouse:
             con.execute(f"DELETE FROM {t.name} w USING _stage s WHERE {on} AND ({differs})")
         if inserted or updated:
             con.execute(
-                f"INSERT INTO {t.name} SELECT s.*, {int(lid)} FROM _stage s "
+                f"INSERT INTO {t.name} ({', '.join(cols)}, _load_id) "
+                f"SELECT s.*, {int(lid)} FROM _stage s "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {t.name} w WHERE {on})")
         con.execute("DROP TABLE _stage")
         return int(inserted), int(updated), len(good) - int(inserted) - int(updated)

@@ -147,6 +147,10 @@ SPEC = FormatSpec(
             "_status": col("订单状态", kind="status", value=ORDER_STATUS, required=True),
             "status": derived(closed_after_payment()),
             "shipping_fee_fen": col("运费金额", kind="money"),
+            # 应付金额 + 余额支付: the buyer's whole payment for the order (goods + postage)
+            "_payable": col("应付金额", kind="money"),
+            "_balance": col("余额支付", kind="money"),
+            "paid_total_fen": derived(lambda f: fen(f["_payable"]) + fen(f["_balance"]).fillna(0)),
         },
     },
 )

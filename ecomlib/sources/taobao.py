@@ -195,6 +195,8 @@ ORDERS_SPEC = FormatSpec(
             "shipping_fee_fen": col("买家应付邮费", kind="money"),
             "traffic_source": col("流量来源"),
             "streamer": col("主播昵称", "主播"),
+            "paid_total_fen": col("买家实际支付金额", "实付金额", kind="money"),
+            "refund_total_fen": col("退款金额", kind="money"),
         },
     },
 )
