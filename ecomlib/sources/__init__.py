@@ -573,6 +573,12 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     lines = raw_body.count(b"\n") + (0 if raw_body.endswith(b"\n") or not raw_body else 1)
     if lines != len(table) + len(invalid):
         return careful
+    # a quote left open in the last line (pyarrow reads it to the end of the file): an odd
+    # number of quote characters there (a quoted field has them in pairs)
+    last = raw_body.rstrip(b"\r\n")
+    last = last[last.rfind(b"\n") + 1:]
+    if last.count(b'"') % 2:
+        return careful
     if invalid:
         if any(r.number is None for r in invalid):
             return careful
