@@ -269,7 +269,7 @@ def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
 TRANSACTIONS_SQL = """
 SELECT member_key, platform, order_id, sales_date, CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
        CAST(SUM(refund_fen) AS BIGINT) AS refund_fen
-FROM int_order_lines
+FROM legacy_order_lines
 WHERE is_paid AND member_key IS NOT NULL AND sales_date <= CAST($as_of AS DATE)
 GROUP BY member_key, platform, order_id, sales_date
 """
@@ -411,7 +411,7 @@ def bench_forecast(wh_path: Path) -> dict:
     from ecomlib.warehouse import Warehouse
 
     with Warehouse(wh_path, read_only=True) as wh:
-        first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM int_order_lines").iloc[0]
+        first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM legacy_order_lines").iloc[0]
         daily, wall_q, _ = timed(inventory.sku_daily, wh, first, last)
     panel, wall_panel, _ = timed(F.weekly_panel, daily, first, last)
     weeks = sorted(panel["week_start"].unique())

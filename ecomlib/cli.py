@@ -1,7 +1,8 @@
 """The ``ecom`` command: a thin shell over the library.
 
     ecom demo-data [--out DIR] [--size small|medium|large]
-    ecom ingest PATH... [--format NAME] [--table NAME]
+    ecom ingest PATH... [--format NAME] [--table NAME] [--no-build]
+    ecom build [--full]
     ecom status [--quarantine N]
     ecom quality [--html PATH] [--lang zh|en] [--fail-on error|warning|never]
     ecom run [NOTEBOOK...] [--all] [--params FILE]
@@ -83,10 +84,24 @@ def cmd_ingest(args) -> int:
             q = sum(r.rows_quarantined for r in results)
             if q:
                 print(f"{q} row(s) quarantined; see `ecom status --quarantine 20`")
+        if not args.no_build:
+            res = wh.build()
+            print(res.summary())
     if failures:
         print(f"{failures} file(s) could not be loaded (nothing of them was written)",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_build(args) -> int:
+    """Build the model layer: marts as tables (incremental unless --full)."""
+    from .warehouse import Warehouse
+    with Warehouse(args.warehouse) as wh:
+        res = wh.build(full=args.full)
+    if args.verbose:
+        _print_frame(pd.DataFrame(res.models)[["model", "layer", "kind", "rows", "seconds"]])
+    print(res.summary())
     return 0
 
 
@@ -268,7 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--shop", help="shop id for exports without a shop column "
                    "(or set it per file pattern in an ecom.yaml beside the files)")
     i.add_argument("--platform", help="platform code for exports that do not say it")
+    i.add_argument("--no-build", action="store_true",
+                   help="load only; do not build the marts afterwards (`ecom build` does)")
     i.set_defaults(func=cmd_ingest)
+
+    b = sub.add_parser("build", help="build the model layer (marts) from the loaded tables")
+    b.add_argument("--full", action="store_true", help="rebuild everything, not only what "
+                   "the loads since the last build touched")
+    b.add_argument("-v", "--verbose", action="store_true", help="list every model built")
+    b.set_defaults(func=cmd_build)
 
     s = sub.add_parser("status", help="tables, row counts, last loads, quarantine")
     s.add_argument("--loads", type=int, default=10, help="how many recent loads to list")

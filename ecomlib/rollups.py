@@ -16,7 +16,7 @@ from __future__ import annotations
 
 VIEWS: dict[str, str] = {}
 
-# -- rules shared by int_order_lines and FIN_SKU_DAY_SQL (which repeats the view's steps for
+# -- rules shared by legacy_order_lines and FIN_SKU_DAY_SQL (which repeats the view's steps for
 # one window; see there), pasted into both so that each rule is written once --------------
 # The canonical SKU of an order line ``l``: SKU_OF_LINE, with the joins SKU_MAP_JOINS.
 SKU_OF_LINE = "COALESCE(by_id.sku, by_code.sku, any_platform.sku, l.sku)"
@@ -77,7 +77,7 @@ LEFT JOIN spread_fixed sf ON sf.platform = fx.platform AND sf.shop_id = fx.shop_
       AND sf.order_id = fx.order_id AND sf.line_id = fx.line_id
 LEFT JOIN products p ON p.sku = fx.sku"""
 
-VIEWS["int_fx_ranges"] = """
+VIEWS["legacy_fx_ranges"] = """
 -- one row per currency and validity range: a rate holds from rate_date until the next one
 SELECT currency,
        rate_date AS valid_from,
@@ -99,7 +99,7 @@ SELECT l.platform, l.shop_id, l.order_id, l.line_id,
 FROM order_lines l
 """ + SKU_MAP_JOINS + "\n"
 
-VIEWS["int_order_lines"] = """
+VIEWS["legacy_order_lines"] = """
 -- one row per order line, with its header, its refunds and amounts converted to CNY fen
 WITH ords AS (
     SELECT platform, shop_id, order_id, member_key, created_at, paid_at, status, currency,
@@ -111,7 +111,7 @@ fx_orders AS (
     -- the CNY rate of each non-CNY order on its sales date (CNY orders need none)
     SELECT o.platform, o.shop_id, o.order_id, f.cny_per_unit
     FROM ords o
-    JOIN int_fx_ranges f ON f.currency = o.currency
+    JOIN legacy_fx_ranges f ON f.currency = o.currency
          AND o.sales_date >= f.valid_from AND o.sales_date < f.valid_to
     WHERE o.currency <> 'CNY'
 ),""" + REFUND_CASES_CTES + """,
@@ -161,7 +161,7 @@ SELECT fx.platform, fx.shop_id, fx.order_id, fx.line_id, fx.sku, fx.member_key,
 FROM fx
 """ + LINE_REFUND_JOINS + "\n"
 
-# The additive sales measures, summed over rows with int_order_lines' columns, one
+# The additive sales measures, summed over rows with legacy_order_lines' columns, one
 # definition each (money in CNY fen). agg_daily_sales, FIN_SKU_DAY_SQL and
 # DASHBOARD_OVERVIEW_SALES_SQL take theirs through sales_sums().
 # gmv_fen: amount due on every line placed, paid or not (拍下金额)
@@ -197,7 +197,7 @@ SELECT sales_date, platform, shop_id, sku,
        """ + sales_sums("gmv_fen", "units", "list_fen", "shop_discount_fen",
                         "platform_discount_fen", "paid_fen", "refund_fen", "units_returned",
                         "cogs_fen", "units_without_cost") + """
-FROM int_order_lines
+FROM legacy_order_lines
 GROUP BY sales_date, platform, shop_id, sku
 """
 
@@ -284,7 +284,7 @@ MEMBER_SUMMARY_SQL = """
 -- purchase day (0 when frequency = 0); money in CNY fen, before refunds (paid_fen) and
 -- refund_fen separately.
 WITH paid_orders AS (
-    -- read orders and lines directly (not int_order_lines): no refund allocation or SKU
+    -- read orders and lines directly (not legacy_order_lines): no refund allocation or SKU
     -- resolution is needed per member, and this is the hot path on millions of lines
     SELECT member_key, platform, shop_id, order_id, currency,
            CAST(paid_at AS DATE) AS sales_date
@@ -313,7 +313,7 @@ paid_lines AS (
                       AND op.order_id = po.order_id
     LEFT JOIN order_refund r ON r.platform = po.platform AND r.shop_id = po.shop_id
                       AND r.order_id = po.order_id
-    LEFT JOIN int_fx_ranges f ON f.currency = po.currency
+    LEFT JOIN legacy_fx_ranges f ON f.currency = po.currency
           AND po.sales_date >= f.valid_from AND po.sales_date < f.valid_to
 ),
 """ + MEMBER_SUMMARY_CORE_SQL
@@ -332,9 +332,9 @@ def create_views(con) -> None:
 # buyer), so it is only additive over rows of the same period grain it was computed on.
 # Every channels rollup reads CHANNELS_LINES_SQL through {lines}: either that query itself
 # (with its {filters}) or a temporary table holding its result, so that a report reads
-# int_order_lines once for all of them (ecomlib.metrics.channels.load_lines).
+# legacy_order_lines once for all of them (ecomlib.metrics.channels.load_lines).
 CHANNELS_LINES_SQL = """
--- one row per order line of the selection (int_order_lines, CNY fen) with the order's
+-- one row per order line of the selection (legacy_order_lines, CNY fen) with the order's
 -- streamer; buyer = the member, or the order itself when it has no member_key;
 -- cogs_fen = unit cost x units kept (0 when the cost is unknown); discount_fen = shop +
 -- platform discounts
@@ -346,7 +346,7 @@ SELECT l.sales_date, l.platform, l.shop_id, l.order_id, l.sku, l.is_paid, l.quan
            AS cogs_fen,
        COALESCE(l.member_key, l.platform || '/' || l.shop_id || '/' || l.order_id) AS buyer,
        o.streamer
-FROM int_order_lines l
+FROM legacy_order_lines l
 JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id AND o.order_id = l.order_id
 WHERE TRUE {filters}
 """
@@ -407,9 +407,9 @@ ORDER BY sales_date, sku
 # is appended by the caller (platform / shop lists, plain `AND ...` conditions).
 # INVENTORY_PAID_LINES_CTE: one row per line of a paid order whose payment day (its
 # sales_date) lies in $start_d..$end_d, with the canonical SKU (int_sku_resolved), the
-# product's category and the money in CNY fen, computed as int_order_lines does
+# product's category and the money in CNY fen, computed as legacy_order_lines does
 # (CAST(ROUND(amount x cny_rate) AS BIGINT) per line). It reads the tables directly because
-# it needs none of int_order_lines' refund allocation, whose per-order windows over every
+# it needs none of legacy_order_lines' refund allocation, whose per-order windows over every
 # line cost more than the rest of the view (DECISIONLOG 64). {filters} apply to orders.
 INVENTORY_PAID_LINES_CTE = """
 paid_orders AS (
@@ -419,10 +419,10 @@ paid_orders AS (
           AND CAST(paid_at AS DATE) <= $end_d {filters}
 ),
 fx_orders AS (
-    -- the rate of each non-CNY order on its payment day (int_fx_ranges do not overlap)
+    -- the rate of each non-CNY order on its payment day (legacy_fx_ranges do not overlap)
     SELECT o.platform, o.shop_id, o.order_id, f.cny_per_unit
     FROM paid_orders o
-    JOIN int_fx_ranges f ON f.currency = o.currency
+    JOIN legacy_fx_ranges f ON f.currency = o.currency
          AND o.sales_date >= f.valid_from AND o.sales_date < f.valid_to
     WHERE o.currency <> 'CNY'
 ),
@@ -461,7 +461,7 @@ GROUP BY sales_date, sku
 # -- finance (issue 8): parameterised rollups for ecomlib.metrics.finance -------------------
 # Named parameters: $start_d (inclusive) and $end_d (exclusive) are DATEs; {filters} is
 # replaced by " AND ..." conditions on platform / shop_id built by ecomlib.metrics.finance.
-# FIN_RECON_SQL deliberately does NOT use int_order_lines: it recomputes the sales totals
+# FIN_RECON_SQL deliberately does NOT use legacy_order_lines: it recomputes the sales totals
 # straight from orders, order_lines, refunds and fx_rates, so the reconciliation compares two
 # independent computations.
 FIN_RECON_SQL = """
@@ -619,7 +619,7 @@ DASHBOARD_TOTALS_SQL = """
 -- one row per {keys_label}: totals of the filtered lines (money in CNY fen)
 WITH lines AS (
     SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
-    FROM int_order_lines
+    FROM legacy_order_lines
     WHERE TRUE {filters}
 )
 SELECT {keys_select}
@@ -646,7 +646,7 @@ FROM lines
 # $end_d, ...). A purchase is a paid order, dated by its Beijing payment day; "purchase day"
 # = a calendar day with a paid order (DECISIONLOG 11). Every query returns a small aggregate.
 # Most of them work on orders, not lines: MEMBERS_PAID_ORDERS_CTE sums each order's lines
-# once and converts non-CNY orders through int_fx_ranges (the same rates as int_order_lines,
+# once and converts non-CNY orders through legacy_fx_ranges (the same rates as legacy_order_lines,
 # applied to the order total), so they avoid the line-level refund allocation they do not use.
 
 MEMBERS_PAID_ORDERS_SQL = """
@@ -672,7 +672,7 @@ JOIN order_totals t ON t.platform = o.platform AND t.shop_id = o.shop_id
                    AND t.order_id = o.order_id
 LEFT JOIN order_refund r ON r.platform = o.platform AND r.shop_id = o.shop_id
                         AND r.order_id = o.order_id
-LEFT JOIN int_fx_ranges f ON f.currency = o.currency
+LEFT JOIN legacy_fx_ranges f ON f.currency = o.currency
       AND CAST(o.paid_at AS DATE) >= f.valid_from AND CAST(o.paid_at AS DATE) < f.valid_to
 WHERE o.paid_at IS NOT NULL AND o.member_key IS NOT NULL
       AND CAST(o.paid_at AS DATE) <= $end_d {filters}
@@ -945,18 +945,18 @@ SELECT COALESCE((SELECT MAX(snapshot_date) FROM inventory_snapshots WHERE snapsh
 # temporary table ({sku_day}) once per report; the other two read it.
 FIN_SKU_DAY_SQL = """
 -- one row per sales_date, platform, shop and SKU: the sales measures of the finance P&L.
--- The same numbers as agg_daily_sales (int_order_lines' rules step by step: sales day of
+-- The same numbers as agg_daily_sales (legacy_order_lines' rules step by step: sales day of
 -- the order, SKU through sku_map, CNY fen = ROUND(native x rate of the sales day) per line,
 -- completed refunds per line plus order-level cases spread by paid share and units with the
 -- remainder on the first line) but computed for the window only, with the per-order spread
 -- done just for the orders that have an order-level case, and without the order counts
 -- finance does not use: at 5M lines this takes less than half the time (9 s against 20 s)
--- and three quarters of the memory of going through int_order_lines. The SKU resolution,
+-- and three quarters of the memory of going through legacy_order_lines. The SKU resolution,
 -- the refund cases, the remainder step, a line's refunds and the measures are the view's
 -- own text (SKU_OF_LINE, SKU_MAP_JOINS, REFUND_CASES_CTES, SPREAD_FIXED_CTE,
 -- LINE_REFUND_COLUMNS, LINE_REFUND_JOINS, SALES_SUMS); the window's orders, the spread
 -- shares and the FX join are this query's own. tests/test_finance.py checks that it equals
--- agg_daily_sales row for row: a change to those three steps of int_order_lines must be
+-- agg_daily_sales row for row: a change to those three steps of legacy_order_lines must be
 -- made here too.
 WITH o AS (
     SELECT platform, shop_id, order_id, currency,
@@ -1005,7 +1005,7 @@ fx AS (
     SELECT li.*,
            CASE WHEN li.currency = 'CNY' THEN 1.0 ELSE f.cny_per_unit END AS cny_rate
     FROM lines li
-    LEFT JOIN int_fx_ranges f ON f.currency = li.currency
+    LEFT JOIN legacy_fx_ranges f ON f.currency = li.currency
           AND li.sales_date >= f.valid_from AND li.sales_date < f.valid_to
 ),
 converted AS (
@@ -1164,14 +1164,14 @@ GROUP BY sku, category
 
 DASHBOARD_PERIODS_SQL = """
 -- one row per period (and {keys_label}) of the periods listed in {values}: the same totals as
--- DASHBOARD_TOTALS_SQL for several periods in one scan of int_order_lines (the big screen's
+-- DASHBOARD_TOTALS_SQL for several periods in one scan of legacy_order_lines (the big screen's
 -- today / same day last week / month to date / last month to date). Periods may overlap.
 WITH periods AS (
     SELECT * FROM (VALUES {values}) AS p(period, lo, hi)
 ),
 lines AS (
     SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
-    FROM int_order_lines
+    FROM legacy_order_lines
     WHERE sales_date >= $lo_all AND sales_date <= $hi_all {filters}
 )
 SELECT p.period, {keys_select}
@@ -1194,7 +1194,7 @@ ORDER BY p.period{keys_group}
 """
 
 DASHBOARD_LATEST_SQL = """
--- the last sales_date with an order line (same day rule as int_order_lines, without
+-- the last sales_date with an order line (same day rule as legacy_order_lines, without
 -- computing the whole view: a cheap "today" for the big screen)
 SELECT MAX(CAST(COALESCE(o.paid_at, o.created_at) AS DATE)) AS d
 FROM orders o
@@ -1258,7 +1258,7 @@ DASHBOARD_OVERVIEW_SALES_SQL = """
 SELECT sales_date, platform, sku, MAX(category) AS category,
        """ + sales_sums("gmv_fen", "paid_fen", "refund_fen", "cogs_fen", "units",
                         "units_returned") + """
-FROM int_order_lines
+FROM legacy_order_lines
 WHERE sales_date >= $start_d AND sales_date <= $end_d
 GROUP BY sales_date, platform, sku
 ORDER BY sales_date, platform, sku

@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import privacy, rollups, schema
+from . import modelling, privacy, rollups, schema
 from .sources import Piece, RawFile, SourceError, detect_source, get_source, read_file
 
 DEFAULT_PATH = Path("data/warehouse.duckdb")
@@ -231,6 +231,13 @@ class Warehouse:
             for c in t.columns:
                 if c.name not in have:
                     self.con.execute(f"ALTER TABLE {t.name} ADD COLUMN {c.name} {c.duck_type}")
+        modelling.init(self.con)
+        # names the model layer builds as tables were views of an older version
+        for name in ("int_order_lines", "int_fx_ranges"):
+            kind = self.con.execute("SELECT table_type FROM information_schema.tables "
+                                    "WHERE table_name = ?", [name]).fetchall()
+            if kind and kind[0][0] == "VIEW":
+                self.con.execute(f"DROP VIEW {name}")
         rollups.create_views(self.con)
         have = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         if not have:
@@ -291,6 +298,11 @@ class Warehouse:
                 pool.close()
             bar.close()
         return results
+
+    def build(self, full: bool = False, progress=None) -> "modelling.BuildResult":
+        """Build the model layer (:mod:`ecomlib.modelling`): marts as tables, incrementally
+        for what the loads since the last build touched (``full``: everything)."""
+        return modelling.build(self.con, full=full, progress=progress)
 
     def settle_salt(self, context: dict | None = None) -> dict:
         """The ingest context with the installation's salt in it, checked against the
@@ -468,6 +480,13 @@ class Warehouse:
             len(x) for x in quarantine) else None
         n_quarantined = 0 if q is None else len(q)
         inserted, updated, unchanged = self._upsert(t, good, lid)
+        if t.name in modelling.ORDER_TABLES and len(good):  # for the next incremental build
+            self.con.register("_dirty_rows", pa.Table.from_pandas(
+                good[["platform", "shop_id", "order_id"]].astype(object), preserve_index=False))
+            try:
+                modelling.mark_dirty(self.con, t.name, "_dirty_rows", lid)
+            finally:
+                self.con.unregister("_dirty_rows")
         rows_in = len(piece.frame) + (0 if piece.rejected is None else len(piece.rejected)) + (
             len(raw.problems) if structural else 0)
         loaded = inserted + updated + unchanged

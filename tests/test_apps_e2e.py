@@ -158,7 +158,7 @@ def test_big_screen_renders_and_refreshes_from_the_warehouse(server, warehouse, 
 
     # the timer re-queries the warehouse: write a change (+100 yuan on one line paid today)
     with Warehouse(warehouse, read_only=True) as wh:
-        line = wh.sql("SELECT platform, shop_id, order_id, line_id FROM int_order_lines "
+        line = wh.sql("SELECT platform, shop_id, order_id, line_id FROM legacy_order_lines "
                       "WHERE sales_date = $d AND is_paid AND currency = 'CNY' LIMIT 1",
                       {"d": day.date()}).iloc[0]
     con = None

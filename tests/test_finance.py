@@ -382,7 +382,7 @@ def test_export_csv_in_yuan(tmp_path):
 
 
 def test_sku_day_sql_equals_agg_daily_sales(wh):
-    """FIN_SKU_DAY_SQL repeats int_order_lines' rules (FX, SKU map, refund spread): it must
+    """FIN_SKU_DAY_SQL repeats legacy_order_lines' rules (FX, SKU map, refund spread): it must
     give agg_daily_sales' numbers row for row (order-level refunds and USD orders included)."""
     cols = ["sales_date", "platform", "shop_id", "sku", "category", "gmv_fen", "paid_fen",
             "refund_fen", "cogs_fen", "units", "units_returned", "units_without_cost"]
@@ -398,7 +398,7 @@ def test_sku_day_sql_equals_agg_daily_sales(wh):
 
 
 def test_sku_day_sql_order_level_refund_and_sku_map(tmp_path):
-    """An order-level case is spread over the order's lines like int_order_lines does, and
+    """An order-level case is spread over the order's lines like legacy_order_lines does, and
     exported codes go through sku_map: o1 (lines A 1800 fen x2, B 500 fen x1) gets a case of
     1001 fen and 2 units without a line: floor(1001 x 1800/2300) = 783 + the remainder 1 =
     784 on line 1, floor(1001 x 500/2300) = 217 on line 2; units floor(2 x 2/3) = 1 + 1 and
@@ -452,7 +452,7 @@ def test_cost_queries_keep_company_rows_only_when_asked(wh):
 
 
 def test_sales_sums_and_shared_rules_in_both_queries():
-    """One definition per sales measure; int_order_lines and FIN_SKU_DAY_SQL paste the same
+    """One definition per sales measure; legacy_order_lines and FIN_SKU_DAY_SQL paste the same
     SKU-resolution, refund-case, remainder and line-refund steps."""
     from ecomlib import rollups
     assert rollups.sales_sums("gmv_fen", "refund_fen") == (
@@ -464,4 +464,4 @@ def test_sales_sums_and_shared_rules_in_both_queries():
     for part in (rollups.SKU_MAP_JOINS, rollups.REFUND_CASES_CTES, rollups.SPREAD_FIXED_CTE,
                  rollups.LINE_REFUND_COLUMNS, rollups.LINE_REFUND_JOINS):
         assert part in rollups.FIN_SKU_DAY_SQL
-        assert part in rollups.VIEWS["int_order_lines"] + rollups.VIEWS["int_sku_resolved"]
+        assert part in rollups.VIEWS["legacy_order_lines"] + rollups.VIEWS["int_sku_resolved"]

@@ -221,11 +221,11 @@ _LINE_TABLES = iter(range(1, 1 << 62))
 
 
 def load_lines(wh, start=None, end=None, shops=None, platforms=None) -> str:
-    """Read the selection's order lines once (``rollups.CHANNELS_LINES_SQL``: int_order_lines
+    """Read the selection's order lines once (``rollups.CHANNELS_LINES_SQL``: legacy_order_lines
     with the streamer and buyer of each line) into a temporary DuckDB table on ``wh``'s
     connection, and return its name, to pass as ``lines=`` to :func:`load_shop_daily`,
     :func:`load_shop_period`, :func:`load_streamers` and :func:`load_sku_daily` with the
-    same selection: the report then evaluates the int_order_lines view (refund allocation,
+    same selection: the report then evaluates the legacy_order_lines view (refund allocation,
     currency conversion over every line) once instead of once per loader. The table lives
     as long as the connection (also on a read-only warehouse)."""
     filters, params = _filters("l.", start, end, shops, platforms)

@@ -4,7 +4,7 @@ Two layers:
 
 * **queries** (``query_*``, ``latest_sales_date``) take an open, read-only
   :class:`~ecomlib.warehouse.Warehouse` and return small frames aggregated inside DuckDB
-  (``rollups.DASHBOARD_TOTALS_SQL`` over ``int_order_lines``, ``agg_daily_sales``,
+  (``rollups.DASHBOARD_TOTALS_SQL`` over ``legacy_order_lines``, ``agg_daily_sales``,
   ``agg_daily_stock``), so they stay fast on millions of lines;
 * **pure functions** on those frames compute the ratios, comparisons, trends and stock
   alerts. They never touch the warehouse and are tested on hand-worked numbers
@@ -84,7 +84,7 @@ def latest_sales_date(wh) -> pd.Timestamp | None:
 
     The big screen's "today" when no ``as_of`` is given: the demo ends 2025-12-31, a live
     warehouse ends at its last import. (``rollups.DASHBOARD_LATEST_SQL``: the day rule of
-    int_order_lines, payment day else creation day, without computing the view.)"""
+    legacy_order_lines, payment day else creation day, without computing the view.)"""
     v = wh.sql(rollups.DASHBOARD_LATEST_SQL)["d"].iat[0]
     return None if pd.isna(v) else pd.Timestamp(v)
 
