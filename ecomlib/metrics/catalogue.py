@@ -1,0 +1,221 @@
+"""The metric catalogue: every metric the reports show, defined once.
+
+A :class:`Metric` has a name, its formula over mart columns, unit, grain, whether it adds up,
+its zh/en label, display format and which direction is good. Labels, table headers, Excel
+formats and report sentences read it (:func:`label`, :func:`fmt_kind`, :func:`good_when_up`);
+values come from :func:`value` (a frame of mart rows) so a ratio is always the ratio of sums
+of the same rows, never a mean of ratios.
+
+The definitions follow DESIGN.md's platform conventions. The three that are easy to get
+wrong:
+
+* 客单价 (``aov_fen``) = paid / paying buyer-days: buyers counted per day (as 生意参谋 counts
+  them) and summed over the days, so that over any period
+  ``paid = visitors x 转化率 x 客单价`` (with visitors summed per day too);
+* 转化率 (``conversion_rate``) = paying buyer-days / visitor-days;
+* 笔单价 (``order_value_fen``) = paid / paid orders, shown beside 客单价.
+
+A buyer count de-duplicated over a long period (``active_buyers``) is another metric and is
+never the denominator of the two above.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Metric", "METRICS", "metric", "value", "values", "label", "fmt_kind",
+           "good_when_up", "check_identity"]
+
+FORMATS = ("money", "int", "pct", "ratio", "days")
+UNITS = ("fen", "count", "units", "rate", "ratio", "days")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric. ``num`` / ``den``: mart columns summed over the rows (``den`` None: a sum;
+    ``num`` may be ``a - b`` of two columns). ``source``: the mart whose columns these are.
+    ``additive``: the metric of a union of rows is the sum of the metrics."""
+
+    name: str
+    zh: str
+    en: str
+    unit: str
+    fmt: str
+    num: str
+    den: str | None = None
+    source: str = "mart_shop_daily"
+    grain: str = "any rows of the source mart"
+    good: str | None = "up"        # up | down | None (neither)
+    doc: str = ""
+
+    @property
+    def additive(self) -> bool:
+        return self.den is None
+
+    @property
+    def formula(self) -> str:
+        n = _sum_text(self.num)
+        return n if self.den is None else f"{n} / {_sum_text(self.den)}"
+
+
+def _sum_text(expr: str) -> str:
+    """``a - b + c`` -> ``SUM(a) - SUM(b) + SUM(c)``."""
+    import re
+    return re.sub(r"[a-z_]+", lambda m: f"SUM({m.group()})", expr)
+
+
+def _m(*a, **k) -> Metric:
+    return Metric(*a, **k)
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in [
+    # -- sales (mart_shop_daily / mart_sales_daily) -----------------------------------------
+    _m("gmv_fen", "GMV(拍下金额)", "GMV (ordered)", "fen", "money", "gmv_fen",
+       doc="amount due on every order line placed, paid or not"),
+    _m("paid_fen", "实付金额", "Paid amount", "fen", "money", "paid_fen",
+       doc="amount paid on lines of paid orders, on the payment day"),
+    _m("refund_fen", "退款金额", "Refunds", "fen", "money", "refund_fen", good="down",
+       doc="completed refunds of the same paid orders, on their order's day"),
+    _m("net_sales_fen", "净销售额", "Net sales", "fen", "money", "paid_fen - refund_fen",
+       doc="paid - refunds"),
+    _m("cogs_fen", "商品成本", "Cost of goods", "fen", "money", "cogs_fen", good=None,
+       doc="unit cost x units kept (sold - returned)"),
+    _m("gross_profit_fen", "毛利", "Gross profit", "fen", "money",
+       "paid_fen - refund_fen - cogs_fen", doc="net sales - cost of goods"),
+    _m("units", "销量(件)", "Units sold", "units", "int", "units"),
+    _m("units_returned", "退货件数", "Units returned", "units", "int", "units_returned",
+       good="down"),
+    _m("count_orders", "订单数", "Orders", "count", "int", "count_orders",
+       doc="orders placed, paid or not"),
+    _m("count_paid_orders", "支付订单数", "Paid orders", "count", "int", "count_paid_orders"),
+    _m("count_buyers", "支付买家数", "Paying buyers", "count", "int", "count_buyers",
+       doc="paying buyers counted per day; over several days: buyer-days"),
+    _m("refund_rate", "退款率", "Refund rate", "rate", "pct", "refund_fen", "paid_fen",
+       good="down", doc="refunds / paid amount of the same orders"),
+    _m("gross_margin_rate", "毛利率", "Gross margin", "rate", "pct",
+       "paid_fen - refund_fen - cogs_fen", "paid_fen - refund_fen",
+       doc="gross profit / net sales"),
+    _m("aov_fen", "客单价", "Spend per buyer (AOV)", "fen", "money", "paid_fen", "count_buyers",
+       doc="paid / paying buyer-days (生意参谋's 客单价)"),
+    _m("order_value_fen", "笔单价", "Spend per order", "fen", "money", "paid_fen",
+       "count_paid_orders", doc="paid / paid orders"),
+    _m("units_per_order", "件单数", "Units per order", "ratio", "ratio", "units",
+       "count_paid_orders"),
+    _m("discount_rate", "优惠深度", "Discount depth", "rate", "pct",
+       "shop_discount_fen + platform_discount_fen", "list_fen", good=None,
+       doc="(shop + platform discounts) / list value of paid lines"),
+    # -- traffic (mart_traffic_daily) with sales --------------------------------------------
+    _m("visitors", "访客数", "Visitors", "count", "int", "visitors", source="mart_traffic_daily",
+       doc="unique visitors per day and source; over several days: visitor-days"),
+    _m("page_views", "浏览量", "Page views", "count", "int", "page_views",
+       source="mart_traffic_daily"),
+    _m("add_to_cart", "加购人数", "Add-to-cart visitors", "count", "int", "add_to_cart",
+       source="mart_traffic_daily"),
+    _m("conversion_rate", "转化率", "Conversion rate", "rate", "pct", "count_buyers", "visitors",
+       source="mart_shop_daily + mart_traffic_daily",
+       doc="paying buyer-days / visitor-days (so paid = visitors x 转化率 x 客单价)"),
+    _m("uv_value_fen", "UV价值", "Value per visitor", "fen", "money", "paid_fen", "visitors",
+       source="mart_shop_daily + mart_traffic_daily", doc="paid / visitor-days"),
+    _m("cart_rate", "加购率", "Add-to-cart rate", "rate", "pct", "add_to_cart", "visitors",
+       source="mart_traffic_daily"),
+    # -- ads (mart_ads_daily) --------------------------------------------------------------
+    _m("spend_fen", "广告花费", "Ad spend", "fen", "money", "spend_fen", source="mart_ads_daily",
+       good="down"),
+    _m("attributed_paid_fen", "广告成交额", "Attributed paid", "fen", "money",
+       "attributed_paid_fen", source="mart_ads_daily"),
+    _m("roas", "ROAS(投产比)", "ROAS", "ratio", "ratio", "attributed_paid_fen", "spend_fen",
+       source="mart_ads_daily", doc="attributed paid amount / ad spend"),
+    _m("ctr_rate", "点击率", "Click-through rate", "rate", "pct", "clicks", "impressions",
+       source="mart_ads_daily"),
+    _m("cpc_fen", "平均点击花费", "Cost per click", "fen", "money", "spend_fen", "clicks",
+       source="mart_ads_daily", good="down"),
+    # -- stock (mart_stock_daily) --------------------------------------------------------------
+    _m("on_hand_units", "在库数量", "Units on hand", "units", "int", "on_hand_units",
+       source="mart_stock_daily", good=None, grain="one snapshot day (not additive over days)"),
+    _m("on_hand_value_fen", "库存金额(成本)", "Stock value (at cost)", "fen", "money",
+       "on_hand_value_fen", source="mart_stock_daily", good=None,
+       grain="one snapshot day (not additive over days)"),
+]}
+
+
+def metric(name: str) -> Metric:
+    """The metric called ``name`` (a clear error naming the known ones otherwise)."""
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"catalogue.metric: no metric {name!r}; the catalogue has: "
+                       f"{', '.join(METRICS)}") from None
+
+
+def _total(frame: pd.DataFrame, expr: str) -> float:
+    parts = [p.strip() for p in expr.replace(" + ", " +").replace(" - ", " -").split()]
+    total = 0.0
+    sign = 1.0
+    for p in parts:
+        if p.startswith("+"):
+            sign, p = 1.0, p[1:]
+        elif p.startswith("-"):
+            sign, p = -1.0, p[1:]
+        if p not in frame.columns:
+            raise KeyError(f"catalogue.value: the rows have no column {p!r} (needed by "
+                           f"{expr!r}); columns: {', '.join(map(str, frame.columns))}")
+        total += sign * float(pd.to_numeric(frame[p], errors="coerce").sum(min_count=1)
+                              if frame[p].notna().any() else np.nan)
+        sign = 1.0
+    return total
+
+
+def value(name: str, frame: pd.DataFrame) -> float:
+    """The metric over the rows of ``frame`` (mart rows with the metric's columns): the sum,
+    or the ratio of sums (NaN when the denominator is 0 or empty: an undefined ratio is never
+    shown as 0)."""
+    m = metric(name)
+    if not len(frame):
+        return 0.0 if m.additive else float("nan")
+    num = _total(frame, m.num)
+    if m.den is None:
+        return num
+    den = _total(frame, m.den)
+    return num / den if den and not np.isnan(den) else float("nan")
+
+
+def values(names, frame: pd.DataFrame, by=None) -> pd.DataFrame:
+    """Several metrics over ``frame``, per group of ``by`` (columns) or in total."""
+    if by is None:
+        return pd.DataFrame([{n: value(n, frame) for n in names}])
+    rows = []
+    for key, g in frame.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip([by] if isinstance(by, str) else by, key)),
+                     **{n: value(n, g) for n in names}})
+    return pd.DataFrame(rows)
+
+
+def label(name: str, lang: str = "zh") -> str | None:
+    """The metric's label in ``lang`` (None when ``name`` is not a metric)."""
+    m = METRICS.get(name)
+    if m is None:
+        return None
+    return m.zh if lang == "zh" else m.en
+
+
+def fmt_kind(name: str) -> str | None:
+    """How to show the metric: money, int, pct, ratio or days (None: not a metric)."""
+    m = METRICS.get(name)
+    return m.fmt if m else None
+
+
+def good_when_up(name: str) -> bool | None:
+    """True when a rise is good (sales), False when a fall is (refunds, spend), None when
+    neither (cost of goods, stock)."""
+    m = METRICS.get(name)
+    return None if m is None or m.good is None else m.good == "up"
+
+
+def check_identity(frame: pd.DataFrame) -> float:
+    """paid - visitors x 转化率 x 客单价 over ``frame`` (rows with paid_fen, count_buyers and
+    visitors): 0 up to rounding, over any rows, by the definitions above."""
+    return (value("paid_fen", frame) - value("visitors", frame)
+            * value("conversion_rate", frame) * value("aov_fen", frame))
