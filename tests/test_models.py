@@ -198,3 +198,18 @@ def test_an_incremental_build_equals_a_full_rebuild(tmp_path):
     d0 = pd.Timestamp(paid.paid_at.iloc[0]).normalize()
     got = incremental["mart_member_orders"].set_index("order_id").sales_date
     assert pd.Timestamp(got[paid.order_id.iloc[0]]) == d0 + pd.Timedelta(days=1)
+
+
+def test_queries_bind_the_one_parameter_convention(mini):
+    """$start_date / $end_date inclusive, empty lists = every shop/platform."""
+    from ecomlib import queries
+    path, _ = mini
+    with Warehouse(path, read_only=True) as wh:
+        all_days = queries.run(wh, "common/shop_days", start_date="2025-06-18",
+                               end_date="2025-06-25")
+        one = queries.run(wh, "common/shop_days", start_date="2025-06-18",
+                          end_date="2025-06-18", shops=["s1"])
+    assert all_days.sales_date.astype(str).tolist() == ["2025-06-18", "2025-06-19", "2025-06-25"]
+    assert one[["shop_id", "paid_fen"]].values.tolist() == [["s1", 2400]]
+    with pytest.raises(ValueError, match="start_date"):
+        queries.bind("common/shop_days", end_date="2025-06-18")
