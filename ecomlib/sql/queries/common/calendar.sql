@@ -1,0 +1,8 @@
+-- The calendar days of the selection (dim_calendar), one row per day from $start_date to
+-- $end_date (inclusive): week and month starts, holidays, the platforms' festivals
+-- (festival, festival_phase: runup / peak / holiday) and the seller's campaigns.
+SELECT day, year, month, month_start, week_start, weekday, is_weekend, is_holiday, holiday,
+       festival, festival_phase, campaign
+FROM dim_calendar
+WHERE day BETWEEN $start_date AND $end_date
+ORDER BY day
