@@ -784,8 +784,9 @@ def notify(results: list[RunResult], schedule: Schedule, out_root: Path) -> list
     items = alert_items(results)
     for hook in schedule.webhooks:
         try:
-            alerts.send(hook["url"], alerts.build_payload(hook.get("kind", "json"), items, title),
-                        timeout=float(hook.get("timeout_s", 10)))
+            alerts.deliver(hook, alerts.build_payload(hook.get("kind", "json"), items, title),
+                           retries=int(hook.get("retries", 3)),
+                           backoff_s=float(hook.get("backoff_s", 1.0)))
         except Exception as e:  # noqa: BLE001 - reported, not raised
             problems.append(f"webhook {hook.get('url')}: {e}")
     if schedule.email:
