@@ -6,6 +6,7 @@
     ecom status [--quarantine N]
     ecom quality [--html PATH] [--lang zh|en] [--fail-on error|warning|never]
     ecom run [NOTEBOOK...] [--all] [--params FILE]
+    ecom watch INBOX [--once]
     ecom salt
 
 Every command takes ``--warehouse PATH`` (default ``data/warehouse.duckdb`` or
@@ -252,6 +253,24 @@ def cmd_salt(args) -> int:
     return 0 if recorded in (None, fp) else 1
 
 
+def cmd_watch(args) -> int:
+    """The inbox: load each stable export, file it away, build, run what is due."""
+    from . import inbox, runner
+    schedule = runner.load_schedule(args.schedule) if args.schedule else None
+    if args.once:
+        r = inbox.run_pass(args.inbox, args.warehouse, schedule, args.out, args.stable)
+        print(r.summary())
+        for name, why in r.failed:
+            print(f"FAILED {name}: {why}", file=sys.stderr)
+        return 1 if r.failed else 0
+    print(f"watching {args.inbox} every {args.interval:g} s; Ctrl-C stops")
+    try:
+        inbox.watch(args.inbox, args.warehouse, schedule, args.out, args.interval, args.stable)
+    except KeyboardInterrupt:
+        print("stopped")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from . import serve
     return serve.run_args(args, warehouse=args.warehouse) or 0
@@ -327,6 +346,18 @@ def build_parser() -> argparse.ArgumentParser:
                                               "parameters" / "schedule.yaml"))
     sc.add_argument("--out", default="reports", help="report folder (default reports)")
     sc.set_defaults(func=cmd_schedule)
+
+    w = sub.add_parser("watch", help="an inbox folder: load new exports, build, run what is due")
+    w.add_argument("inbox", help="the folder the exports are dropped in")
+    w.add_argument("--once", action="store_true", help="one pass (for cron), then exit")
+    w.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    w.add_argument("--stable", type=float, default=5.0,
+                   help="seconds a file's size must stay the same before it is loaded")
+    w.add_argument("--schedule", default=str(Path(__file__).resolve().parent.parent /
+                                             "parameters" / "schedule.yaml"),
+                   help="schedule whose due reports run after a load ('' for none)")
+    w.add_argument("--out", default="reports", help="report folder (default reports)")
+    w.set_defaults(func=cmd_watch)
 
     sl = sub.add_parser("salt", help="where the member-key salt is and how to back it up")
     sl.set_defaults(func=cmd_salt)
