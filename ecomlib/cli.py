@@ -174,30 +174,31 @@ def cmd_run(args) -> int:
     else:
         notebooks = runner.find_notebooks() if args.all or not args.notebooks else [
             runner.resolve_notebook(n) for n in args.notebooks]
+        given = runner.cli_parameters(args.parameter)
         jobs = []
         for nb in notebooks:
             for shop in (args.shop or [None]):
                 jobs.append(runner.Job(name=nb.stem + (f"-{shop}" if shop else ""),
                                        notebook=str(nb), cron="* * * * *", params=args.params,
-                                       overrides={"shops": [shop]} if shop else {},
+                                       overrides={**given, **({"shops": [shop]} if shop else {})},
                                        retries=args.retries, retry_delay_s=5))
         for job in jobs:  # refuse bad parameters before anything runs
             nb = runner.resolve_notebook(job.notebook)
             values = runner.load_parameters(nb, job.params)
             if job.overrides:
                 runner.check_parameters(nb, {**values, **job.overrides},
-                                        f"{job.params or 'parameters'} + --shop", None)
+                                        f"{job.params or 'parameters'} + -p / --shop", None)
         results = runner.run_jobs(jobs, runner.Schedule(jobs, parallel=args.parallel),
                                   warehouse=args.warehouse, out_root=args.out)
     for res in results:
-        mark = "ok    " if res.status == "ok" else "FAILED"
+        mark = {"ok": "ok    ", "empty": "EMPTY "}.get(res.status, "FAILED")
         print(f"{mark} {res.label or res.notebook:<24} {res.duration_s:6.1f} s  "
               f"{res.html or res.out_dir}")
         if res.status != "ok":
             print(f"    {res.error}", file=sys.stderr)
     out = Path(args.out).resolve()
     print(f"reports written under {out} (index: {out / 'index.html'})")
-    return 0 if all(r.status == "ok" for r in results) else 1
+    return 0 if all(r.status in ("ok", "empty") for r in results) else 1
 
 
 def cmd_schedule(args) -> int:
@@ -338,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--schedule", default=str(Path(__file__).resolve().parent.parent /
                                              "parameters" / "schedule.yaml"),
                    help="schedule file (default parameters/schedule.yaml)")
+    r.add_argument("-p", "--parameter", action="append", nargs="+", default=[],
+                   metavar="NAME VALUE", help="a parameter for this run, papermill's way "
+                   "(-p period last_month) or as NAME=VALUE (-p as_of=2025-12-31); repeatable")
     r.add_argument("--out", default="reports", help="report folder (default reports)")
     r.set_defaults(func=cmd_run)
 

@@ -241,6 +241,23 @@ def check_parameters(nb: Path, values: dict, source: str, warehouse: Path | None
     return values
 
 
+def cli_parameters(items: list[list[str]]) -> dict:
+    """``ecom run -p``'s values as a dict: ``-p NAME VALUE`` (papermill's way) or
+    ``-p NAME=VALUE``. Values are parsed as plain YAML scalars (``true``, ``3``, dates stay
+    text), so the notebook's declared type decides, as in a parameters file."""
+    out = {}
+    for it in items:
+        if len(it) == 1 and "=" in it[0]:
+            name, value = it[0].split("=", 1)
+        elif len(it) == 2:
+            name, value = it
+        else:
+            raise ParameterError(f"-p {' '.join(it)}: give -p NAME VALUE or -p NAME=VALUE")
+        v = read_plain_yaml(value, f"-p {name}") if value.strip() else ""
+        out[name.strip()] = _dates_to_text(v)
+    return out
+
+
 def _read_yaml(path: Path):
     """A parameters file's values (plain YAML only, see :func:`read_plain_yaml`)."""
     return read_plain_yaml(Path(path).read_text(encoding="utf-8"), str(path)) or {}
@@ -365,6 +382,7 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
         params.update({k: _dates_to_text(v) for k, v in extra.items()})
         check_parameters(nb, params, f"{pf} + overrides", wh)
     params["warehouse"] = str(wh.resolve())
+    period_info, empty_why = resolve_run_period(nb, params, wh)
     started = _beijing_now()
     label = label or nb.stem
     run_id = started.strftime("%H%M%S") + "-" + secrets.token_hex(2)
@@ -376,14 +394,17 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
     html = out_dir / f"{nb.stem}.html"
     t0 = time.perf_counter()
     status, error = "ok", None
-    try:
-        papermill.execute_notebook(str(nb), str(executed), parameters=params,
-                                   kernel_name="python3", language="python",
-                                   cwd=str(ROOT), progress_bar=False,
-                                   execution_timeout=timeout_s)
-    except Exception as e:  # papermill raises PapermillExecutionError with the cell's error
-        status = "failed"
-        error = _cell_error(executed) or f"{type(e).__name__}: {str(e).strip()[-300:]}"
+    if empty_why:  # nothing to report: no page of zeros that looks like a bad day
+        status, error = "empty", empty_why
+    else:
+        try:
+            papermill.execute_notebook(str(nb), str(executed), parameters=params,
+                                       kernel_name="python3", language="python",
+                                       cwd=str(ROOT), progress_bar=False,
+                                       execution_timeout=timeout_s)
+        except Exception as e:  # papermill raises PapermillExecutionError with the cell's error
+            status = "failed"
+            error = _cell_error(executed) or f"{type(e).__name__}: {str(e).strip()[-300:]}"
     try:
         if executed.exists():
             to_html(executed, html)
@@ -408,6 +429,7 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": _beijing_now().isoformat(timespec="seconds"),
         "package_version": __version__,
+        "period": period_info,
         "data": _snapshot(wh),
         "files": sorted(p.name for p in out_dir.iterdir()),
     }
@@ -417,6 +439,59 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
         _point_latest(Path(out_root), nb.stem, out_dir, html)
     write_index(Path(out_root))
     return res
+
+
+def resolve_run_period(nb: Path, params: dict, warehouse: Path) -> tuple[dict | None, str | None]:
+    """For a notebook that declares ``period`` (and ``as_of``): resolve the period
+    (:mod:`ecomlib.periods`) against the warehouse, put the resolved ``start``/``end`` (and
+    the 环比/同比 periods the notebook declares) into ``params``, and return ``(the period's
+    record for the manifest, why the run is empty or None)``. A period in which the report's
+    scope (its shops and platforms) has no sales is empty: the run is not executed."""
+    from . import periods
+    declared = notebook_parameters(nb)
+    if "period" not in declared:
+        return None, None
+    name = params.get("period") or periods.DEFAULT_PERIOD.get(nb.stem, "last_30_days")
+    params["period"] = name
+    as_of = params.get("as_of") or "latest"
+    shops = params.get("shops") or None
+    platforms = params.get("platforms") or None
+    latest = None
+    have_marts = False
+    from .warehouse import Warehouse
+    if Path(warehouse).exists():
+        with Warehouse(warehouse, read_only=True) as wh:
+            have_marts = bool(wh.sql("SELECT COUNT(*) AS n FROM information_schema.tables "
+                                     "WHERE table_name = 'mart_shop_daily'").n[0])
+            if have_marts:
+                latest = periods.latest_complete_day(wh, platforms, shops)
+    if as_of == "latest" and latest is None and name != "custom":
+        return ({"period": name, "as_of": as_of},
+                "no sales in the warehouse for this report's shops and platforms (run "
+                "`ecom ingest` and `ecom build` first)")
+    try:
+        p = periods.resolve(name, as_of, latest=latest, start=params.get("start"),
+                            end=params.get("end"))
+    except ValueError as e:
+        raise ParameterError(f"{nb.name}: {e}") from None
+    params["as_of"] = p.as_of.isoformat()
+    for k in ("start", "end", "previous_start", "previous_end", "year_ago_start",
+              "year_ago_end"):
+        if k in declared:
+            params[k] = getattr(p, k).isoformat()
+    record = {**p.as_dict(), "latest_data_day": latest.isoformat() if latest else None}
+    why = None
+    if have_marts:
+        with Warehouse(warehouse, read_only=True) as wh:
+            n = wh.sql("SELECT COUNT(*) AS n FROM mart_shop_daily WHERE sales_date BETWEEN $a "
+                       "AND $b AND (len($p) = 0 OR list_contains($p, platform)) AND "
+                       "(len($s) = 0 OR list_contains($s, shop_id)) AND paid_fen > 0",
+                       {"a": p.start, "b": p.end, "p": list(platforms or []),
+                        "s": list(shops or [])}).n[0]
+        if not n:
+            why = (f"{p.label('zh')}: 所选店铺和平台没有销售数据，报表未生成 · no sales for the "
+                   f"selected shops and platforms in {p.label('en')}; the report was not run")
+    return record, why
 
 
 def _point_latest(out_root: Path, name: str, out_dir: Path, html: Path) -> None:
@@ -432,6 +507,17 @@ def _point_latest(out_root: Path, name: str, out_dir: Path, html: Path) -> None:
 
 
 _INDEX_LOCK = threading.Lock()
+
+
+def _quality_link(out_root: Path) -> str:
+    """A line linking the newest data-quality report (``reports/quality/quality-*.html``)."""
+    import html as h
+    found = sorted(Path(out_root).glob("quality/quality-*.html"))
+    if not found:
+        return "<p>数据质量报告 Data quality: <code>ecom quality</code></p>"
+    rel = found[-1].resolve().relative_to(Path(out_root).resolve()).as_posix()
+    return (f"<p>数据质量报告 Data quality: <a href=\"{h.escape(rel)}\">"
+            f"{h.escape(found[-1].stem)}</a></p>")
 
 
 def _seconds(v) -> str:
@@ -465,11 +551,38 @@ def write_index(out_root: Path) -> Path:
                     pass
             return name
 
+        status_words = {"ok": "成功 ok", "empty": "无数据 empty", "failed": "失败 failed"}
+
+        def period(r):
+            p = r.get("period") or {}
+            if p.get("start"):
+                from . import periods as P
+                word = P.ZH.get(p.get("name"), p.get("name") or "")
+                span = p["start"] if p["start"] == p.get("end") else f"{p['start']} – {p['end']}"
+                return h.escape(f"{word} {span}")
+            params = r.get("parameters") or {}
+            if params.get("start") and params.get("end"):
+                return h.escape(f"{params['start']} – {params['end']}")
+            return ""
+
+        def files(r):
+            out = []
+            run_dir = Path(r.get("out_dir") or "")
+            for f in r.get("files") or []:
+                if f.endswith(".xlsx"):
+                    try:
+                        rel = (run_dir / f).resolve().relative_to(Path(out_root).resolve())
+                        out.append(f'<a href="{h.escape(rel.as_posix())}">Excel</a>')
+                    except ValueError:
+                        pass
+            return " ".join(out)
+
         def row(r):
             st = h.escape(r["status"])
-            return (f"<tr><td>{link(r)}</td><td>{h.escape(r['started_at'])}</td>"
-                    f"<td class='{st}'>{'成功 ok' if st == 'ok' else '失败 failed'}</td>"
-                    f"<td>{_seconds(r.get('duration_s'))}</td>"
+            return (f"<tr><td>{link(r)}</td><td>{period(r)}</td>"
+                    f"<td>{h.escape(r['started_at'])}</td>"
+                    f"<td class='{st}'>{status_words.get(st, st)}</td>"
+                    f"<td>{_seconds(r.get('duration_s'))}</td><td>{files(r)}</td>"
                     f"<td>{h.escape((r.get('error') or '')[:200])}</td></tr>")
 
         latest, good = {}, {}
@@ -478,13 +591,14 @@ def write_index(out_root: Path) -> Path:
             latest.setdefault(key, r)
             if r["status"] == "ok":
                 good.setdefault(key, r)
-        head = "<tr><th>报表 Report</th><th>开始时间 Started</th><th>状态 Status</th>" \
-               "<th>耗时 Duration</th><th>错误 Error</th></tr>"
+        head = "<tr><th>报表 Report</th><th>期间 Period</th><th>开始时间 Started</th>" \
+               "<th>状态 Status</th><th>耗时 Duration</th><th>文件 Files</th>" \
+               "<th>说明 Note</th></tr>"
         top = []
         for key, r in sorted(latest.items()):
             extra = ""
             if r["status"] != "ok" and key in good:
-                extra = (f"<tr class='fallback'><td colspan='5'>↳ 最新成功版本 latest good: "
+                extra = (f"<tr class='fallback'><td colspan='7'>↳ 最新成功版本 latest good: "
                          f"{link(good[key])} ({h.escape(good[key]['started_at'])})</td></tr>")
             top.append(row(r) + extra)
         from .safe_html import csp_meta
@@ -493,8 +607,9 @@ def write_index(out_root: Path) -> Path:
                 "'WenQuanYi Micro Hei',sans-serif;margin:2em;color:#222}table{border-collapse:"
                 "collapse;margin-bottom:2em}td,th{padding:5px 14px;text-align:left;border-bottom:"
                 "1px solid #ddd}.failed{color:#b00;font-weight:bold}.ok{color:#070}"
-                ".fallback td{color:#555;font-size:90%}</style></head><body>"
-                "<h1>报表 Reports</h1><h2>各报表最新一次 Latest run of each report</h2>"
+                ".fallback td{color:#555;font-size:90%}.empty{color:#a60}</style></head><body>"
+                "<h1>报表 Reports</h1>" + _quality_link(out_root) +
+                "<h2>各报表最新一次 Latest run of each report</h2>"
                 f"<table>{head}{''.join(top)}</table><h2>全部运行记录 All runs</h2>"
                 f"<table>{head}{''.join(row(r) for r in runs)}</table></body></html>")
         out = Path(out_root) / "index.html"
