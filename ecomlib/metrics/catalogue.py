@@ -137,6 +137,32 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     _m("on_hand_value_fen", "库存金额(成本)", "Stock value (at cost)", "fen", "money",
        "on_hand_value_fen", source="mart_stock_daily", good=None,
        grain="one snapshot day (not additive over days)"),
+    # -- channels, overview and the apps ----------------------------------------------------
+    _m("buyer_days", "支付买家(人·天)", "Paying buyer-days", "count", "int", "count_buyers",
+       grain="several days of mart_shop_daily (or mart_streamer_daily)",
+       doc="paying buyers counted per day and summed over the days: a buyer of two days counts "
+           "twice (the denominator of 客单价, the numerator of 转化率); count_buyers over a "
+           "period, shown under the name that says what it counts"),
+    _m("gross_profit_rate", "毛利/实付", "Gross profit / paid", "rate", "pct",
+       "paid_fen - refund_fen - cogs_fen", "paid_fen",
+       doc="gross profit per yuan paid (not per yuan of net sales: that is gross_margin_rate); "
+           "turns an ad's attributed paid amount into attributed gross profit"),
+    _m("source_conversion_rate", "来源转化率", "Conversion by source", "rate", "pct", "buyers",
+       "visitors", source="mart_traffic_daily",
+       doc="the platform's paying buyers attributed to a traffic source / its visitors, both "
+           "per day and summed (the traffic export's own count, not the orders')"),
+    _m("cart_to_buy_rate", "加购转化率", "Cart-to-buy rate", "rate", "pct", "buyers",
+       "add_to_cart", source="mart_traffic_daily",
+       doc="paying buyers / add-to-cart visitors of the same source and days"),
+    _m("roi", "广告ROI((毛利-花费)/花费)", "Ad ROI ((gross profit - spend) / spend)", "ratio",
+       "ratio", "attributed_gross_profit_fen - spend_fen", "spend_fen",
+       source="mart_ads_daily", doc="attributed_gross_profit_fen = attributed paid x the "
+       "shop's gross_profit_rate over the same period (ad platforms report paid amounts only)"),
+    _m("commission_roi", "佣金ROI((毛利-佣金)/佣金)", "Commission ROI "
+       "((gross profit - commission) / commission)", "ratio", "ratio",
+       "paid_fen - refund_fen - cogs_fen - streamer_commission_fen", "streamer_commission_fen",
+       source="mart_streamer_daily + streamer commission",
+       doc="a streamer's gross profit after commission per yuan of commission"),
 ]}
 
 

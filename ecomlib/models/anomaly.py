@@ -3,7 +3,8 @@
 Each watched series (sales, orders, refund rate, ROAS, conversion; see :data:`METRICS`) is
 checked day by day against an **expected value and band** built only from the days before it:
 
-* **Normal days** (no campaign, see :func:`ecomlib.metrics.channels.campaign_calendar`):
+* **Normal days** (no campaign; the channels report takes the phases from the warehouse's
+  one calendar, dim_calendar, through :func:`ecomlib.metrics.channels.campaign_calendar`):
   - *level* series (money, counts): weekday factors f_w = mean of weekday w / mean of all
     normal days over the last ``season_days`` (364) days; level B = median of value / f_w over
     the last ``level_days`` (28) normal days; expected = B x f_w(day). Spread, in log units
@@ -60,20 +61,7 @@ METRICS: dict[str, dict] = {
     "conversion_rate": {"kind": "rate", "direction": "both", "denominator": "visitors"},
 }
 
-# keys registered before keep their wording (see i18n.add_labels)
-_LABELS = {
-    "metric": ("指标", "Metric"),
-    "value": ("实际值", "Actual"),
-    "expected": ("预期值", "Expected"),
-    "lower": ("正常下限", "Lower bound"),
-    "upper": ("正常上限", "Upper bound"),
-    "deviation_rate": ("偏离预期", "Deviation"),
-    "score": ("偏离强度(σ)", "Score (sigma)"),
-    "is_alert": ("告警", "Alert"),
-    "basis": ("比较依据", "Compared with"),
-    "alert": ("告警", "Alert"),
-}
-i18n.add_labels(_LABELS)
+# the labels of its columns are in ecomlib.i18n.LABELS (channels section)
 
 
 _BASIS = {
