@@ -102,9 +102,15 @@ def fingerprint(salt: bytes) -> str:
     return hmac.new(salt, b"ecomlib salt fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
 
+#: zero-width characters (space, non-joiner, joiner, word joiner, BOM): invisible, so they
+#: never make two identities differ
+_ZERO_WIDTH = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+
+
 def normalise_identity(value: str) -> str:
-    """Lower-case, strip spaces and a leading +86 so formatting does not split one buyer."""
-    v = "".join(str(value).split()).lower()
+    """Lower-case, strip spaces, zero-width characters and a leading +86 so formatting does
+    not split one buyer."""
+    v = "".join(str(value).translate(_ZERO_WIDTH).split()).lower()
     if v.startswith("+86"):
         v = v[3:]
     return v
@@ -127,6 +133,8 @@ def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False) -> pd.S
     keyed = hmac.new(salt, digestmod=hashlib.sha256)  # the salt's key schedule, done once
 
     def key(identity: str) -> str | None:  # = member_key(identity, salt); blank -> None
+        if not identity.isascii():
+            identity = identity.translate(_ZERO_WIDTH)
         v = "".join(identity.split()).lower()  # = normalise_identity
         if not v:
             return None

@@ -384,48 +384,135 @@ _PANDAS_DTYPES = {
 # ----------------------------------------------------------------------------------------
 # parsing: raw values (usually text) -> typed columns, with a reason for every failure
 # ----------------------------------------------------------------------------------------
-_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")
 _OFFSET_RE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+#: zero-width characters: invisible, removed from every cell before it is read
+_ZERO_WIDTH_RE = "[\u200b\u200c\u200d\u2060\ufeff]"
+_INT_TOLERANCE = 1e-6  # a stored double this close to a whole number (of fen) is that number
 
 
 def _blank(s: pd.Series) -> pd.Series:
-    """True where a raw value is missing or an empty/whitespace string."""
+    """True where a raw value is missing or an empty/whitespace string (zero-width
+    characters count as nothing)."""
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        return s.isna() | (s.astype("string").str.strip() == "")
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        try:
+            arr = s.array._pa_array if hasattr(s.array, "_pa_array") else \
+                pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the general way
+            txt = s.astype("string").str.replace(_ZERO_WIDTH_RE, "", regex=True).str.strip()
+            return s.isna() | (txt == "").fillna(True).astype(bool)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return s.isna()
+        txt = _drop_zero_width(pc.utf8_trim_whitespace(arr))
+        blank = pc.fill_null(pc.equal(txt, ""), True)
+        return pd.Series(np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool),
+                         index=s.index)
     return s.isna()
 
 
+def _drop_zero_width(arr):
+    """An Arrow string array without zero-width characters, whitespace they hid trimmed;
+    the same array when it holds none (ASCII text and text without them are only looked
+    at, in Arrow)."""
+    import pyarrow.compute as pc
+    if not len(arr) or pc.all(pc.string_is_ascii(arr)).as_py() in (True, None):
+        return arr
+    # exports repeat a few words (sources, regions, names) on every row: looked for among
+    # the distinct values when they are few
+    distinct = pc.unique(arr)
+    look = distinct if 4 * len(distinct) <= len(arr) else arr
+    if not pc.any(pc.match_substring_regex(look, _ZERO_WIDTH_RE)).as_py():
+        return arr
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _ZERO_WIDTH_RE, ""))
+
+
+def _reason_at(why, label) -> str:
+    """The reason for the bad value at ``label``: a parser's reason may carry other texts
+    for some values (``rows``, see :class:`ecomlib.sources.clean.Reason`)."""
+    rows = getattr(why, "rows", None)
+    return rows.get(label, str(why)) if rows else str(why)
+
+
 def _parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    """Whole numbers (counts, fen), exactly: text normalised first (fullwidth digits,
+    zero-width characters), digits read as integers without a float on the way; a stored
+    double within 1e-6 of a whole number is that number; beyond +-(2^63-1) rejected, never
+    wrapped."""
+    from .sources import clean as C
     if pd.api.types.is_integer_dtype(s.dtype):
+        if pd.api.types.is_unsigned_integer_dtype(s.dtype):
+            over = (s > C.INT64_MAX).fillna(False).astype(bool)
+            out = s.where(~over).astype("Int64")
+            return out, over, C._reason("is not a whole number", over, C.INT_TOO_LARGE)
         return s.astype("Int64"), pd.Series(False, index=s.index), ""
     if pd.api.types.is_float_dtype(s.dtype):
-        bad = s.notna() & (s != np.floor(s))
-        out = s.where(~bad).round().astype("Int64")
-        return out, bad, "is not a whole number"
-    txt = s.astype("string").str.strip()
-    ok = txt.str.match(_INT_RE).fillna(False).astype(bool)
-    out = pd.to_numeric(txt.where(ok), errors="coerce").round().astype("Int64")
-    return out, ~ok, "is not a whole number"
+        v = np.asarray(pd.array(s, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan))
+        r = np.round(v)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(v) & (np.abs(v - r) <= _INT_TOLERANCE)
+            over = whole & (np.abs(r) >= 2.0 ** 63)
+        ok = whole & ~over
+        bad = pd.Series(~ok & ~np.isnan(v), index=s.index)
+        out = pd.Series(pd.arrays.IntegerArray(np.where(ok, r, 0).astype("int64"), ~ok),
+                        index=s.index)
+        return out, bad, C._reason("is not a whole number", pd.Series(over, index=s.index),
+                                   C.INT_TOO_LARGE)
+    # plain digits straight in Arrow; the other values (signs, 12.0, fullwidth digits,
+    # zero-width characters, 19+ digits) the careful way
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    t, simple = C._split(s, r"^-?[0-9]{1,18}$")
+    filled = simple & (t != "").to_numpy(dtype=bool)
+    arr = pc.if_else(pa.array(filled), C._pa_array(t), pa.scalar(None, pa.string()))
+    ints = pc.cast(arr, pa.int64())  # (exact: no float on the way, 18 digits fit)
+    out = pd.Series(pd.arrays.IntegerArray(
+        np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype="int64"),
+        np.asarray(pc.is_null(ints).to_numpy(zero_copy_only=False), dtype=bool)),
+        index=s.index)
+    out, bad, why = C._merge(s, simple, out, _parse_int_careful)
+    return out, bad, C._with_rows("is not a whole number", why)
+
+
+def _parse_int_careful(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    from .sources import clean as C
+    txt = C._norm_text(s)
+    parts = C._extract(txt, C.INT_RE)
+    ok = parts["digits"].notna()
+    out, over = C._exact_ints(parts["digits"], ok, parts["sign"] == "-")
+    bad = C._b(~ok) | over
+    return out, bad, C._reason("is not a whole number", over, C.INT_TOO_LARGE)
 
 
 def _parse_float(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("Float64"), pd.Series(False, index=s.index), ""
-    txt = s.astype("string").str.strip()
-    out = pd.to_numeric(txt, errors="coerce")
-    return out.astype("Float64"), out.isna(), "is not a number"
+        out = s.astype("Float64")
+        bad = (out.notna() & ~np.isfinite(out.astype("float64"))).fillna(False).astype(bool)
+        return out.where(~bad), bad, "is not a number"
+    from .sources import clean as C
+    txt = C._norm_text(s)
+    out = pd.to_numeric(txt.where(txt != ""), errors="coerce").astype("Float64")
+    bad = (out.isna() | ~np.isfinite(out.astype("float64"))).fillna(True).astype(bool)
+    return out.where(~bad), bad, "is not a number"
 
 
 def _parse_ts(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """Timestamps -> naive Beijing time. Values with a UTC offset are converted."""
+    """Timestamps -> naive Beijing time. Values with a UTC offset are converted; text is
+    normalised first (fullwidth digits, zero-width characters); fractions of a second are
+    kept; epoch seconds / milliseconds (UTC instants) and Excel serial dates are read as in
+    :func:`ecomlib.sources.clean.numeric_instants`."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_convert(BEIJING).dt.tz_localize(None)
         return s.astype("datetime64[us]"), pd.Series(False, index=s.index), ""
-    txt = s.astype("string").str.strip()
+    from .sources import clean as C
+    txt = C._norm_text(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    has_off = txt.str.contains(_OFFSET_RE).fillna(False).astype(bool)
-    plain = ~has_off & txt.notna()
+    num = C._b(txt.str.match(C.NUMERIC_TIME_RE))
+    if num.any():
+        out[num] = C.numeric_instants(txt[num]).to_numpy()
+    has_off = txt.str.contains(_OFFSET_RE).fillna(False).astype(bool) & ~num
+    plain = ~has_off & ~num & C._b(txt != "")
     if plain.any():
         out[plain] = pd.to_datetime(txt[plain].str.replace("/", "-", regex=False),
                                     errors="coerce", format="mixed").astype("datetime64[us]")
@@ -441,12 +528,15 @@ def _parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     return out.dt.normalize().where(~bad), bad, "is not a date"
 
 
-def strip_text(s: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series] | None:
+def strip_text(s: pd.Series, arrow: bool = False, zero_width: bool = True
+               ) -> tuple[pd.Series, pd.Series] | None:
     """(stripped text as Python objects with None for empty, blank mask) of a column of
     strings, straight in Arrow: the same as pandas' ``astype("string").str.strip()`` (which
     is Arrow's ``utf8_trim_whitespace``) without the round trips. None when the column
     holds anything but strings and missing values (the general path then converts).
-    ``arrow``: the text stays in Arrow memory (pandas ``str`` dtype, empty = NaN)."""
+    ``arrow``: the text stays in Arrow memory (pandas ``str`` dtype, empty = NaN).
+    ``zero_width``: zero-width characters are removed too (looked for only in non-ASCII
+    text); False for text a cleaner has made already."""
     import pyarrow as pa
     import pyarrow.compute as pc
     try:
@@ -457,6 +547,8 @@ def strip_text(s: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series]
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         return None
     txt = pc.utf8_trim_whitespace(arr)
+    if zero_width:
+        txt = _drop_zero_width(txt)
     blank = pc.fill_null(pc.equal(txt, ""), True)
     val = pc.if_else(blank, pa.scalar(None, txt.type), txt)
     out = pd.Series(val.to_pandas().array, index=s.index) if arrow else \
@@ -465,7 +557,8 @@ def strip_text(s: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series]
 
 
 def _parse_str(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    out = s.astype("string").str.strip().astype(object)
+    out = s.astype("string").str.replace(_ZERO_WIDTH_RE, "", regex=True).str.strip().astype(
+        object)
     out = out.where(out.notna() & (out != ""), None)
     return out, pd.Series(False, index=s.index), ""
 
@@ -556,7 +649,7 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             if fast is not None:
                 val, blank = fast
             else:
-                txt = s.astype("string").str.strip()
+                txt = s.astype("string").str.replace(_ZERO_WIDTH_RE, "", regex=True).str.strip()
                 blank = s.isna() | (txt == "")
                 out = txt.astype(object)
                 val = out.where(out.notna() & (out != ""), None)
@@ -566,7 +659,8 @@ def validate(name: str, raw: pd.DataFrame, row_numbers: pd.Series | None = None,
             val, bad, why = _PARSERS[c.kind](s.where(~blank, None) if c.kind != "str" else s)
         bad = bad & ~blank
         if bad.any():
-            flag(bad, c.name, lambda i, c=c, why=why, s=s: f"{c.name} {_fmt(s[i])} {why}")
+            flag(bad, c.name,
+                 lambda i, c=c, why=why, s=s: f"{c.name} {_fmt(s[i])} {_reason_at(why, i)}")
         if c.required:
             flag(blank, c.name, lambda i, c=c: f"{c.name} is required but empty")
         if c.ge is not None:

@@ -687,6 +687,7 @@ def read_file(path: str | Path) -> list[RawFile]:
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
             if not any(any(v is not None and str(v).strip() for v in r) for r in rows):
                 continue
+            _fill_merged(rows, _merged_ranges(wb, ws))  # 主订单编号 merged down its lines
             out.append(_frame_from_rows(path, ws.title, [[_xl(v) for v in r] for r in rows],
                                         "xlsx"))
         wb.close()
@@ -753,14 +754,111 @@ def _delimiter(suffix: str, text: str) -> str:
 
 
 def _xl(v):
-    """Excel cell -> text, keeping integers integral (1234.0 -> '1234')."""
+    """Excel cell -> text as the seller sees it: integers integral (1234.0 -> '1234'), a
+    stored double that is a whole fen as that amount (:func:`_xl_float`), dates and times as
+    ISO text (a typed date-time cell is Beijing wall-clock time as typed)."""
+    import datetime as dt
     if v is None:
         return ""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    if hasattr(v, "isoformat"):
-        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return _xl_float(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
     return str(v)
+
+
+#: a stored double this close to a whole fen (in fen) is that fen
+XL_FEN_TOLERANCE = 1e-6
+
+
+def _xl_float(v: float) -> str:
+    """A non-integral double of a numeric cell as text. Excel keeps 59.97 computed from a
+    formula as 59.970000000000006 and shows 59.97: a double within 1e-6 of a whole fen (or
+    shown as one at Excel's 15 significant digits) is written as that amount in yuan
+    (``'59.97'``, ``'45658.5'``); every other double keeps its shortest exact form
+    (``'0.035'``, ``'59.975'``, ``'1e-07'``), and a money column then rejects it."""
+    import math
+    text = repr(v)
+    if not math.isfinite(v) or abs(v) >= 1e15 or "e" in text or "E" in text:
+        return text
+    if len(text) - text.index(".") - 1 <= 2:  # at most two decimals already
+        return text
+    fen = round(v * 100)
+    if fen and (abs(v * 100 - fen) <= XL_FEN_TOLERANCE or float(f"{v:.15g}") == fen / 100):
+        whole, cents = divmod(abs(fen), 100)
+        return (("-" if fen < 0 else "") + f"{whole}.{cents:02d}").rstrip("0").rstrip(".")
+    return text
+
+
+_MERGE_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?'
+                        rb'([0-9]+)(?::\$?([A-Z]{1,3})\$?([0-9]+))?"')
+
+
+def _merged_ranges(wb, ws) -> list[tuple[int, int, int, int]]:
+    """The merged cell ranges of a sheet as (first row, first column, last row, last
+    column), 1-based. openpyxl's read-only mode does not expose them, so they are read from
+    the sheet's XML in the workbook's zip: streamed, keeping only the part from
+    ``<mergeCells>`` on (it follows the cell data), so a big sheet costs one decompression
+    and no memory. Empty when the sheet has none (or the reader's internals differ)."""
+    from openpyxl.utils import column_index_from_string
+    archive = getattr(wb, "_archive", None)
+    member = getattr(ws, "_worksheet_path", None)
+    if archive is None or member is None:
+        return []
+    try:
+        fh = archive.open(member)
+    except (KeyError, OSError, ValueError):
+        return []
+    found: list[bytes] = []
+    tail = b""
+    with fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            if found:
+                found.append(chunk)
+                continue
+            buf = tail + chunk
+            k = buf.find(b"mergeCell")
+            if k >= 0:
+                lt = buf.rfind(b"<", 0, k)
+                found.append(buf[lt if lt >= 0 else k:])
+            else:
+                tail = buf[-64:]
+    out = []
+    for m in _MERGE_REF.finditer(b"".join(found)):
+        c1, r1, c2, r2 = m.groups()
+        c2, r2 = c2 or c1, r2 or r1
+        out.append((int(r1), column_index_from_string(c1.decode()), int(r2),
+                    column_index_from_string(c2.decode())))
+    return out
+
+
+def _fill_merged(rows: list[list], ranges: list[tuple[int, int, int, int]]) -> None:
+    """Every cell of a merged range takes the range's value (its top-left cell), in place:
+    Excel shows that value across the whole range (an order id merged down the order's
+    lines belongs to each of them); ``rows[r - 1][c - 1]`` is sheet cell (r, c)."""
+    if not ranges or not rows:
+        return
+    width = max(len(r) for r in rows)
+    for r1, c1, r2, c2 in ranges:
+        if r1 > len(rows) or c1 > width:
+            continue
+        top = rows[r1 - 1]
+        v = top[c1 - 1] if c1 - 1 < len(top) else None
+        if v is None:
+            continue
+        c2 = min(c2, width)
+        for r in range(r1, min(r2, len(rows)) + 1):
+            row = rows[r - 1]
+            if len(row) < c2:
+                row.extend([None] * (c2 - len(row)))
+            row[c1 - 1:c2] = [v] * (c2 - c1 + 1)
 
 
 # register the built-in formats (imported for their side effect)

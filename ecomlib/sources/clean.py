@@ -11,17 +11,85 @@ Handled:
 * dates and times in the formats Chinese back offices write: ``2025-06-18 10:00:00``,
   ``2025/6/18 10:00``, ``2025年6月18日 10时00分``, ``20250618``, with or without seconds;
 * counts: ``3``, ``3件``, ``1,200``;
+* every number, date and id cell is read as it is meant (:func:`normalise_cell`): NFKC
+  (fullwidth digits and letters, ``￥``, ``，``, ideographic spaces), zero-width characters
+  removed, surrounding spaces stripped; amounts beyond what 64-bit fen hold are rejected, never
+  wrapped; epoch seconds/milliseconds and Excel serial numbers in date columns are instants;
 * status words mapped through a per-platform table;
 * an address split into province and city (the street never leaves this function).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
 Result = tuple[pd.Series, pd.Series, str]
+
+#: invisible characters exports carry inside cells (zero-width space, non-joiner, joiner,
+#: word joiner, BOM / zero-width no-break space): removed from every number, date, id,
+#: region, identity and header cell
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+ZERO_WIDTH_RE = "[" + ZERO_WIDTH + "]"
+_ZW_DROP = str.maketrans("", "", ZERO_WIDTH)
+#: the largest value a warehouse integer (BIGINT: fen, counts) holds
+INT64_MAX = 2 ** 63 - 1
+MONEY_REASON = "is not an amount of money in yuan (e.g. 1234.50)"
+MONEY_TOO_LARGE = ("is beyond the largest amount the warehouse can hold "
+                   "(92233720368547758.07 yuan = 2^63-1 fen); it is not loaded rather than "
+                   "wrapped to another amount")
+INT_REASON = "is not a whole number"
+INT_TOO_LARGE = "is beyond the largest whole number the warehouse can hold (2^63-1)"
+
+
+class Reason(str):
+    """A cleaner's reason (the text for every bad value) with ``rows``: other texts for
+    some bad values, keyed by the index label of the value (e.g. an amount too large)."""
+
+    rows: dict
+
+    def __new__(cls, text: str, rows: dict | None = None):
+        obj = super().__new__(cls, text)
+        obj.rows = dict(rows or {})
+        return obj
+
+
+def reason_at(reason, label) -> str:
+    """The reason for the bad value at index ``label`` (``reason`` a str or :class:`Reason`)."""
+    rows = getattr(reason, "rows", None)
+    return rows.get(label, str(reason)) if rows else str(reason)
+
+
+def _with_rows(reason: str, *parts) -> str:
+    """``reason`` with the per-value texts of ``parts`` (Reasons, or anything else) merged."""
+    rows: dict = {}
+    for p in parts:
+        rows.update(getattr(p, "rows", None) or {})
+    return Reason(reason, rows) if rows else reason
+
+
+def drop_zero_width(s: pd.Series) -> pd.Series:
+    """``s`` as pandas ``string`` text without zero-width characters (whitespace they hid
+    trimmed); looked for in Arrow, among the distinct values when they repeat, and only in
+    non-ASCII text, so a column without them costs one scan."""
+    from ..schema import _drop_zero_width
+    t = s.astype("string")
+    arr = _pa_array(t)
+    done = _drop_zero_width(arr)
+    return t if done is arr else pd.Series(pd.array(done, dtype=t.dtype), index=s.index)
+
+
+def normalise_cell(value: str) -> str:
+    """A number/date/id cell as the seller reads it: NFKC (fullwidth digits and letters ->
+    ASCII, ``￥`` -> ``¥``, ``，`` -> ``,``, ``：`` -> ``:``, ideographic and no-break spaces ->
+    space), the minus sign ``−`` -> ``-``, zero-width characters removed, surrounding
+    whitespace stripped. ASCII text only loses its surrounding whitespace."""
+    if value.isascii():
+        return value.strip()
+    v = unicodedata.normalize("NFKC", value.translate(_ZW_DROP))
+    return v.replace("\u2212", "-").strip()
 
 _SCI = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 _ID_OK = re.compile(r"^[^\s,;]+$")
@@ -37,13 +105,75 @@ def _b(mask: pd.Series) -> pd.Series:
     return mask.fillna(False).astype(bool)
 
 
+def _norm_text(s: pd.Series) -> pd.Series:
+    """:func:`_text` with every value :func:`normalise_cell`-ed (stripped; the non-ASCII
+    values, found in Arrow, normalised in Python once per distinct value)."""
+    t = _text(s)
+    if not len(t):
+        return t
+    import pyarrow.compute as pc
+    ascii_ = pc.string_is_ascii(_pa_array(t))
+    stripped = t.str.strip()
+    if pc.all(ascii_).as_py() in (True, None):
+        return stripped
+    odd = ~np.asarray(ascii_.to_numpy(zero_copy_only=False), dtype=bool)
+    done: dict[str, str] = {}
+    vals = []
+    for v in t[odd].tolist():
+        n = done.get(v)
+        if n is None:
+            n = done[v] = normalise_cell(v)
+        vals.append(n)
+    out = stripped.copy()
+    out[odd] = vals
+    return out
+
+
+def _extract(t: pd.Series, pattern: str) -> dict[str, pd.Series]:
+    """pandas' ``str.extract`` done in Arrow (RE2): for each named group of ``pattern`` a
+    ``string`` Series, NA where the value does not match, ``""`` for a group that took no
+    part in the match."""
+    import pyarrow.compute as pc
+    st = pc.extract_regex(_pa_array(t.astype("string").fillna("")), pattern)
+    names = re.findall(r"\(\?P<(\w+)>", pattern)
+    return {n: pd.Series(pd.array(pc.struct_field(st, n), dtype="string"), index=t.index)
+            for n in names}
+
+
+def _exact_ints(digits: pd.Series, ok: pd.Series, negative: pd.Series
+                ) -> tuple[pd.Series, pd.Series]:
+    """(Int64 values, too-large mask) of decimal digit strings, exactly (no float on the
+    way): ``ok`` marks the values to read, ``negative`` the ones to negate. A value beyond
+    +-(2^63-1) is too large (NA), never wrapped."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    ok_np = _b(ok).to_numpy(dtype=bool)
+    d = digits.astype("string").fillna("").str.lstrip("0")
+    d = d.where(d != "", "0").where(ok_np, "0")
+    long = (d.str.len() > 18).to_numpy(dtype=bool) & ok_np  # 19+ digits: may not fit
+    short = d.where(~long, "0")
+    vals = pc.cast(pa.array(short.astype(object).to_numpy(), type=pa.string()),
+                   pa.int64()).to_numpy(zero_copy_only=False).astype("int64", copy=True)
+    over = np.zeros(len(d), dtype=bool)
+    for k in np.flatnonzero(long):
+        v = int(d.iloc[k])
+        if v > INT64_MAX:
+            over[k] = True
+        else:
+            vals[k] = v
+    neg = _b(negative).to_numpy(dtype=bool)
+    vals = np.where(neg & ~over, -vals, vals)
+    out = pd.Series(pd.arrays.IntegerArray(vals, ~ok_np | over), index=digits.index)
+    return out, pd.Series(over, index=digits.index)
+
+
 def _clean_id_careful(s: pd.Series, what: str = "id") -> Result:
     """Order / line / SKU ids as exact text.
 
     ``="123"`` -> ``123``; ``\\t123`` -> ``123``; ``'123`` -> ``123``; ``123.0`` -> ``123``.
     ``1.23457E+18`` is rejected: Excel kept only 6 significant digits.
     """
-    t = _text(s).str.strip().str.strip("\t\u200b\ufeff ")
+    t = _norm_text(s).str.strip("\t ")
     t = t.str.replace(r'^=\s*"(.*)"$', r"\1", regex=True)
     t = t.str.replace(r"^'", "", regex=True).str.strip()
     t = t.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
@@ -64,27 +194,32 @@ def clean_id_reason(value: str, what: str = "id") -> str:
     return f"{what} {v if len(v) <= 40 else v[:38] + chr(8230) + chr(39)} has characters an id cannot have"
 
 
-_MONEY = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
+_MONEY = r"^(?P<sign>[+-])?(?P<yuan>[0-9]+)(?:\.(?P<fen>[0-9]{1,2}))?$"
 
 
 def _clean_money_fen_careful(s: pd.Series) -> Result:
-    """Money text in yuan -> integer fen (exact, no float rounding).
+    """Money text in yuan -> integer fen, exactly (digits to integers, no float on the way).
 
-    Accepts ``¥1,234.50``, ``￥1234.5``, ``1234.5元``, ``RMB 12``, ``-3.00``; empty -> NA.
+    Accepts ``¥1,234.50``, ``￥1234.5``, ``1234.5元``, ``RMB 12``, ``-3.00``, ``-¥3``, fullwidth
+    ``１２.５``, zero-width characters anywhere; empty -> NA. An amount beyond 2^63-1 fen is
+    rejected with its own reason (:data:`MONEY_TOO_LARGE`).
     """
-    t = _text(s).str.strip()
-    t = t.str.replace(r"^(?:¥|￥|RMB|CNY)\s*", "", regex=True)
-    t = t.str.replace(r"\s*元$", "", regex=True).str.replace(",", "", regex=False)
-    t = t.str.replace("，", "", regex=False).str.strip()
-    parts = t.str.extract(_MONEY)
-    ok = parts[1].notna()
-    yuan = pd.to_numeric(parts[1], errors="coerce")
-    frac = pd.to_numeric(parts[2].fillna("0").str.ljust(2, "0"), errors="coerce")
-    fen = (yuan * 100 + frac).where(ok)
-    fen = fen.where(parts[0].isna(), -fen)
-    out = fen.round().astype("Int64")
-    bad = (t != "") & ~ok
-    return out, _b(bad), "is not an amount of money in yuan (e.g. 1234.50)"
+    t = _norm_text(s)
+    given = _b(t != "")  # (a lone currency sign or unit is a value that is not an amount)
+    t = t.str.replace(r"^([+-]?)\s*(?:¥|RMB|CNY)\s*", r"\1", regex=True)
+    t = t.str.replace(r"\s*元$", "", regex=True).str.replace(",", "", regex=False).str.strip()
+    parts = _extract(t, _MONEY)
+    ok = parts["yuan"].notna()
+    digits = parts["yuan"].fillna("") + parts["fen"].fillna("").str.ljust(2, "0")
+    out, over = _exact_ints(digits, ok, parts["sign"] == "-")
+    bad = (given & ~_b(ok)) | over
+    return out, bad, _reason(MONEY_REASON, over, MONEY_TOO_LARGE)
+
+
+def _reason(text: str, mask: pd.Series, other: str) -> str:
+    """``text``, with ``other`` for the values ``mask`` marks (a :class:`Reason`)."""
+    labels = mask.index[mask.to_numpy(dtype=bool)]
+    return Reason(text, {k: other for k in labels}) if len(labels) else text
 
 
 def clean_int(s: pd.Series) -> Result:
@@ -98,27 +233,40 @@ def clean_int(s: pd.Series) -> Result:
     out = pd.Series(pd.array(pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False),
                              dtype="Int64") if len(s) else pd.array([], dtype="Int64"),
                     index=s.index)
-    out, bad, _ = _merge(s, simple, out, _clean_int_careful)
-    return out, bad, "is not a whole number"
+    out, bad, why = _merge(s, simple, out, _clean_int_careful)
+    return out, bad, _with_rows(INT_REASON, why)
+
+
+INT_RE = r"^(?P<sign>[+-])?(?P<digits>[0-9]+)(?:\.0+)?$"
 
 
 def _clean_int_careful(s: pd.Series) -> Result:
-    """Counts: ``3``, ``3件``, ``1,200``, ``2.0`` -> integers."""
-    t = _text(s).str.strip().str.replace(",", "", regex=False)
+    """Counts: ``3``, ``3件``, ``1,200``, ``2.0``, fullwidth ``３`` -> integers, exactly; beyond
+    2^63-1 rejected (:data:`INT_TOO_LARGE`)."""
+    t = _norm_text(s)
+    given = _b(t != "")
+    t = t.str.replace(",", "", regex=False)
     t = t.str.replace(r"\s*(件|个|单|次|人)$", "", regex=True).str.replace(r"\.0+$", "", regex=True)
-    ok = t.str.match(r"^[+-]?\d+$").fillna(False).astype(bool)
-    out = pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
-    return out, _b((t != "") & ~ok), "is not a whole number"
+    parts = _extract(t, INT_RE)
+    ok = parts["digits"].notna()
+    out, over = _exact_ints(parts["digits"], ok, parts["sign"] == "-")
+    bad = (given & ~_b(ok)) | over
+    return out, bad, _reason(INT_REASON, over, INT_TOO_LARGE)
 
 
 def clean_float(s: pd.Series) -> Result:
-    """Numbers: ``1,234.5`` -> 1234.5; a percentage is a ratio: ``3.5%`` -> 0.035."""
-    t = _text(s).str.strip().str.replace(",", "", regex=False)
+    """Numbers: ``1,234.5`` -> 1234.5; a percentage is a ratio: ``3.5%`` -> 0.035; fullwidth
+    and zero-width characters normalised first; not finite (``inf``, ``nan``) is bad."""
+    t = _norm_text(s).str.replace(",", "", regex=False)
     pct = _b(t.str.endswith("%"))
-    t = t.str.rstrip("%")
-    out = pd.to_numeric(t.where(t != ""), errors="coerce")
-    out = out.where(~pct, out / 100)
-    return out, _b((t != "") & out.isna()), "is not a number"
+    t = t.str.rstrip("%").str.strip()
+    num = pd.to_numeric(t.where(t != ""), errors="coerce")
+    vals = np.asarray(pd.array(num, dtype="Float64").to_numpy(dtype="float64",
+                                                              na_value=np.nan))
+    vals = np.where(pct.to_numpy(dtype=bool), vals / 100, vals)
+    bad = (t != "").to_numpy(dtype=bool) & ~np.isfinite(vals)
+    out = pd.Series(np.where(np.isfinite(vals), vals, np.nan), index=s.index)
+    return out, pd.Series(bad, index=s.index), "is not a number"
 
 
 _CN_DATE = [
@@ -127,19 +275,74 @@ _CN_DATE = [
 ]
 
 
+#: a number in a date column: Excel serial day (5 digits, fraction = time of day), epoch
+#: seconds (10 digits, optional fraction) or epoch milliseconds (13 digits)
+NUMERIC_TIME_RE = r"^(?:[0-9]{5}(?:\.[0-9]+)?|[0-9]{10}(?:\.[0-9]{1,6})?|[0-9]{13})$"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # serial 1 = 1900-01-01 (past Excel's 1900-02-29)
+
+
+def numeric_instants(t: pd.Series) -> pd.Series:
+    """Numbers in a date/time column (text matching :data:`NUMERIC_TIME_RE`) -> naive
+    Beijing timestamps (datetime64[us]); anything else NaT.
+
+    * 13 digits: epoch milliseconds, 10 digits (optional fraction): epoch seconds. Both are
+      instants (UTC), shown in Beijing time (+8 h): ``1748743200123`` -> 2025-06-01
+      10:00:00.123.
+    * 5 digits (optional fraction): an Excel serial date in the 1900 date system, the
+      fraction the time of day, to the millisecond as openpyxl's ``from_excel`` reads it:
+      ``45658.5`` -> 2025-01-01 12:00:00. Excel has no time zone: wall-clock time as written.
+    """
+    t = t.astype("string").fillna("")
+    out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us]")
+    m = _extract(t, r"^(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]+))?$")
+    whole, frac = m["whole"].fillna(""), m["frac"].fillna("")
+    n = whole.str.len().to_numpy(dtype="int64", na_value=0)
+    ok = m["whole"].notna().to_numpy(dtype=bool)
+    ms13 = ok & (n == 13) & (frac == "").to_numpy(dtype=bool)
+    s10 = ok & (n == 10) & (frac.str.len() <= 6).to_numpy(dtype=bool)
+    ser = ok & (n == 5)
+    if ms13.any() or s10.any():
+        us = np.zeros(len(t), dtype="int64")
+        if ms13.any():
+            us[ms13] = whole[ms13].astype("int64").to_numpy() * 1000
+        if s10.any():
+            us[s10] = (whole[s10].astype("int64").to_numpy() * 1_000_000
+                       + frac[s10].str.ljust(6, "0").astype("int64").to_numpy())
+        sel = ms13 | s10
+        inst = pd.to_datetime(us[sel], unit="us", utc=True).tz_convert("Asia/Shanghai")
+        out[sel] = inst.tz_localize(None).astype("datetime64[us]")
+    if ser.any():
+        days = whole[ser].astype("int64").to_numpy()
+        fr = ("0." + frac[ser].where(frac[ser] != "", "0")).astype("float64").to_numpy()
+        ms = np.round(fr * 86_400_000).astype("int64")
+        out[ser] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+                    + pd.to_timedelta(ms, unit="ms")).astype("datetime64[us]")
+    return out
+
+
 def _clean_ts_careful(s: pd.Series) -> Result:
     """Date-times in mixed formats -> naive Beijing timestamps (values with an explicit UTC
-    offset are converted to Beijing). ``-``, ``0000-00-00`` and empty mean no time."""
-    t = _text(s).str.strip()
+    offset are converted to Beijing). ``-``, ``0000-00-00`` and empty mean no time. Fractions
+    of a second are kept (``10:00:00.123``); numbers are epoch seconds / milliseconds or
+    Excel serial dates (:func:`numeric_instants`); fullwidth digits and zero-width characters
+    are normalised first."""
+    t = _norm_text(s)
     t = t.where(~t.isin(["-", "--", "0000-00-00", "0000-00-00 00:00:00", "null", "NULL"]), "")
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    given = _b(t != "")
+    num = _b(t.str.match(NUMERIC_TIME_RE))
+    if num.any():
+        out[num] = numeric_instants(t[num]).to_numpy()
+        t = t.where(~num, "")
     t = t.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True)
     t = t.str.replace(r"(\d{1,2})时(\d{1,2})分(\d{1,2})秒", r"\1:\2:\3", regex=True)
     t = t.str.replace(r"(\d{1,2})时(\d{1,2})分", r"\1:\2", regex=True)
-    t = t.str.replace("/", "-", regex=False).str.replace(".", "-", regex=False)
+    t = t.str.replace("/", "-", regex=False)
+    # 2025.06.18 is a date; the dot of 10:00:00.123 stays a fraction of a second
+    t = t.str.replace(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})(?=$|\s|T)", r"\1-\2-\3", regex=True)
     t = t.str.replace(r"^(\d{4})(\d{2})(\d{2})(?=$|\s)", r"\1-\2-\3", regex=True)
     t = t.str.replace("T", " ", regex=False).str.replace(r"\s+", " ", regex=True)
     has_off = t.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     plain = (t != "") & ~has_off
     if plain.any():
         out[plain] = pd.to_datetime(t[plain], errors="coerce", format="mixed").astype(
@@ -149,7 +352,7 @@ def _clean_ts_careful(s: pd.Series) -> Result:
                                format="mixed")
         out[has_off] = aware.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).astype(
             "datetime64[us]")
-    bad = (t != "") & out.isna()
+    bad = given & out.isna()
     return out, _b(bad), "is not a date-time (e.g. 2025-06-18 10:00:00)"
 
 
@@ -196,7 +399,7 @@ def clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status",
 
 
 def _clean_status(s: pd.Series, mapping: dict[str, str], what: str = "status") -> Result:
-    t = _text(s).str.strip()
+    t = _text(s).str.replace(ZERO_WIDTH_RE, "", regex=True).str.strip()
     out = t.map(mapping)
     miss = out.isna() & (t != "")
     if miss.any():
@@ -243,7 +446,7 @@ def split_region(address: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd
 
 
 def _split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
-    t = _text(address).str.strip()
+    t = _text(address).str.replace(ZERO_WIDTH_RE, "", regex=True).str.strip()
     m = t.str.extract(_PROV)
     prov = m["prov"].where(m["prov"].notna() & (t != ""))
     city = m["city"].str.replace(r"(市|自治州|州|盟|地区)$", "", regex=True)
@@ -271,7 +474,7 @@ def _strip_province_suffix(s: pd.Series) -> pd.Series:
 
 
 def _strip_region_suffix(s: pd.Series) -> pd.Series:
-    t = _text(s).str.strip()
+    t = _text(s).str.replace(ZERO_WIDTH_RE, "", regex=True).str.strip()
     t = t.str.replace(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|盟)$",
                       "", regex=True)
     ok = t.fillna("").str.match(_CITY_OK) & ~t.fillna("").str.contains(_STREET)
@@ -462,14 +665,15 @@ def clean_money_fen(s: pd.Series) -> Result:
     num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     out = pd.Series(pd.array(np.round(num * 100), dtype="Float64"), index=s.index).astype(
         "Int64")
-    out, bad, reason = _merge(s, simple, out, _clean_money_fen_careful)
-    return out, bad, "is not an amount of money in yuan (e.g. 1234.50)"
+    out, bad, why = _merge(s, simple, out, _clean_money_fen_careful)
+    return out, bad, _with_rows(MONEY_REASON, why)
 
 
 def clean_ts(s: pd.Series) -> Result:
     """Date-times in mixed formats -> naive Beijing timestamps (see
     :func:`_clean_ts_careful`)."""
-    t, simple = _split(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+    t, simple = _split(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+                          r"(?:\.[0-9]{1,6})?$")
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     filled = simple & (t != "").to_numpy(dtype=bool)
     bad_fast = np.zeros(len(s), dtype=bool)
@@ -482,6 +686,10 @@ def clean_ts(s: pd.Series) -> Result:
                             index=s.index).astype("datetime64[us]")
         except pa.ArrowInvalid:  # pandas' rules decide each value
             v = pd.to_datetime(t[filled], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+            frac = v.isna() & _b(t[filled].str.contains(".", regex=False))
+            if frac.any():  # with a fraction of a second
+                v[frac] = pd.to_datetime(t[filled][frac], errors="coerce",
+                                         format="%Y-%m-%d %H:%M:%S.%f")
             out[filled] = v.astype("datetime64[us]")
             bad_fast[filled] = v.isna().to_numpy()
     out, bad, reason = _merge(s, simple, out, _clean_ts_careful)

@@ -200,7 +200,7 @@ class MappedSource(Source):
                     return pd.Series([None] * n, dtype=object)
                 def usable(h):
                     # a masked value (138****1234) is shared by many buyers: not an identity
-                    v = frame[h].astype("string").str.strip()
+                    v = C.drop_zero_width(frame[h]).str.strip()
                     return v.where(~v.str.contains("*", regex=False).fillna(False), "")
                 ident = usable(present[0])
                 for h in present[1:]:  # first non-empty, unmasked identity column wins
@@ -230,7 +230,8 @@ class MappedSource(Source):
                 if c.kind == "id":
                     flag(bad, src, lambda i, s=s, src=src: C.clean_id_reason(s.iloc[i], src))
                 else:
-                    flag(bad, src, lambda i, s=s, src=src, why=why: f"{src} {_cell(s.iloc[i])} {why}")
+                    flag(bad, src, lambda i, s=s, src=src, why=why:
+                         f"{src} {_cell(s.iloc[i])} {C.reason_at(why, s.index[i])}")
             else:  # text
                 out = _text(s)
             out = out.reset_index(drop=True)
