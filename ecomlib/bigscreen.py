@@ -1,6 +1,7 @@
 """The sales big screen (销售大屏) of notebooks/apps/big_screen.ipynb, as ipywidgets.
 
-All numbers come from :mod:`ecomlib.metrics.dashboard`; this module only lays them out
+All numbers come from :mod:`ecomlib.metrics.dashboard` on the frames of
+:mod:`ecomlib.metrics.dashboard_queries` (queries over the marts); this module only lays them out
 (dark, large figures, readable at 1920x1080) and refreshes them: :meth:`BigScreen.start`
 sets a hidden ``ipywidgets.Play`` ticking in the browser every ``refresh_seconds``; each
 tick re-queries the warehouse in the kernel and replaces the widgets' values, which Voila
@@ -23,7 +24,9 @@ import pandas as pd
 
 from . import apps, fmt, i18n
 from .apps import DARK
+from .metrics import catalogue
 from .metrics import dashboard as db
+from .metrics import dashboard_queries as dq
 
 #: stock-alert rows shown (the screen must fit 1920x1080)
 SHOW_ALERTS = 6
@@ -34,41 +37,51 @@ def _t(zh: str, en: str, lang: str) -> str:
 
 
 def load(wh, as_of=None, top_n: int = 10, lookback_days: int = 28) -> dict | None:
-    """Everything the screen shows, from one open warehouse (None when it has no sales)."""
-    day = pd.Timestamp(as_of) if as_of else db.latest_sales_date(wh)
+    """Everything the screen shows, from one open warehouse (None when it has no sales):
+    the shop-days of last month's first day .. today read once (all four periods' totals and
+    this month's platforms come from them), the daily series for the trend, this month's
+    SKUs and the stock."""
+    day = pd.Timestamp(as_of) if as_of else dq.latest_sales_date(wh)
     if day is None:
         return None
     per = db.comparison_periods(day)
-    tot = {k: db.with_ratios(v) for k, v in db.query_period_totals(wh, per).items()}
-    plat = db.query_period_totals(wh, {"mtd": per["mtd"]}, by=["platform"])["mtd"]
+    lo = min(a for a, _ in per.values())
+    days = dq.shop_days(wh, lo, day)
+    tot = {k: db.with_ratios(v) for k, v in db.period_totals(days, per).items()}
+    plat = db.totals(days, *per["mtd"], by=["platform"])
     prev_month_end = per["mtd"][0] - pd.Timedelta(days=1)
-    daily = db.query_daily(wh, per["last_mtd"][0], day)
-    stock, sold = db.query_stock(wh, day, lookback_days)
-    latest = day if not as_of else db.latest_sales_date(wh)
+    daily = dq.daily_by_platform(wh, per["last_mtd"][0], day)
+    stock, sold = dq.stock(wh, day, lookback_days)
+    latest = day if not as_of else dq.latest_sales_date(wh)
     return {"day": day, "latest": latest, "per": per, "tot": tot, "plat": plat,
             "trend": db.daily_trend(daily, per["mtd"][0], day),
             "trend_prev": db.daily_trend(daily, per["last_mtd"][0], prev_month_end),
-            "top": db.top_skus(daily[pd.to_datetime(daily["sales_date"]) >= per["mtd"][0]]
-                               if len(daily) else daily, top_n),
+            "top": db.top_skus(dq.sku_sales(wh, *per["mtd"]), top_n),
             "split": db.platform_split(plat), "stock": stock, "sold": sold}
 
 
 def kpi_row(cur: pd.DataFrame, prev: pd.DataFrame, prefix: str, title: str, vs: str,
-            lang: str) -> str:
-    """Four KPI cards (paid, paid orders, buyers, refund rate) of one period vs another."""
-    cmp = db.compare(cur, prev).set_index("metric")
+            lang: str, buyers: str = "count_buyers") -> str:
+    """Four KPI cards (paid, paid orders, paying buyers, refund rate) of one period vs
+    another, labelled and coloured by the metric catalogue (a rise of the refund rate shows
+    as bad). ``buyers``: ``count_buyers`` for one day, ``buyer_days`` for several (buyers
+    counted per day and summed)."""
+    metrics = ("paid_fen", "count_paid_orders", buyers, "refund_rate")
+    cmp = db.compare(cur, prev, metrics).set_index("metric")
+    texts = {"paid_fen": fmt.wan(cur["paid_fen"].iat[0], lang),
+             "count_paid_orders": fmt.integer(cur["count_paid_orders"].iat[0]),
+             buyers: fmt.integer(cur[buyers].iat[0]),
+             "refund_rate": fmt.pct(cur["refund_rate"].iat[0])}
     cards = []
-    for m, label, text in (
-            ("paid_fen", _t("实付金额", "Paid", lang), fmt.wan(cur["paid_fen"].iat[0], lang)),
-            ("count_paid_orders", _t("支付订单", "Paid orders", lang),
-             fmt.integer(cur["count_paid_orders"].iat[0])),
-            ("count_buyers", _t("支付买家", "Buyers", lang), fmt.integer(cur["count_buyers"].iat[0])),
-            ("refund_rate", _t("退款率", "Refund rate", lang), fmt.pct(cur["refund_rate"].iat[0]))):
+    for m in metrics:
         r = cmp.loc[m]
         is_rate = m.endswith("_rate")
+        good = r["good_when_up"]
         delta = apps.delta_text(r["change_points"] if is_rate else r["change_rate"],
-                                points=is_rate, lang=lang)
-        cards.append(apps.kpi_card(f"{prefix}-{m}", f"{title}{label}", text, cur[m].iat[0],
+                                points=is_rate, lang=lang,
+                                good_when_up=True if good is None else bool(good))
+        cards.append(apps.kpi_card(f"{prefix}-{m}", f"{title}{catalogue.label(m, lang)}", texts[m],
+                                   cur[m].iat[0],
                                    f'<span style="color:{DARK["muted"]}">{html.escape(vs)}</span> {delta}'))
     return '<div style="display:flex;flex-wrap:nowrap">' + "".join(cards) + "</div>"
 
@@ -145,7 +158,7 @@ def stock_html(alerts: pd.DataFrame, lang: str, alert_days: float, lookback_days
     shown = pd.DataFrame({
         _t("SKU", "SKU", lang): a["sku"],
         _t("商品", "Product", lang): a["product_name"].fillna(a["sku"]).astype(str).str.slice(0, 22),
-        _t("状态", "Status", lang): [i18n.label(s, lang) for s in a["stock_status"]],
+        _t("状态", "Status", lang): [i18n.label(f"alert_{s}", lang) for s in a["stock_status"]],
         _t("在库", "On hand", lang): [fmt.integer(v) for v in a["on_hand_units"]],
         _t("在途", "In transit", lang): [fmt.integer(v) for v in a["in_transit_units"]],
         _t("日均销量", "Avg/day", lang): [f"{v:.1f}" for v in a["avg_daily_units"]],
@@ -259,7 +272,8 @@ class BigScreen:
                                        _t("较上周同日", "vs same day last week", lang), lang)
             self.month.value = kpi_row(tot["mtd"], tot["last_mtd"], "mtd",
                                        _t("本月", "Month to date: ", lang),
-                                       _t("较上月同期", "vs last month to date", lang), lang)
+                                       _t("较上月同期", "vs last month to date", lang), lang,
+                                       buyers="buyer_days")
             self.trend.value = trend_png(data["trend"], data["trend_prev"], lang)
             self.split.value = split_png(data["split"], lang)
             self.top.value = top_png(data["top"], lang)

@@ -1,6 +1,7 @@
 """The explorer app (notebooks/apps/explorer.ipynb): pick shops, platforms and a period, see
 the finance numbers update. Widgets only; every number comes from
-:mod:`ecomlib.metrics.dashboard` and the warehouse is opened read-only per query
+:mod:`ecomlib.metrics.dashboard` on the frames of :mod:`ecomlib.metrics.dashboard_queries`
+(queries over the marts), and the warehouse is opened read-only per query
 (:func:`ecomlib.apps.read`).
 
 Filters combine with AND: a shop counts when it is selected AND its platform is selected;
@@ -13,46 +14,59 @@ import html
 import pandas as pd
 
 from . import apps, fmt, i18n
+from .metrics import catalogue
 from .metrics import dashboard as db
+from .metrics import dashboard_queries as dq
 from .metrics import overview as ov
 
-#: KPI cards of the explorer, in order: (column, zh, en)
-KPIS = (("paid_fen", "实付金额", "Paid"), ("gmv_fen", "GMV(拍下金额)", "GMV (ordered)"),
-        ("refund_fen", "退款金额", "Refunds"), ("refund_rate", "退款率", "Refund rate"),
-        ("net_sales_fen", "净销售额", "Net sales"), ("count_paid_orders", "支付订单", "Paid orders"),
-        ("count_buyers", "支付买家", "Buyers"), ("aov_fen", "客单价", "AOV"),
-        ("gross_profit_fen", "毛利", "Gross profit"), ("gross_margin_rate", "毛利率", "Gross margin"))
+#: KPI cards of the explorer, in order (catalogue metrics: labels, formats, definitions)
+KPIS = ("paid_fen", "gmv_fen", "refund_fen", "refund_rate", "net_sales_fen",
+        "count_paid_orders", "buyer_days", "aov_fen", "order_value_fen", "gross_profit_fen",
+        "gross_margin_rate")
 
 
 def compute(wh, start, end, shops, platforms) -> dict:
-    """Totals (one row), per platform-and-shop rows, and the daily paid by platform."""
-    total = db.with_ratios(db.query_totals(wh, start, end, shops, platforms))
-    by = db.with_ratios(db.query_totals(wh, start, end, shops, platforms,
-                                        by=["platform", "shop_id"]))
-    daily = db.query_daily(wh, start, end, shops, platforms)
-    return {"total": total, "by": by,
-            "daily": ov.daily_by(daily, "platform", "paid_fen", start=start, end=end, window=None)}
+    """Totals (one row), per platform-and-shop rows, and the daily paid by platform of the
+    selection. An empty pick of shops or platforms selects nothing (zeros, no rows)."""
+    if not shops or not platforms:
+        days = pd.DataFrame({"sales_date": pd.Series(dtype="datetime64[ns]"),
+                             "platform": pd.Series(dtype=object),
+                             "shop_id": pd.Series(dtype=object),
+                             **{c: pd.Series(dtype="int64") for c in db.TOTAL_COLUMNS}})
+        daily = pd.DataFrame({"sales_date": pd.Series(dtype="datetime64[ns]"),
+                              "platform": pd.Series(dtype=object),
+                              "paid_fen": pd.Series(dtype="int64")})
+    else:
+        days = dq.shop_days(wh, start, end, shops, platforms)
+        daily = dq.daily_by_platform(wh, start, end, shops, platforms)
+    return {"total": db.with_ratios(db.totals(days)),
+            "by": db.with_ratios(db.totals(days, by=["platform", "shop_id"])),
+            "daily": ov.daily_by(daily, "platform", "paid_fen", window=None)}
 
 
 def value_text(col: str, v, lang: str) -> str:
-    """A KPI value as text: money in yuan, rates in %, counts with separators."""
-    if col.endswith("_rate"):
+    """A KPI value as text in the catalogue's format: money in yuan, rates in %, counts with
+    separators."""
+    kind = catalogue.fmt_kind(col)
+    if kind == "pct":
         return fmt.pct(v)
-    if col.endswith("_fen"):
+    if kind == "money":
         return fmt.yuan(v, lang)
+    if kind == "ratio":
+        return fmt.MISSING if fmt.is_missing(v) else f"{float(v):,.2f}"
     return fmt.integer(v)
 
 
 def kpi_html(total: pd.DataFrame, lang: str) -> str:
     """The KPI cards (light theme); each has id ``kpi-<column>`` and ``data-value``."""
     cards = []
-    for col, zh, en in KPIS:
+    for col in KPIS:
         v = total[col].iat[0]
         cards.append(
             f'<div class="ecom-kpi" id="kpi-{col}" data-value="{html.escape(str(v))}" '
             'style="min-width:150px;padding:8px 14px;margin:4px;border:1px solid #dde3ee;'
             'border-radius:8px;background:#f7f9fc">'
-            f'<div style="color:#5b6b88;font-size:14px">{html.escape(i18n.text(zh, en, lang))}</div>'
+            f'<div style="color:#5b6b88;font-size:14px">{html.escape(catalogue.label(col, lang))}</div>'
             f'<div style="font-size:24px;font-weight:600">{html.escape(value_text(col, v, lang))}</div></div>')
     return '<div style="display:flex;flex-wrap:wrap">' + "".join(cards) + "</div>"
 
@@ -63,8 +77,8 @@ def table_html(by: pd.DataFrame, shop_names: dict, lang: str) -> str:
         i18n.label("platform", lang): [i18n.label(p, lang) for p in by["platform"]],
         i18n.label("shop_id", lang): [shop_names.get(s, s) for s in by["shop_id"]],
     })
-    for col, zh, en in KPIS:
-        rows[i18n.text(zh, en, lang)] = [value_text(col, v, lang) for v in by[col]]
+    for col in KPIS:
+        rows[catalogue.label(col, lang)] = [value_text(col, v, lang) for v in by[col]]
     return '<div id="by-shop">' + apps.html_table(rows) + "</div>"
 
 
@@ -86,7 +100,7 @@ class Explorer:
         self.note = w.HTML()
         self.count_updates = 0
         try:
-            dims = apps.read(path, db.query_dimensions)
+            dims = apps.read(path, dq.dimensions)
         except apps.Unavailable as e:
             self.message.value = apps.notice_html(e.message(self.lang), "warn")
             self.widget = w.VBox([self.message])
@@ -126,10 +140,12 @@ class Explorer:
         span = (f"{dims['first']:%Y-%m-%d} – {dims['last']:%Y-%m-%d}" if dims["first"] is not None else "—")
         self.note.value = ('<div style="color:#5b6b88">' + html.escape(t(
             f"数据范围 {span}（北京时间，按付款日）。平台与店铺同时筛选；金额单位元，退款率 = 退款 / 实付，"
-            "毛利 = 净销售额 - 保留件的商品成本，客单价 = 实付 / 支付买家（期间内去重）。",
+            "毛利 = 净销售额 - 保留件的商品成本，客单价 = 实付 / 支付买家(人·天)（买家按店铺按天计、逐日相加），"
+            "笔单价 = 实付 / 支付订单数。",
             f"Data {span} (Beijing time, by payment day). Platform and shop filters both apply; "
             "refund rate = refunds / paid, gross profit = net sales - cost of the units kept, "
-            "AOV = paid / distinct paying buyers of the period.")) + "</div>")
+            "AOV = paid / paying buyer-days (buyers counted per shop and day, summed), spend per "
+            "order = paid / paid orders.")) + "</div>")
         title = w.HTML(f'<h2 style="margin:4px 0">{html.escape(t("经营数据查询", "Sales explorer"))}</h2>')
         self.widget = w.VBox([title, self.note,
                               w.HBox([self.platforms, self.shops,

@@ -162,8 +162,8 @@ FROM fx
 """ + LINE_REFUND_JOINS + "\n"
 
 # The additive sales measures, summed over rows with legacy_order_lines' columns, one
-# definition each (money in CNY fen). agg_daily_sales, FIN_SKU_DAY_SQL and
-# DASHBOARD_OVERVIEW_SALES_SQL take theirs through sales_sums().
+# definition each (money in CNY fen). agg_daily_sales and FIN_SKU_DAY_SQL take theirs
+# through sales_sums().
 # gmv_fen: amount due on every line placed, paid or not (拍下金额)
 # paid_fen: amount paid on lines of paid orders (实付金额); units, list and discounts likewise
 # refund_fen / units_returned: completed refunds of those same paid lines
@@ -199,16 +199,6 @@ SELECT sales_date, platform, shop_id, sku,
                         "cogs_fen", "units_without_cost") + """
 FROM legacy_order_lines
 GROUP BY sales_date, platform, shop_id, sku
-"""
-
-VIEWS["agg_daily_stock"] = """
--- one row per snapshot_date, warehouse and SKU: end-of-day position valued at unit cost
-SELECT s.snapshot_date, s.warehouse_id, s.sku, p.category,
-       s.on_hand_units, s.in_transit_units,
-       s.on_hand_units * p.unit_cost_fen AS on_hand_value_fen,
-       s.on_hand_units <= 0 AS is_stock_out
-FROM inventory_snapshots s
-LEFT JOIN products p ON p.sku = s.sku
 """
 
 # The summary steps, fed by any relation ``paid_lines`` with one row per paid order:
@@ -531,37 +521,6 @@ SELECT sku, CAST(SUM(outbound_units) AS BIGINT) AS outbound_units,
 FROM (SELECT * FROM outbound UNION ALL SELECT * FROM returned) m
 GROUP BY sku
 ORDER BY sku
-"""
-
-
-# -- dashboard (issue 7, Voila apps): parameterised totals for ecomlib.metrics.dashboard -----
-# {keys_select} / {keys_group} are built by ecomlib.metrics.dashboard from a fixed list of
-# column names (never user text); {filters} are " AND ..." conditions with named parameters
-# ($start_d, $end_d, $p0.., $s0..). count_buyers counts distinct paying members over the
-# whole filtered period (an order without member_key counts as its own buyer), so it is NOT
-# the sum of daily buyer counts.
-DASHBOARD_TOTALS_SQL = """
--- one row per {keys_label}: totals of the filtered lines (money in CNY fen)
-WITH lines AS (
-    SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
-    FROM legacy_order_lines
-    WHERE TRUE {filters}
-)
-SELECT {keys_select}
-       CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) AS gmv_fen,
-       CAST(COALESCE(SUM(CASE WHEN is_paid THEN paid_fen ELSE 0 END), 0) AS BIGINT) AS paid_fen,
-       CAST(COALESCE(SUM(CASE WHEN is_paid THEN refund_fen ELSE 0 END), 0) AS BIGINT) AS refund_fen,
-       CAST(COALESCE(SUM(CASE WHEN is_paid AND unit_cost_fen IS NOT NULL
-                THEN unit_cost_fen * (quantity - LEAST(units_returned, quantity)) ELSE 0 END), 0)
-            AS BIGINT) AS cogs_fen,
-       CAST(COALESCE(SUM(CASE WHEN is_paid AND unit_cost_fen IS NULL THEN quantity ELSE 0 END), 0)
-            AS BIGINT) AS units_without_cost,
-       CAST(COALESCE(SUM(CASE WHEN is_paid THEN quantity ELSE 0 END), 0) AS BIGINT) AS units,
-       COUNT(DISTINCT CASE WHEN is_paid THEN platform || '/' || shop_id || '/' || order_id END)
-           AS count_paid_orders,
-       COUNT(DISTINCT CASE WHEN is_paid THEN buyer END) AS count_buyers
-FROM lines
-{keys_group}
 """
 
 
@@ -1085,106 +1044,4 @@ SELECT sku, category,
        CAST(SUM(other_costs_fen) AS BIGINT) AS other_costs_fen
 FROM rows_
 GROUP BY sku, category
-"""
-
-DASHBOARD_PERIODS_SQL = """
--- one row per period (and {keys_label}) of the periods listed in {values}: the same totals as
--- DASHBOARD_TOTALS_SQL for several periods in one scan of legacy_order_lines (the big screen's
--- today / same day last week / month to date / last month to date). Periods may overlap.
-WITH periods AS (
-    SELECT * FROM (VALUES {values}) AS p(period, lo, hi)
-),
-lines AS (
-    SELECT *, COALESCE(member_key, platform || '/' || shop_id || '/' || order_id) AS buyer
-    FROM legacy_order_lines
-    WHERE sales_date >= $lo_all AND sales_date <= $hi_all {filters}
-)
-SELECT p.period, {keys_select}
-       CAST(SUM(l.paid_fen) AS BIGINT) AS gmv_fen,
-       CAST(SUM(CASE WHEN l.is_paid THEN l.paid_fen ELSE 0 END) AS BIGINT) AS paid_fen,
-       CAST(SUM(CASE WHEN l.is_paid THEN l.refund_fen ELSE 0 END) AS BIGINT) AS refund_fen,
-       CAST(SUM(CASE WHEN l.is_paid AND l.unit_cost_fen IS NOT NULL
-                THEN l.unit_cost_fen * (l.quantity - LEAST(l.units_returned, l.quantity)) ELSE 0 END)
-            AS BIGINT) AS cogs_fen,
-       CAST(SUM(CASE WHEN l.is_paid AND l.unit_cost_fen IS NULL THEN l.quantity ELSE 0 END) AS BIGINT)
-           AS units_without_cost,
-       CAST(SUM(CASE WHEN l.is_paid THEN l.quantity ELSE 0 END) AS BIGINT) AS units,
-       COUNT(DISTINCT CASE WHEN l.is_paid THEN l.platform || '/' || l.shop_id || '/' || l.order_id END)
-           AS count_paid_orders,
-       COUNT(DISTINCT CASE WHEN l.is_paid THEN l.buyer END) AS count_buyers
-FROM periods p
-JOIN lines l ON l.sales_date >= p.lo AND l.sales_date <= p.hi
-GROUP BY p.period{keys_group}
-ORDER BY p.period{keys_group}
-"""
-
-DASHBOARD_LATEST_SQL = """
--- the last sales_date with an order line (same day rule as legacy_order_lines, without
--- computing the whole view: a cheap "today" for the big screen)
-SELECT MAX(CAST(COALESCE(o.paid_at, o.created_at) AS DATE)) AS d
-FROM orders o
-WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.platform = o.platform
-              AND l.shop_id = o.shop_id AND l.order_id = o.order_id)
-"""
-
-DASHBOARD_DAILY_SQL = """
--- agg_daily_sales rows of a period with the product name (one row per day, platform, shop, SKU)
-SELECT d.*, p.product_name
-FROM agg_daily_sales d
-LEFT JOIN products p ON p.sku = d.sku
-WHERE TRUE {filters}
-ORDER BY d.sales_date, d.platform, d.shop_id, d.sku
-"""
-
-DASHBOARD_STOCK_SQL = """
--- one row per SKU: units on hand and in transit summed over warehouses, each warehouse at
--- its last snapshot on or before $as_of
-WITH last AS (
-    SELECT warehouse_id, MAX(snapshot_date) AS snapshot_date
-    FROM agg_daily_stock WHERE snapshot_date <= $as_of GROUP BY warehouse_id
-)
-SELECT s.sku, MAX(p.product_name) AS product_name, MAX(s.category) AS category,
-       MAX(s.snapshot_date) AS snapshot_date,
-       CAST(SUM(s.on_hand_units) AS BIGINT) AS on_hand_units,
-       CAST(SUM(COALESCE(s.in_transit_units, 0)) AS BIGINT) AS in_transit_units
-FROM agg_daily_stock s
-JOIN last ON last.warehouse_id = s.warehouse_id AND last.snapshot_date = s.snapshot_date
-LEFT JOIN products p ON p.sku = s.sku
-GROUP BY s.sku
-ORDER BY s.sku
-"""
-
-DASHBOARD_SOLD_SQL = """
--- one row per SKU: units paid with $lo < sales_date <= $as_of (all platforms and shops)
-SELECT sku, CAST(SUM(units) AS BIGINT) AS units
-FROM agg_daily_sales
-WHERE sales_date > $lo AND sales_date <= $as_of
-GROUP BY sku
-ORDER BY sku
-"""
-
-DASHBOARD_SHOPS_SQL = """
--- the explorer's shop list: shops with sales or in the shops table, and the sales span
-SELECT platform, shop_id, MAX(shop_name) AS shop_name,
-       (SELECT MIN(CAST(COALESCE(paid_at, created_at) AS DATE)) FROM orders) AS first_date,
-       (SELECT MAX(CAST(COALESCE(paid_at, created_at) AS DATE)) FROM orders) AS last_date
-FROM (SELECT DISTINCT platform, shop_id, CAST(NULL AS VARCHAR) AS shop_name FROM orders
-      UNION ALL SELECT platform, shop_id, shop_name FROM shops) x
-GROUP BY platform, shop_id
-ORDER BY platform, shop_id
-"""
-
-DASHBOARD_OVERVIEW_SALES_SQL = """
--- the data-overview report's sales (notebooks/overview.ipynb): agg_daily_sales summed over
--- shops, one row per sales_date, platform and SKU with the additive columns (CNY fen,
--- units, defined as in agg_daily_sales) and the SKU's category; $start_d, $end_d inclusive
--- DATEs. The report's tables and charts group by platform, month or SKU, never by shop, and
--- use none of agg_daily_sales' distinct order counts, which cost a third of its time.
-SELECT sales_date, platform, sku, MAX(category) AS category,
-       """ + sales_sums("gmv_fen", "paid_fen", "refund_fen", "cogs_fen", "units",
-                        "units_returned") + """
-FROM legacy_order_lines
-WHERE sales_date >= $start_d AND sales_date <= $end_d
-GROUP BY sales_date, platform, sku
-ORDER BY sales_date, platform, sku
 """

@@ -676,25 +676,29 @@ class Warehouse:
         return _localise(df, t)
 
     def daily_sales(self, start=None, end=None, shops=None, platforms=None) -> pd.DataFrame:
-        """The ``agg_daily_sales`` rollup (see :mod:`ecomlib.rollups`), filtered in DuckDB."""
+        """Rows of the mart ``mart_sales_daily`` (one row per sales_date, platform, shop and
+        SKU; see ``ecomlib/sql/marts``), ``start``/``end`` inclusive Beijing dates, shop and
+        platform lists (an empty list matches nothing). The marts are built by ``ecom build``
+        (:meth:`build`)."""
         params: dict = {}
         conds = _date_conds("sales_date", start, end, params)
         conds += _in_conds("platform", platforms, "p", params)
         conds += _in_conds("shop_id", shops, "s", params)
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
         return self.con.execute(
-            f"SELECT * FROM agg_daily_sales{where} ORDER BY sales_date, platform, shop_id, sku",
+            f"SELECT * FROM mart_sales_daily{where} ORDER BY sales_date, platform, shop_id, sku",
             params).fetchdf()
 
     def daily_stock(self, start=None, end=None, warehouses=None, skus=None) -> pd.DataFrame:
-        """The ``agg_daily_stock`` rollup, filtered in DuckDB."""
+        """Rows of the mart ``mart_stock_daily`` (one row per snapshot_date, warehouse and
+        SKU, valued at unit cost), ``start``/``end`` inclusive, filtered in DuckDB."""
         params: dict = {}
         conds = _date_conds("snapshot_date", start, end, params)
         conds += _in_conds("warehouse_id", warehouses, "w", params)
         conds += _in_conds("sku", skus, "k", params)
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
         return self.con.execute(
-            f"SELECT * FROM agg_daily_stock{where} ORDER BY snapshot_date, warehouse_id, sku",
+            f"SELECT * FROM mart_stock_daily{where} ORDER BY snapshot_date, warehouse_id, sku",
             params).fetchdf()
 
     def member_summary(self, as_of, shops=None, platforms=None) -> pd.DataFrame:

@@ -1,5 +1,6 @@
-"""ecomlib.metrics.dashboard (the apps' numbers), ecomlib.apps / bigscreen / explorer without a
-browser, and ecomlib.serve's command line. Expected numbers are worked out by hand on
+"""ecomlib.metrics.dashboard (the apps' numbers) on the frames of
+ecomlib.metrics.dashboard_queries (queries over the marts, built after the ingest),
+ecomlib.apps / bigscreen / explorer without a browser, and ecomlib.serve's command line. Expected numbers are worked out by hand on
 tests/data/mini (see the comments); they are literals, never computed with the code under
 test.
 
@@ -24,6 +25,7 @@ import pytest
 
 from ecomlib import apps, serve
 from ecomlib.metrics import dashboard as db
+from ecomlib.metrics import dashboard_queries as dq
 from ecomlib.warehouse import Warehouse
 
 MINI = Path(__file__).parent / "data" / "mini"
@@ -35,6 +37,7 @@ def mini_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("dash") / "wh.duckdb"
     with Warehouse(path) as wh:
         wh.ingest([MINI], progress=False)
+        wh.build()
     return path
 
 
@@ -45,9 +48,13 @@ def wh(mini_path):
     w.close()
 
 
-# -- queries on the mini warehouse -------------------------------------------------------------
+def _days(wh, start="2025-06-01", end="2025-07-31", **kw):
+    return dq.shop_days(wh, start, end, **kw)
+
+
+# -- queries over the marts on the mini warehouse ------------------------------------------------
 def test_totals_of_everything(wh):
-    t = db.query_totals(wh)
+    t = db.totals(_days(wh))
     assert len(t) == 1
     row = t.iloc[0].to_dict()
     assert row == {
@@ -58,90 +65,109 @@ def test_totals_of_everything(wh):
         "units_without_cost": 0,
         "units": 9,             # 2+1+3+1+1+1
         "count_paid_orders": 4,  # o1 o3 o4 o5
-        "count_buyers": 2,      # m1 and m3
+        "count_buyers": 4,      # per shop and day: m1 on 06-18, 06-19, 06-25; m3 on 07-01
     }
-    assert db.latest_sales_date(wh) == T("2025-07-01")
+    assert dq.latest_sales_date(wh) == T("2025-07-01")
 
 
-def test_totals_by_platform_and_buyers_are_not_additive(wh):
-    t = db.query_totals(wh, by=["platform"]).set_index("platform")
+def test_totals_by_platform_and_buyer_days_add_up(wh):
+    t = db.totals(_days(wh), by=["platform"]).set_index("platform")
     assert t.loc["tmall"].to_dict() == {"gmv_fen": 4300, "paid_fen": 3300, "refund_fen": 950,
                                         "cogs_fen": 900, "units_without_cost": 0, "units": 4,
-                                        "count_paid_orders": 2, "count_buyers": 1}
+                                        "count_paid_orders": 2, "count_buyers": 2}
     assert t.loc["jd"].to_dict() == {"gmv_fen": 2850, "paid_fen": 2850, "refund_fen": 1000,
                                      "cogs_fen": 400, "units_without_cost": 0, "units": 5,
                                      "count_paid_orders": 2, "count_buyers": 2}
-    # m1 bought on both platforms: 1 + 2 buyers by platform, 2 in all
-    assert t["count_buyers"].sum() == 3 and db.query_totals(wh)["count_buyers"].iat[0] == 2
+    # buyer-days add up over platforms (m1 bought on two days on tmall and one on jd), so a
+    # 客单价 is the same from the platforms' rows as from the total
+    assert t["count_buyers"].sum() == db.totals(_days(wh))["count_buyers"].iat[0] == 4
 
 
 def test_totals_filters(wh):
-    june = db.query_totals(wh, "2025-06-18", "2025-06-30").iloc[0]
+    june = db.totals(_days(wh), "2025-06-18", "2025-06-30").iloc[0]
     assert (june.paid_fen, june.gmv_fen, june.refund_fen, june.count_paid_orders,
-            june.count_buyers) == (4650, 5650, 950, 3, 1)
-    shop = db.query_totals(wh, shops=["j1"], platforms=["jd"]).iloc[0]
+            june.count_buyers) == (4650, 5650, 950, 3, 3)
+    shop = db.totals(_days(wh, shops=["j1"], platforms=["jd"])).iloc[0]
     assert (shop.paid_fen, shop.count_buyers) == (2850, 2)
-    none = db.query_totals(wh, platforms=["pdd"])
+    none = db.totals(_days(wh, platforms=["pdd"]))
     assert len(none) == 1 and none.iloc[0].sum() == 0
     r = db.with_ratios(none).iloc[0]
     assert math.isnan(r.refund_rate) and math.isnan(r.aov_fen) and math.isnan(r.gross_margin_rate)
-    assert len(db.query_totals(wh, platforms=["pdd"], by=["platform"])) == 0
-    assert db.query_totals(wh, platforms=[])["paid_fen"].iat[0] == 0
+    assert len(db.totals(_days(wh, platforms=["pdd"]), by=["platform"])) == 0
     with pytest.raises(ValueError, match="cannot group by"):
-        db.query_totals(wh, by=["member_key"])
+        db.totals(_days(wh), by=["member_key"])
 
 
-def test_period_totals_in_one_scan(wh):
-    got = db.query_period_totals(wh, {"june": ("2025-06-18", "2025-06-30"),
-                                      "all": ("2025-06-01", "2025-07-31"),
-                                      "none": ("2030-01-01", "2030-01-31")})
-    assert (got["june"].paid_fen.iat[0], got["june"].count_buyers.iat[0]) == (4650, 1)
+def test_period_totals_from_one_read(wh):
+    got = db.period_totals(_days(wh, "2025-06-01", "2030-01-31"),
+                           {"june": ("2025-06-18", "2025-06-30"),
+                            "all": ("2025-06-01", "2025-07-31"),
+                            "none": ("2030-01-01", "2030-01-31")})
+    assert (got["june"].paid_fen.iat[0], got["june"].count_buyers.iat[0]) == (4650, 3)
     assert (got["all"].paid_fen.iat[0], got["all"].refund_fen.iat[0],
-            got["all"].count_paid_orders.iat[0], got["all"].count_buyers.iat[0]) == (6150, 1950, 4, 2)
+            got["all"].count_paid_orders.iat[0], got["all"].count_buyers.iat[0]) == (6150, 1950, 4, 4)
     assert got["none"].iloc[0].sum() == 0 and len(got["none"]) == 1
-    plat = db.query_period_totals(wh, {"all": ("2025-06-01", "2025-07-31")}, by=["platform"],
-                                  platforms=["tmall"])["all"]
-    assert plat[["platform", "paid_fen", "count_buyers"]].values.tolist() == [["tmall", 3300, 1]]
+    plat = db.period_totals(_days(wh, platforms=["tmall"]), {"all": ("2025-06-01", "2025-07-31")},
+                            by=["platform"])["all"]
+    assert plat[["platform", "paid_fen", "count_buyers"]].values.tolist() == [["tmall", 3300, 2]]
 
 
 def test_with_ratios(wh):
-    r = db.with_ratios(db.query_totals(wh)).iloc[0]
+    r = db.with_ratios(db.totals(_days(wh))).iloc[0]
     assert r.net_sales_fen == 4200          # 6150 - 1950
     assert r.refund_rate == pytest.approx(1950 / 6150)
-    assert r.aov_fen == pytest.approx(3075.0)  # 6150 / 2 buyers
+    assert r.buyer_days == 4
+    assert r.aov_fen == pytest.approx(1537.5)          # 客单价: 6150 / 4 buyer-days
+    assert r.order_value_fen == pytest.approx(1537.5)  # 笔单价: 6150 / 4 paid orders
     assert r.gross_profit_fen == 2900       # 4200 - 1300
     assert r.gross_margin_rate == pytest.approx(2900 / 4200)
 
 
+def test_the_totals_equal_the_order_lines(wh):
+    """Summed here straight from int_order_lines, not through a mart."""
+    want = wh.sql("""SELECT SUM(gmv_fen), SUM(paid_fen), SUM(refund_fen), SUM(cogs_fen),
+                            SUM(units_without_cost), SUM(units),
+                            COUNT(DISTINCT CASE WHEN is_paid THEN order_id END),
+                            COUNT(DISTINCT CASE WHEN is_paid
+                                  THEN shop_id || sales_date || buyer_key END)
+                     FROM int_order_lines""").iloc[0].tolist()
+    assert db.totals(_days(wh)).iloc[0].tolist() == want
+
+
 def test_daily_trend_has_every_day(wh):
-    tr = db.daily_trend(db.query_daily(wh), "2025-06-17", "2025-06-19")
+    tr = db.daily_trend(dq.daily_by_platform(wh, "2025-06-17", "2025-06-19"), "2025-06-17", "2025-06-19")
     assert tr["sales_date"].dt.strftime("%m-%d").tolist() == ["06-17", "06-18", "06-19"]
     assert tr["paid_fen"].tolist() == [0, 2400, 1350]
     assert tr["gmv_fen"].tolist() == [0, 3400, 1350]   # 06-18: 2900 (A, incl. o2) + 500
     assert tr["refund_fen"].tolist() == [0, 950, 0]
     assert tr["net_sales_fen"].tolist() == [0, 1450, 1350]
+    with pytest.raises(ValueError, match="pass every day"):
+        db.daily_trend(dq.daily_by_platform(wh, "2025-06-18", "2025-06-19"), "2025-06-17", "2025-06-19")
 
 
 def test_platform_split_and_top_skus(wh):
-    sp = db.platform_split(db.query_totals(wh, by=["platform"]))
+    sp = db.platform_split(db.totals(_days(wh), by=["platform"]))
     assert sp["platform"].tolist() == ["tmall", "jd"]
     assert sp["share_rate"].tolist() == pytest.approx([3300 / 6150, 2850 / 6150])
-    top = db.top_skus(db.query_daily(wh), n=5)
+    top = db.top_skus(dq.sku_sales(wh, "2025-06-01", "2025-07-31"), n=5)
     assert top["sku"].tolist() == ["A", "B"]
     assert top["product_name"].tolist() == ["保湿面霜 50ml", "坚果礼盒"]
     assert top["paid_fen"].tolist() == [3800, 2350]     # A 1900+900+1000, B 500+1350+500
     assert top["units"].tolist() == [4, 5]
     assert top["refund_fen"].tolist() == [1617, 333]    # A 950+667, B 333
     assert top["share_rate"].tolist() == pytest.approx([3800 / 6150, 2350 / 6150])
-    assert db.top_skus(db.query_daily(wh), n=1)["sku"].tolist() == ["A"]
+    assert db.top_skus(dq.sku_sales(wh, "2025-06-01", "2025-07-31"), n=1)["sku"].tolist() == ["A"]
 
 
 def test_query_stock_without_snapshots_is_empty(wh):
-    stock, sold = db.query_stock(wh, "2025-07-01", lookback_days=7)
+    stock, sold = dq.stock(wh, "2025-07-01", lookback_days=7)
     assert len(stock) == 0
     # the 7 days 06-25..07-01: o4 (A 1) and o5 (A 1, B 1); o3 on 06-19 is outside
     assert dict(zip(sold.sku, sold.units)) == {"A": 2, "B": 1}
     assert len(db.stock_alerts(stock, sold)) == 0
+    dims = dq.dimensions(wh)
+    assert dims["shops"][["platform", "shop_id"]].values.tolist() == [["jd", "j1"], ["tmall", "s1"]]
+    assert (dims["first"], dims["last"]) == (T("2025-06-18"), T("2025-07-01"))
 
 
 # -- pure functions on inline frames -------------------------------------------------------------
@@ -170,6 +196,8 @@ def test_change_rate_and_compare():
     assert c.loc["count_buyers", "change_rate"] == pytest.approx(-0.5)
     assert c.loc["refund_rate", "change_points"] == pytest.approx(0.15)
     assert math.isnan(c.loc["refund_rate", "change_rate"])
+    # the catalogue says which way is good: a rise of the refund rate is not
+    assert bool(c.loc["paid_fen", "good_when_up"]) and not bool(c.loc["refund_rate", "good_when_up"])
     with pytest.raises(ValueError, match="exactly one row"):
         db.compare(pd.concat([cur, cur]), prev)
     with pytest.raises(KeyError, match="dashboard.compare"):
@@ -208,10 +236,10 @@ def test_preset_period():
 # -- apps: read-only access with friendly messages ---------------------------------------------
 def test_read_missing_and_locked(tmp_path, mini_path):
     with pytest.raises(apps.Unavailable) as e:
-        apps.read(tmp_path / "nope.duckdb", db.latest_sales_date)
+        apps.read(tmp_path / "nope.duckdb", dq.latest_sales_date)
     assert e.value.kind == "missing" and "nope.duckdb" in e.value.message("zh")
     assert "ecom ingest" in e.value.message("en")
-    assert apps.read(mini_path, db.latest_sales_date) == T("2025-07-01")
+    assert apps.read(mini_path, dq.latest_sales_date) == T("2025-07-01")
     # a writer in another process holds the file: "locked", not a DuckDB traceback
     holder = subprocess.Popen([sys.executable, "-c", (
         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
@@ -219,7 +247,7 @@ def test_read_missing_and_locked(tmp_path, mini_path):
     try:
         assert holder.stdout.readline().strip() == "ok"
         with pytest.raises(apps.Unavailable) as e:
-            apps.read(mini_path, db.latest_sales_date)
+            apps.read(mini_path, dq.latest_sales_date)
         assert e.value.kind == "locked"
         assert "正在被写入" in e.value.message("zh")
     finally:
@@ -243,7 +271,8 @@ def test_big_screen_without_a_browser(mini_path, tmp_path):
     s = bigscreen.BigScreen(mini_path, refresh_seconds=0)
     assert s.refresh() and s.count_refreshes == 1
     assert 'id="kpi-today-paid_fen" data-value="1500"' in s.today.value  # 07-01: 1000 + 500
-    assert 'id="kpi-mtd-count_buyers" data-value="1"' in s.month.value   # m3
+    assert 'id="kpi-mtd-buyer_days" data-value="1"' in s.month.value     # m3 on 07-01
+    assert "本月支付买家(人·天)" in s.month.value and "今日支付买家数" in s.today.value
     assert "今日 = 2025-07-01" in s.header.value
     assert s.trend.value[:4] == b"\x89PNG" and s.top.value[:4] == b"\x89PNG"
     assert s.start() is False  # refresh 0: no ticking
@@ -262,10 +291,12 @@ def test_explorer_without_a_browser(mini_path):
 
     e = explorer.Explorer(mini_path, start="2025-06-01", end="2025-07-31")
     assert 'id="kpi-paid_fen" data-value="6150"' in e.kpis.value
-    assert 'id="kpi-aov_fen" data-value="3075.0"' in e.kpis.value
+    assert 'id="kpi-aov_fen" data-value="1537.5"' in e.kpis.value          # 6150 / 4 buyer-days
+    assert 'id="kpi-order_value_fen" data-value="1537.5"' in e.kpis.value  # 6150 / 4 orders
+    assert "客单价" in e.kpis.value and "笔单价" in e.kpis.value
     e.platforms.value = ("tmall",)
     assert 'id="kpi-paid_fen" data-value="3300"' in e.kpis.value
-    assert 'id="kpi-count_buyers" data-value="1"' in e.kpis.value
+    assert 'id="kpi-buyer_days" data-value="2"' in e.kpis.value
     e.start.value = pd.Timestamp("2025-06-19").date()   # tmall from 06-19: only o4
     assert 'id="kpi-paid_fen" data-value="900"' in e.kpis.value
     e.platforms.value = ()

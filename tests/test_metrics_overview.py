@@ -12,7 +12,7 @@ D = pd.Timestamp
 
 
 def _sales():
-    """agg_daily_sales-shaped rows: two platforms, three SKUs, Jan and Mar 2025 (no Feb)."""
+    """overview/sales-shaped rows: two platforms, three SKUs, Jan and Mar 2025 (no Feb)."""
     return pd.DataFrame({
         "sales_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-03",
                                       "2025-03-10", "2025-03-10", "2025-03-11"]),
@@ -29,9 +29,21 @@ def _sales():
     })
 
 
-def test_daily_by_fills_every_day_and_smooths():
-    out = ov.daily_by(_sales(), "platform", "paid_fen", start="2025-01-01", end="2025-01-03",
-                      window=3)
+def _daily():
+    """overview/daily_by_platform-shaped rows: every day Jan 1..3 x both platforms (the
+    query's dim_calendar spine, 0 on days without sales)."""
+    return pd.DataFrame({
+        "sales_date": pd.to_datetime(["2025-01-01"] * 2 + ["2025-01-02"] * 2 + ["2025-01-03"] * 2),
+        "month_start": pd.to_datetime(["2025-01-01"] * 6),
+        "platform": ["jd", "tmall"] * 3,
+        "gmv_fen": [0, 3100, 0, 0, 500, 0], "paid_fen": [0, 3000, 0, 0, 500, 0],
+        "refund_fen": [0, 100, 0, 0, 500, 0], "cogs_fen": [0, 1200, 0, 0, 0, 0],
+        "units": [0, 3, 0, 0, 1, 0], "units_returned": [0, 0, 0, 0, 1, 0],
+    })
+
+
+def test_daily_by_smooths_every_day():
+    out = ov.daily_by(_daily(), "platform", "paid_fen", window=3)
     expected = pd.DataFrame({
         "sales_date": pd.to_datetime(["2025-01-01"] * 2 + ["2025-01-02"] * 2 + ["2025-01-03"] * 2),
         "platform": ["jd", "tmall"] * 3,
@@ -41,28 +53,32 @@ def test_daily_by_fills_every_day_and_smooths():
     })
     assert_frame_equal(out, expected, check_dtype=False, check_index_type=False)
     assert out["paid_fen"].dtype == "int64"
+    assert list(ov.daily_by(_daily(), window=None).columns) == ["sales_date", "platform", "paid_fen"]
+    assert ov.daily_by(_daily().iloc[0:0]).empty
 
 
-def test_daily_by_without_window_has_no_average():
-    out = ov.daily_by(_sales(), window=None)
-    assert list(out.columns) == ["sales_date", "platform", "paid_fen"]
-    # spine from the first to the last day with data: Jan 1 .. Mar 11 = 70 days, 2 platforms
-    assert len(out) == 70 * 2
-    assert out["paid_fen"].sum() == 8400
-
-
-def test_monthly_by_has_an_empty_february_and_refund_rate():
-    out = ov.monthly_by(_sales(), "platform")
+def test_monthly_by_sums_the_calendar_months_with_the_refund_rate():
+    d = pd.concat([_daily(), _daily().assign(
+        sales_date=lambda x: x.sales_date + pd.Timedelta(days=31),
+        month_start=pd.Timestamp("2025-02-01"), paid_fen=0, refund_fen=0)])
+    out = ov.monthly_by(d, "platform")
     got = out[["month", "platform", "paid_fen", "refund_fen", "refund_rate"]]
     expected = pd.DataFrame({
-        "month": pd.to_datetime(["2025-01-01"] * 2 + ["2025-02-01"] * 2 + ["2025-03-01"] * 2),
-        "platform": ["jd", "tmall"] * 3,
-        "paid_fen": np.array([500, 3000, 0, 0, 900, 4000], dtype="int64"),
-        "refund_fen": np.array([500, 100, 0, 0, 60, 0], dtype="int64"),
+        "month": pd.to_datetime(["2025-01-01"] * 2 + ["2025-02-01"] * 2),
+        "platform": ["jd", "tmall"] * 2,
+        "paid_fen": np.array([500, 3000, 0, 0], dtype="int64"),
+        "refund_fen": np.array([500, 100, 0, 0], dtype="int64"),
         # refund / paid of the same rows; nothing paid in February -> NaN, not 0
-        "refund_rate": [1.0, 100 / 3000, np.nan, np.nan, 60 / 900, 0.0],
+        "refund_rate": [1.0, 100 / 3000, np.nan, np.nan],
     })
     assert_frame_equal(got, expected, check_index_type=False)
+
+
+def test_peak_day():
+    p = ov.peak_day(_daily())
+    assert p["day"] == D("2025-01-01") and p["value"] == 3000
+    assert p["share_rate"] == pytest.approx(3000 / 3500)
+    assert ov.peak_day(_daily().assign(paid_fen=0))["day"] is None
 
 
 def test_totals_by_platform_with_total_row():
@@ -167,10 +183,3 @@ def test_recent_loads_newest_first_with_file_names():
     assert out["load_id"].tolist() == [3, 2]
     assert out["file_name"].tolist() == ["c.xlsx [订单]", "b.csv"]
     assert list(out.columns) == ["load_id", "file_name", "table_name", "rows_in"]
-
-
-def test_shopping_festivals():
-    assert ov.shopping_festivals("2024-06-18", "2025-06-17") == [
-        (D("2024-06-18"), "618"), (D("2024-11-11"), "双11")]
-    assert ov.shopping_festivals("2025-01-01", "2025-12-31", "en") == [
-        (D("2025-06-18"), "618"), (D("2025-11-11"), "Double 11")]

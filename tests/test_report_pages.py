@@ -192,6 +192,7 @@ def hostile_reports(tmp_path_factory):
     db = root / "warehouse.duckdb"
     with Warehouse(db) as wh:
         wh.ingest([root / "demo"], context={}, progress=False)
+        wh.build()  # the marts the reports read
     out = root / "reports"
     own = hostile(demo.OWN_STREAM)
     extra = {"channels": {"own_streams": [own], "campaigns": [

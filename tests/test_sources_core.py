@@ -210,6 +210,7 @@ def test_platform_ids_and_codes_resolve_to_canonical_skus(tmp_path):
                                    "tmall,tm-1001,A,\n", encoding="utf-8")
     with Warehouse(tmp_path / "wh.duckdb") as w:
         w.ingest([d], progress=False)
+        w.build()
         daily = w.daily_sales()
         by_sku = daily.groupby("sku").paid_fen.sum().to_dict()
         assert by_sku == {"A": 1900 + 900 + 1000, "B": 500 + 1350 + 500, "NOPE": 0}

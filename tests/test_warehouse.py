@@ -30,6 +30,7 @@ def wh(tmp_path):
 @pytest.fixture
 def loaded(wh):
     wh.ingest([MINI], progress=False)
+    wh.build()  # the marts daily_sales reads
     return wh
 
 
@@ -344,6 +345,7 @@ def test_filters_run_in_duckdb(loaded):
 
 
 def test_member_summary_hand_worked(loaded):
+    loaded.build()  # the summary reads the mart mart_member_orders
     ms = loaded.member_summary("2025-06-30").set_index("member_key")
     assert list(ms.index) == ["m1"]  # m2 never paid; m3 bought after the as-of date
     m1 = ms.loc["m1"]
@@ -366,6 +368,7 @@ def test_fx_rates_convert_non_cny_orders(wh, tmp_path):
     (d / "fx_rates.csv").write_text(
         "rate_date,currency,cny_per_unit\n2025-06-01,USD,7.2\n2025-06-20,USD,7.0\n", encoding="utf-8")
     wh.ingest([d], progress=False)
+    wh.build()
     daily = wh.daily_sales(platforms=["jd"], end="2025-06-30")
     assert daily.paid_fen.tolist() == [round(1350 * 7.2)]  # 06-19 uses the 06-01 rate
 

@@ -1,92 +1,55 @@
-"""Numbers of the Voila apps (notebooks/apps/): the sales big screen and the explorer.
-
-Two layers:
-
-* **queries** (``query_*``, ``latest_sales_date``) take an open, read-only
-  :class:`~ecomlib.warehouse.Warehouse` and return small frames aggregated inside DuckDB
-  (``rollups.DASHBOARD_TOTALS_SQL`` over ``legacy_order_lines``, ``agg_daily_sales``,
-  ``agg_daily_stock``), so they stay fast on millions of lines;
-* **pure functions** on those frames compute the ratios, comparisons, trends and stock
-  alerts. They never touch the warehouse and are tested on hand-worked numbers
-  (tests/test_dashboard.py, fixture tests/data/mini).
+"""Numbers of the Voila apps (notebooks/apps/): the sales big screen and the explorer, as
+pure functions on the frames of :mod:`ecomlib.metrics.dashboard_queries` (queries over the
+marts). They never touch the warehouse and are tested on hand-worked numbers
+(tests/test_dashboard.py, fixture tests/data/mini). Layout is in :mod:`ecomlib.bigscreen`
+and :mod:`ecomlib.explorer`.
 
 Units: money in CNY fen (``*_fen``), counts ``count_*`` / ``units``, ratios 0..1
 (``*_rate``, NaN when the denominator is 0), days as floats (``*_days``). Dates are Beijing
-calendar days; a day's sales are those with that ``sales_date`` (payment day, see
-ecomlib.rollups). Every period is inclusive at both ends.
+calendar days; a day's sales are those with that ``sales_date`` (the model layer's sales
+day). Every period is inclusive at both ends.
 
-Definitions (DESIGN.md):
+Metrics are the catalogue's (:mod:`ecomlib.metrics.catalogue`), ratios of sums:
 
 * GMV = amount due on every line placed, paid or not; paid = amount paid on paid orders;
 * refunds = completed refunds of those same paid lines, booked on the order's sales day;
 * net sales = paid - refunds; refund rate = refunds / paid (same orders);
 * gross profit = net sales - COGS, COGS = unit cost x units kept (sold - returned);
   units of SKUs without a cost are counted in ``units_without_cost``, never costed at 0;
-* AOV (客单价) = paid / paying buyers; buyers = distinct paying members over the whole
-  period (an order without a member counts as its own buyer), so buyers are not additive
-  over days or over shops (one member buying in two shops is one buyer of the total).
+* paying buyers are counted per shop and day (``count_buyers``); over several days they add
+  up to buyer-days (``buyer_days``); 客单价 ``aov_fen`` = paid / buyer-days and 笔单价
+  ``order_value_fen`` = paid / paid orders, so a period's 客单价 is the same whether it is
+  computed from its days, its shops or in one go.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import i18n, rollups
+from . import catalogue, rows
 from ._common import check_columns, ratio as _ratio
 
 __all__ = [
-    "TOTAL_COLUMNS", "GROUP_KEYS", "latest_sales_date", "query_totals", "query_period_totals",
-    "query_daily",
-    "query_stock", "query_dimensions", "with_ratios", "comparison_periods", "change_rate",
-    "compare", "daily_trend", "platform_split", "top_skus", "stock_alerts", "PRESETS",
-    "preset_period",
+    "TOTAL_COLUMNS", "GROUP_KEYS", "RATIOS", "totals", "period_totals", "with_ratios",
+    "comparison_periods", "change_rate", "compare", "daily_trend", "platform_split",
+    "top_skus", "stock_alerts", "PRESETS", "preset_period",
 ]
 
-#: columns of :func:`query_totals` besides the group keys
+#: the summed columns of a totals frame (mart_shop_daily's, via the query common/shop_days)
 TOTAL_COLUMNS = ("gmv_fen", "paid_fen", "refund_fen", "cogs_fen", "units_without_cost",
                  "units", "count_paid_orders", "count_buyers")
-#: the keys totals may be grouped by (a fixed list: the SQL is built from it)
-GROUP_KEYS = ("sales_date", "platform", "shop_id", "sku")
-
-i18n.add_labels({
-    "count_buyers": ("买家数", "Buyers"),
-    "aov_fen": ("客单价", "AOV"),
-    "gross_margin_rate": ("毛利率", "Gross margin"),
-    "days_of_supply": ("可售天数", "Days of supply"),
-    "avg_daily_units": ("日均销量(件)", "Avg daily units"),
-    "stock_status": ("库存状态", "Stock status"),
-    "stock_out": ("已缺货", "Out of stock"),
-    "low": ("即将缺货", "Running low"),
-    "change_rate": ("环比", "Change"),
-})
+#: the keys totals may be grouped by (the grain of mart_shop_daily)
+GROUP_KEYS = ("sales_date", "platform", "shop_id")
+#: the catalogue metrics :func:`with_ratios` adds
+RATIOS = ("net_sales_fen", "refund_rate", "buyer_days", "aov_fen", "order_value_fen",
+          "gross_profit_fen", "gross_margin_rate")
 
 
 def _fn_check(df: pd.DataFrame, cols, fn: str) -> None:
     check_columns(df, cols, f"dashboard.{fn}",
-                  ". Pass the frame returned by the matching dashboard.query_* function.")
-
-
-def _filters(start, end, shops, platforms, params: dict, alias: str = "") -> str:
-    """" AND ..." conditions on sales_date (inclusive Beijing days) / platform / shop_id
-    (columns of ``alias``), with named parameters added to ``params`` (values are never
-    pasted into the SQL): :func:`ecomlib.warehouse.sql_filters`."""
-    from ..warehouse import sql_filters
-    conds, _ = sql_filters(start, end, shops, platforms, alias=alias, params=params)
-    return "".join(" AND " + c for c in conds)
-
-
-# -- queries (read the warehouse; small results) ------------------------------------------------
-def latest_sales_date(wh) -> pd.Timestamp | None:
-    """The last ``sales_date`` with any order line in the warehouse (None when empty).
-
-    The big screen's "today" when no ``as_of`` is given: the demo ends 2025-12-31, a live
-    warehouse ends at its last import. (``rollups.DASHBOARD_LATEST_SQL``: the day rule of
-    legacy_order_lines, payment day else creation day, without computing the view.)"""
-    v = wh.sql(rollups.DASHBOARD_LATEST_SQL)["d"].iat[0]
-    return None if pd.isna(v) else pd.Timestamp(v)
+                  ". Pass the frame returned by the matching dashboard_queries function.")
 
 
 def _keys(by: Sequence[str], fn: str) -> list[str]:
@@ -97,115 +60,52 @@ def _keys(by: Sequence[str], fn: str) -> list[str]:
     return by
 
 
-def _ints(out: pd.DataFrame) -> pd.DataFrame:
-    for c in TOTAL_COLUMNS:
-        out[c] = out[c].fillna(0).astype("int64")
-    return out
+def totals(shop_days: pd.DataFrame, start=None, end=None, by: Sequence[str] = ()
+           ) -> pd.DataFrame:
+    """:data:`TOTAL_COLUMNS` summed over the shop-days with ``start <= sales_date <= end``
+    (``shop_days``: the query ``common/shop_days``), one row per ``by`` key, sorted (one row
+    of zeros when ``by`` is empty and nothing matched; no rows with ``by`` then).
+    ``count_buyers`` is then a sum of daily counts: buyer-days."""
+    by = _keys(by, "totals")
+    _fn_check(shop_days, ["sales_date", *by, *TOTAL_COLUMNS], "totals")
+    d = shop_days
+    if start is not None or end is not None:
+        day = pd.to_datetime(d["sales_date"])
+        keep = np.ones(len(d), dtype=bool)
+        if start is not None:
+            keep &= (day >= pd.Timestamp(start)).to_numpy()
+        if end is not None:
+            keep &= (day <= pd.Timestamp(end)).to_numpy()
+        d = d[keep]
+    d = d.astype({c: "int64" for c in TOTAL_COLUMNS})
+    out = rows.sums(d, by, TOTAL_COLUMNS)
+    if not by and not len(d):
+        out = pd.DataFrame({c: [0] for c in TOTAL_COLUMNS}).astype("int64")
+    return out.reset_index(drop=True)
 
 
-def query_totals(wh, start=None, end=None, shops: Sequence[str] | None = None,
-                 platforms: Sequence[str] | None = None, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Totals of the lines with ``start <= sales_date <= end`` (shops/platforms filters),
-    one row per ``by`` key (one row in all when ``by`` is empty, zeros when nothing matched).
-
-    Columns: the ``by`` keys, then :data:`TOTAL_COLUMNS` (int64): gmv_fen, paid_fen,
-    refund_fen, cogs_fen, units_without_cost, units, count_paid_orders (distinct paid
-    orders), count_buyers (distinct paying buyers over the whole period of the row).
-    """
-    by = _keys(by, "query_totals")
-    params: dict = {}
-    sql = rollups.DASHBOARD_TOTALS_SQL.format(
-        keys_label=", ".join(by) or "filter",
-        keys_select="".join(f"{k}, " for k in by),
-        keys_group=(f"GROUP BY {', '.join(by)} ORDER BY {', '.join(by)}" if by else ""),
-        filters=_filters(start, end, shops, platforms, params))
-    return _ints(wh.sql(sql, params))
-
-
-def query_period_totals(wh, periods: dict, shops=None, platforms=None,
-                        by: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
-    """:func:`query_totals` for several named periods ``{name: (start, end)}`` in one scan
-    (``rollups.DASHBOARD_PERIODS_SQL``). Returns ``{name: frame}``, each frame exactly what
-    ``query_totals(wh, start, end, shops, platforms, by)`` returns for that period."""
-    by = _keys(by, "query_period_totals")
+def period_totals(shop_days: pd.DataFrame, periods: dict, by: Sequence[str] = ()
+                  ) -> dict[str, pd.DataFrame]:
+    """:func:`totals` for several named periods ``{name: (start, end)}`` of the same
+    shop-days (read once for all of them). Returns ``{name: frame}``."""
     if not periods:
-        raise ValueError("dashboard.query_period_totals: no periods given")
-    params: dict = {}
-    values = []
-    for i, (name, (lo, hi)) in enumerate(periods.items()):
-        params.update({f"n{i}": str(name), f"a{i}": pd.Timestamp(lo).date(),
-                       f"b{i}": pd.Timestamp(hi).date()})
-        values.append(f"(CAST($n{i} AS VARCHAR), CAST($a{i} AS DATE), CAST($b{i} AS DATE))")
-    params["lo_all"] = min(pd.Timestamp(lo) for lo, _ in periods.values()).date()
-    params["hi_all"] = max(pd.Timestamp(hi) for _, hi in periods.values()).date()
-    sql = rollups.DASHBOARD_PERIODS_SQL.format(
-        values=", ".join(values), keys_label=", ".join(by) or "period",
-        keys_select="".join(f"l.{k}, " for k in by),
-        keys_group="".join(f", l.{k}" for k in by),
-        filters=_filters(None, None, shops, platforms, params))
-    got = _ints(wh.sql(sql, params))
-    out = {}
-    for name in periods:
-        part = got[got["period"] == str(name)].drop(columns="period").reset_index(drop=True)
-        if not by and not len(part):
-            part = pd.DataFrame({c: [0] for c in TOTAL_COLUMNS}).astype("int64")
-        out[name] = part
-    return out
+        raise ValueError("dashboard.period_totals: no periods given")
+    return {name: totals(shop_days, lo, hi, by) for name, (lo, hi) in periods.items()}
 
 
-def query_daily(wh, start=None, end=None, shops=None, platforms=None) -> pd.DataFrame:
-    """``agg_daily_sales`` rows of the period (one row per day, platform, shop, SKU) with the
-    product name joined on (``product_name``, NULL for SKUs missing from products)."""
-    params: dict = {}
-    f = _filters(start, end, shops, platforms, params, alias="d.")
-    return wh.sql(rollups.DASHBOARD_DAILY_SQL.format(filters=f), params)
-
-
-def query_stock(wh, as_of, lookback_days: int = 28) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stock position and recent sales for :func:`stock_alerts`.
-
-    Returns ``(stock, sold)``: ``stock`` has one row per SKU: on_hand_units and
-    in_transit_units summed over warehouses, each warehouse at its last snapshot on or
-    before ``as_of`` (``snapshot_date`` = the latest of those), with product_name and
-    category; ``sold`` has one row per SKU with ``units`` paid in the ``lookback_days``
-    days ending ``as_of`` (all platforms and shops).
-    """
-    as_of = pd.Timestamp(as_of).date()
-    stock = wh.sql(rollups.DASHBOARD_STOCK_SQL, {"as_of": as_of})
-    sold = wh.sql(rollups.DASHBOARD_SOLD_SQL,
-                  {"as_of": as_of, "lo": as_of - dt.timedelta(days=int(lookback_days))})
-    return stock, sold
-
-
-def query_dimensions(wh) -> dict:
-    """What the explorer's pickers offer: ``shops`` (frame platform, shop_id, shop_name of
-    shops with orders or in the shops table) and ``first``/``last`` order days."""
-    shops = wh.sql(rollups.DASHBOARD_SHOPS_SQL)
-    lo = shops["first_date"].iat[0] if len(shops) else None
-    hi = shops["last_date"].iat[0] if len(shops) else None
-    return {"shops": shops[["platform", "shop_id", "shop_name"]],
-            "first": None if lo is None or pd.isna(lo) else pd.Timestamp(lo),
-            "last": None if hi is None or pd.isna(hi) else pd.Timestamp(hi)}
-
-
-# -- pure functions ---------------------------------------------------------------------------
 def with_ratios(totals: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived figures to a :func:`query_totals` frame (a copy; same rows).
+    """Add the catalogue metrics :data:`RATIOS` to a :func:`totals` frame (a copy; same rows):
 
-    * ``net_sales_fen`` = paid_fen - refund_fen
-    * ``refund_rate`` = refund_fen / paid_fen (NaN when nothing was paid)
-    * ``aov_fen`` = paid_fen / count_buyers (fen per buyer, float; NaN with no buyer)
-    * ``gross_profit_fen`` = net_sales_fen - cogs_fen
-    * ``gross_margin_rate`` = gross_profit_fen / net_sales_fen (NaN when net sales are 0)
+    * ``net_sales_fen`` = paid - refunds; ``gross_profit_fen`` = net sales - COGS
+    * ``refund_rate`` = refunds / paid (NaN when nothing was paid)
+    * ``buyer_days`` = the row's paying buyers counted per day, summed
+    * ``aov_fen`` (客单价) = paid / buyer-days; ``order_value_fen`` (笔单价) = paid / paid
+      orders (fen, float; NaN with no buyer / order)
+    * ``gross_margin_rate`` = gross profit / net sales (NaN when net sales are 0)
     """
-    _fn_check(totals, ["paid_fen", "refund_fen", "cogs_fen", "count_buyers"], "with_ratios")
-    out = totals.copy()
-    out["net_sales_fen"] = (out["paid_fen"] - out["refund_fen"]).astype("int64")
-    out["refund_rate"] = _ratio(out["refund_fen"], out["paid_fen"])
-    out["aov_fen"] = _ratio(out["paid_fen"], out["count_buyers"])
-    out["gross_profit_fen"] = (out["net_sales_fen"] - out["cogs_fen"]).astype("int64")
-    out["gross_margin_rate"] = _ratio(out["gross_profit_fen"], out["net_sales_fen"])
-    return out
+    _fn_check(totals, ["paid_fen", "refund_fen", "cogs_fen", "count_buyers",
+                       "count_paid_orders"], "with_ratios")
+    return rows.add(totals, RATIOS)
 
 
 def comparison_periods(as_of) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
@@ -272,13 +172,14 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame,
     One row per metric: ``current``, ``previous``, ``change_rate`` = current / previous - 1
     for amounts and counts (NaN when previous is 0), and for ``*_rate`` metrics
     ``change_points`` = current - previous (in rate units: 0.01 = one percentage point;
-    a relative change of a rate reads badly), with change_rate NaN.
+    a relative change of a rate reads badly), with change_rate NaN; ``good_when_up`` from
+    the catalogue (True: a rise is good, False: a fall is, None: neither).
     """
     for name, df in (("current", current), ("previous", previous)):
         _fn_check(df, list(metrics), "compare")
         if len(df) != 1:
             raise ValueError(f"dashboard.compare: {name} must have exactly one row (a "
-                             f"query_totals frame without by=); got {len(df)} rows")
+                             f"totals frame without by=); got {len(df)} rows")
     rows = []
     for m in metrics:
         cur, prev = current[m].iat[0], previous[m].iat[0]
@@ -287,22 +188,27 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame,
                      "change_rate": float("nan") if is_rate else change_rate(cur, prev),
                      "change_points": (float(cur) - float(prev)
                                        if is_rate and not (pd.isna(cur) or pd.isna(prev))
-                                       else float("nan"))})
+                                       else float("nan")),
+                     "good_when_up": catalogue.good_when_up(m)})
     return pd.DataFrame(rows)
 
 
-def daily_trend(daily_sales: pd.DataFrame, start, end) -> pd.DataFrame:
-    """One row per day from ``start`` to ``end`` (every day, 0 when nothing sold):
-    ``paid_fen``, ``refund_fen``, ``gmv_fen`` = sums over platforms, shops and SKUs of that
-    ``sales_date``; ``net_sales_fen`` = paid - refunds."""
-    _fn_check(daily_sales, ["sales_date", "paid_fen", "refund_fen", "gmv_fen"], "daily_trend")
+def daily_trend(daily: pd.DataFrame, start, end) -> pd.DataFrame:
+    """One row per day from ``start`` to ``end``: ``paid_fen``, ``refund_fen``, ``gmv_fen`` =
+    sums over the rows of that ``sales_date`` (platforms, shops), ``net_sales_fen`` = paid -
+    refunds. ``daily`` must hold every day (the query ``overview/daily_by_platform`` takes
+    them from dim_calendar, 0 when nothing sold)."""
+    _fn_check(daily, ["sales_date", "paid_fen", "refund_fen", "gmv_fen"], "daily_trend")
+    d = daily.assign(sales_date=pd.to_datetime(daily["sales_date"]).dt.normalize())
     lo, hi = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    days = pd.date_range(lo, hi, freq="D", name="sales_date")
-    d = daily_sales.assign(sales_date=pd.to_datetime(daily_sales["sales_date"]).dt.normalize())
-    sums = d.groupby("sales_date")[["paid_fen", "refund_fen", "gmv_fen"]].sum()
-    out = sums.reindex(days, fill_value=0).astype("int64").reset_index()
-    out["net_sales_fen"] = out["paid_fen"] - out["refund_fen"]
-    return out
+    d = d[(d["sales_date"] >= lo) & (d["sales_date"] <= hi)]
+    out = rows.sums(d, ["sales_date"], ["paid_fen", "refund_fen", "gmv_fen"])
+    if len(out) and len(out) != (hi - lo).days + 1:
+        raise ValueError(f"dashboard.daily_trend: {len(out)} days from {lo.date()} to {hi.date()}, "
+                         f"expected {(hi - lo).days + 1}; pass every day (the query "
+                         "overview/daily_by_platform takes them from dim_calendar)")
+    out = rows.add(out, ["net_sales_fen"])
+    return out[["sales_date", "paid_fen", "refund_fen", "gmv_fen", "net_sales_fen"]]
 
 
 def platform_split(totals_by_platform: pd.DataFrame) -> pd.DataFrame:
@@ -317,23 +223,22 @@ def platform_split(totals_by_platform: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["paid_fen", "platform"], ascending=[False, True], ignore_index=True)
 
 
-def top_skus(daily_sales: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` SKUs with the largest paid amount in the frame's rows (ties: SKU code).
+def top_skus(sku_sales: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` SKUs with the largest paid amount (ties: SKU code), from per-SKU sums (the
+    query ``dashboard/sku_sales``; rows of the same SKU are added).
 
-    One row per SKU: ``product_name`` (the SKU code when unknown), ``paid_fen``, ``units``,
-    ``refund_fen``, ``refund_rate`` = refund_fen / paid_fen, ``share_rate`` = SKU paid /
-    paid of all SKUs in the frame (not only the top ``n``)."""
-    _fn_check(daily_sales, ["sku", "paid_fen", "units", "refund_fen"], "top_skus")
+    One row per SKU with something paid: ``product_name`` (the SKU code when unknown),
+    ``paid_fen``, ``units``, ``refund_fen``, ``refund_rate`` = refunds / paid, ``share_rate``
+    = SKU paid / paid of all SKUs (not only the top ``n``)."""
+    _fn_check(sku_sales, ["sku", "paid_fen", "units", "refund_fen"], "top_skus")
     if n < 1:
         raise ValueError(f"dashboard.top_skus: n must be at least 1; got {n}")
-    d = daily_sales
-    out = d.groupby("sku", as_index=False)[["paid_fen", "units", "refund_fen"]].sum()
-    out = out.astype({"paid_fen": "int64", "units": "int64", "refund_fen": "int64"})
-    names = (d.dropna(subset=["product_name"]).groupby("sku")["product_name"].first()
-             if "product_name" in d else pd.Series(dtype=object))
+    out = rows.sums(sku_sales, ["sku"], ["paid_fen", "units", "refund_fen"])
+    names = (sku_sales.dropna(subset=["product_name"]).groupby("sku")["product_name"].first()
+             if "product_name" in sku_sales else pd.Series(dtype=object))
     out.insert(1, "product_name", out["sku"].map(names).fillna(out["sku"]))
     whole = out["paid_fen"].sum()
-    out["refund_rate"] = _ratio(out["refund_fen"], out["paid_fen"])
+    out = rows.add(out, ["refund_rate"])
     out["share_rate"] = out["paid_fen"] / whole if whole else np.nan
     out = out[out["paid_fen"] > 0]
     return out.sort_values(["paid_fen", "sku"], ascending=[False, True], ignore_index=True).head(n)
@@ -341,7 +246,8 @@ def top_skus(daily_sales: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 def stock_alerts(stock: pd.DataFrame, sold: pd.DataFrame, lookback_days: int = 28,
                  alert_days: float = 7.0) -> pd.DataFrame:
-    """SKUs out of stock or about to run out, from :func:`query_stock`'s frames.
+    """SKUs out of stock or about to run out, from the stock and sales of
+    :func:`ecomlib.metrics.dashboard_queries.stock` (``(stock, sold)``).
 
     Per SKU: ``avg_daily_units`` = units sold in the lookback window / ``lookback_days``;
     ``days_of_supply`` = on_hand_units / avg_daily_units (NaN when nothing sold: no
