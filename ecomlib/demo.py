@@ -47,7 +47,9 @@ Modelling choices (what the analyses can expect to find):
   before the window) or from the day of its first purchase order (new launches: on_hand is 0
   and in_transit > 0 until the goods arrive, which is not a stock-out before ``launched_on``).
   Stock balances exactly: on_hand(d) - on_hand(d-1) = received(d) - paid units created on d
-  + units_returned of cases refunded on d.
+  + units_returned of cases refunded on d, which is what the quality rule
+  ``inventory_snapshots.stock_continuity`` and the finance report's stock reconciliation
+  check (the export layout plants two stock problems on purpose: :mod:`ecomlib.demo_exports`).
 * **Orders**: statuses follow the timeline as of the window end: unpaid orders are
   ``cancelled`` (no ``paid_at``), an order still unpaid at the end is ``created``; the last
   days hold ``paid``/``shipped`` orders; orders whose lines are all fully refunded are

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -406,3 +407,46 @@ def test_other_costs_and_fx(frames, paid_lines):
     assert len(fx) == 48 and set(fx["currency"]) == {"USD", "HKD"}
     assert fx.loc[fx["currency"] == "USD", "cny_per_unit"].between(6.8, 7.4).all()
     assert fx.loc[fx["currency"] == "HKD", "cny_per_unit"].between(0.85, 0.96).all()
+
+
+# ---------------------------------------------------------------------------- exports
+def test_planted_stock_problems_are_real_movements(frames):
+    """The two stock problems the exports plant are a receipt and a return the generated stock
+    really has (so that leaving them out of the exports breaks the reconciliation by exactly
+    their units), of two different SKUs, in 2025 between two snapshots."""
+    from ecomlib.demo_exports import PLANTED_STOCK_FROM, planted_stock_problems
+    p = planted_stock_problems(frames)
+    miss, bare = p["missed_receipt"], p["return_without_units"]
+    assert miss["sku"] != bare["sku"]
+    po = frames["purchase_orders"].set_index(["po_id", "sku"]).loc[(miss["po_id"], miss["sku"])]
+    assert (po.received_on, po.quantity_received, po.warehouse_id) == (
+        miss["received_on"], miss["units"], miss["warehouse_id"])
+    r = frames["refunds"].set_index(["platform", "shop_id", "refund_id"]).loc[
+        (bare["platform"], bare["shop_id"], bare["refund_id"])]
+    line = frames["order_lines"].set_index(KEY + ["line_id"]).loc[
+        (bare["platform"], bare["shop_id"], bare["order_id"], bare["line_id"])]
+    assert r.status == "refunded" and r.refund_fen == line.paid_fen and r.units_returned == bare["units"] > 0
+    assert r.refunded_at.normalize() == bare["refunded_on"]
+    for day in (miss["received_on"], bare["refunded_on"]):
+        assert PLANTED_STOCK_FROM <= day < pd.Timestamp("2025-12-01")
+    # the stock of those days moves by them (the generated stock balances day by day)
+    inv = _stock_flows(frames).set_index(["snapshot_date", "sku"])
+    assert inv.loc[(miss["received_on"], miss["sku"]), "in"] >= miss["units"]
+    assert inv.loc[(bare["refunded_on"], bare["sku"]), "back"] >= bare["units"]
+
+
+def test_exports_are_the_same_bytes_for_the_same_seed(tmp_path):
+    a = demo.write_demo(tmp_path / "a", CFG, layout="exports")
+    b = demo.write_demo(tmp_path / "b", CFG, layout="exports")
+    assert [p.relative_to(tmp_path / "a") for p in a.values()] == [
+        p.relative_to(tmp_path / "b") for p in b.values()]
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert any(f.suffix == ".xlsx" for f in files) and Path("README.md") in files
+    for f in files:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    # every after-sales case is in the ERP's list; the order exports carry none
+    refunds = pd.read_csv(a["refunds"], dtype=str, keep_default_na=False)
+    assert len(refunds) == len(demo.generate(CFG)["refunds"])
+    items = pd.read_excel(a["ExportOrderDetailList_tmall_flagship"], dtype=str, header=1,
+                          engine="openpyxl")
+    assert "退款状态" not in items.columns and "退款金额" not in items.columns

@@ -113,6 +113,42 @@ def test_rollups_tie_to_the_generated_truth(demo_warehouse):
                                    check_names=False)
 
 
+def test_quality_and_stock_reconciliation_find_exactly_the_planted_stock_problems(demo_warehouse):
+    """The demo's stock follows its orders, returns and receipts: `ecom quality` fails only on
+    the two planted stock problems (and nothing else), and the finance report's stock
+    reconciliation ties for every warehouse x SKU but those two, off by their units."""
+    from ecomlib import quality
+    from ecomlib.demo_exports import planted_stock_problems
+    from ecomlib.metrics import finance as fi
+    root, db = demo_warehouse
+    planted = planted_stock_problems(demo.generate(SMALL))
+    miss, bare = planted["missed_receipt"], planted["return_without_units"]
+    with Warehouse(db, read_only=True) as wh:
+        checks = quality.run_checks(wh)
+        steps = quality.examples(wh, "inventory_snapshots.stock_continuity", limit=None)
+        bare_lines = quality.examples(wh, "refunds.return_without_units", limit=None)
+        si = fi.stock_inputs(wh, "2025-01-01", "2025-12-31")
+    assert checks.count_failing.notna().all()
+    assert (checks.set_index("rule_id").count_checked.drop("fx_rates.missing_rate") > 0).all()
+    failing = checks[checks.count_failing > 0].set_index("rule_id").count_failing.to_dict()
+    assert failing == {"refunds.return_without_units": 1,
+                       "inventory_snapshots.stock_continuity": 2}
+    got = sorted(zip(steps.warehouse_id, steps.sku, steps.snapshot_date, steps.difference_units))
+    assert got == sorted([
+        (miss["warehouse_id"], miss["sku"], miss["received_on"], miss["units"]),
+        (bare["warehouse_id"], bare["sku"], bare["refunded_on"], bare["units"])])
+    assert bare_lines[["platform", "order_id", "refund_ids", "sku", "units_returned"]
+                      ].values.tolist() == [[bare["platform"], bare["order_id"], bare["refund_id"],
+                                             bare["sku"], 0]]
+    rec = fi.stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
+    off = rec[rec.difference_units != 0]
+    assert sorted(zip(off.sku, off.difference_units)) == sorted(
+        [(miss["sku"], miss["units"]), (bare["sku"], bare["units"])])
+    assert len(rec) > 40 and (rec.difference_units == 0).sum() == len(rec) - 2
+    readme = (root / "demo" / "README.md").read_text(encoding="utf-8")
+    assert f"{miss['po_id']} {miss['sku']}" in readme and f"case {bare['refund_id']}" in readme
+
+
 def test_every_report_notebook_runs_to_html(demo_warehouse, tmp_path):
     root, db = demo_warehouse
     notebooks = runner.find_notebooks()

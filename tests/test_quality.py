@@ -4,7 +4,8 @@ Two warehouses are built from ``tests/data/mini`` plus small canonical CSVs writ
 
 * ``clean``: mini + one clean file for every other table (boundaries included: a purchase
   order received at exactly 1.1 x ordered, add-to-cart equal to visitors, zero spend with
-  zero impressions, a USD cost with a rate). Every rule must report 0.
+  zero impressions, a USD cost with a rate; stock that follows the sales: A and B each 1
+  unit less on 07-01, the day order o5 takes one of each). Every rule must report 0.
 * ``bad``: clean + rows that break known rules. Rows the loader would refuse (it applies
   some of the same checks) are written straight into the tables with SQL, as an older
   version or another tool could have done; the rules must still find them.
@@ -36,10 +37,10 @@ jd,jd-77,B,礼盒
     "inventory_snapshots.csv": """snapshot_date,warehouse_id,sku,on_hand_units,in_transit_units
 2025-06-29,WH1,A,10,0
 2025-06-29,WH1,B,5,0
-2025-06-30,WH1,A,9,0
-2025-06-30,WH1,B,0,20
-2025-07-01,WH1,A,8,0
-2025-07-01,WH1,B,20,0
+2025-06-30,WH1,A,10,0
+2025-06-30,WH1,B,5,20
+2025-07-01,WH1,A,9,0
+2025-07-01,WH1,B,4,20
 """,
     "purchase_orders.csv": """po_id,sku,supplier_id,supplier_name,warehouse_id,ordered_on,promised_on,received_on,quantity_ordered,quantity_received,unit_cost_fen,currency
 P1,A,SUP01,甲,WH1,2025-06-01,2025-06-10,2025-06-09,100,110,400,CNY
@@ -179,6 +180,11 @@ EXPECTED_BAD = {
     "inventory_snapshots.sku_unknown": (1, 4, ["WH1/C"]),      # pairs WH1/A, WH1/B, WH1/C, WH2/A
     # WH1 06-29..07-01 (3 days) + WH2 06-29..07-01 (3 days, only 06-29 present)
     "inventory_snapshots.missing_days": (2, 6, ["WH2/2025-06-30", "WH2/2025-07-01"]),
+    # steps: the 8 snapshot rows but the 3 on their warehouse's first day (06-29: WH1/A,
+    # WH1/B, WH2/A). WH1/C is first listed on 06-30, so it held 0 on 06-29; nothing moved C
+    # (o2 is unpaid, P3 not received) -> expected 0, on hand -3. A and B tie (bad rows move
+    # them only before 06-29, or on 07-02 after the last snapshot: r9)
+    "inventory_snapshots.stock_continuity": (1, 5, ["WH1/C/2025-06-30"]),
     "purchase_orders.over_delivery": (1, 5, ["P2/A"]),          # 111 > 110; P1/A at 110 passes
     "purchase_orders.received_before_ordered": (1, 5, ["P4/B"]),
     "purchase_orders.sku_unknown": (1, 5, ["P3/C"]),
@@ -274,6 +280,9 @@ def test_clean_fixture_passes_every_rule(clean):
     assert checked["traffic.cart_le_visitors"] == 3
     assert checked["fx_rates.missing_rate"] == 1
     assert checked["refunds.amount_le_paid"] == 2   # line o1/1 (r1) + order o5 (r2); r3 rejected
+    assert checked["refunds.return_without_units"] == 1   # line o1/1 (r1: 950 of 1900, 1 unit)
+    # WH1/A and WH1/B on 06-30 and 07-01 (06-29 is the first snapshot: no opening)
+    assert checked["inventory_snapshots.stock_continuity"] == 4
     # tmall/s1 06-18..07-01 (14 days) + jd/j1 06-19..07-01 (13 days)
     assert checked["orders.missing_days"] == 27
     assert status_all_pass(c)
@@ -313,6 +322,15 @@ def test_bad_fixture_details(bad):
         ["r2,r5,r9", 1700, 1500],   # o5: every refunded case vs 1000 + 500 paid + 0 shipping
         ["r4", 600, 500],           # o1 line 2
     ]
+    stock = quality.examples(bad, "inventory_snapshots.stock_continuity").iloc[0]
+    assert (stock.previous_snapshot_date, stock.opening_units, stock.outbound_units,
+            stock.expected_closing_units, stock.closing_units, stock.difference_units) == (
+        pd.Timestamp("2025-06-29"), 0, 0, 0, -3, -3)
+    # refunded lines: o1/1 (r1 + r10: 1000 of 1900), o1/2 (r4: 600 >= 500 but 2 units back),
+    # o4/1 (r11: 100 of 900), o5/1 (r9: 100 of 1000): none is a full refund without units
+    c = quality.run_checks(bad, tables="refunds").set_index("rule_id")
+    assert (c.loc["refunds.return_without_units", "count_failing"],
+            c.loc["refunds.return_without_units", "count_checked"]) == (0, 4)
     orphan = quality.examples(bad, "refunds.orphan").set_index("refund_id").problem
     assert orphan.to_dict() == {"r7": "line missing", "r6": "order missing"}
     assert quality.examples(bad, "orders.no_lines", limit=1).order_id.tolist() == ["o12"]
@@ -322,7 +340,7 @@ def test_bad_fixture_details(bad):
 
 def test_tables_filter(bad):
     c = quality.run_checks(bad, tables=["refunds"])
-    assert set(c.table) == {"refunds"} and len(c) == 7
+    assert set(c.table) == {"refunds"} and len(c) == 8
     with pytest.raises(ValueError, match="unknown table"):
         quality.run_checks(bad, tables=["refundz"])
 
@@ -513,5 +531,9 @@ def test_demo_data_passes_every_rule_quickly(tmp_path):
     assert c.count_failing.notna().all()
     failing = c[c.count_failing > 0]
     assert failing.empty, failing[["rule_id", "count_failing", "examples"]].to_string()
-    assert (c.set_index("rule_id").count_checked.drop("fx_rates.missing_rate") > 0).all()
+    # all money is CNY, and canonical orders state no order-level amounts (only the platform
+    # exports do: tests/test_e2e.py loads those)
+    assert (c.set_index("rule_id").count_checked.drop(
+        ["fx_rates.missing_rate", "orders.header_paid_ties_to_lines",
+         "orders.header_refund_ties_to_refunds"]) > 0).all()
     assert took < 5, took

@@ -43,6 +43,7 @@ __all__ = [
     "assert_ties", "reconciliation_display", "attainment", "commission", "cash_flow_forecast", "lowest_week",
     "contribution_at_price", "unit_economics", "contracted_fee_fen", "read_carrier_bill",
     "reconcile_courier_bill", "courier_summary", "demo_carrier_bill", "stock_reconciliation",
+    "STOCK_MOVES_SQL", "STOCK_CONTINUITY_SQL",
     "export_excel", "export_csv", "contracted_fees_fen", "waterfall_chart", "cash_chart",
 ]
 
@@ -154,6 +155,7 @@ _LABELS = {
     "inbound_units": ("入库(采购到货)", "Inbound (received)"),
     "outbound_units": ("出库(销售)", "Outbound (sold)"),
     "returned_units": ("退货入库", "Customer returns"),
+    "previous_snapshot_date": ("上一快照日", "Previous snapshot"),
     "expected_closing_units": ("应有期末", "Expected closing"),
     "closing_units": ("实际期末", "Actual closing"),
     "difference_units": ("差异", "Difference"),
@@ -368,8 +370,10 @@ def query_shipped(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
 
 
 def query_stock_moves(wh, start, end) -> pd.DataFrame:
-    """Units out (sold) and back (customer returns) per SKU in the period."""
-    return wh.sql(rollups.FIN_STOCK_MOVES_SQL, _params(start, end))
+    """Units in (purchase orders received), out (sold) and back (customer returns) per
+    warehouse and SKU in the period (``STOCK_MOVES_SQL``: the movements the quality rule
+    ``inventory_snapshots.stock_continuity`` checks day by day)."""
+    return wh.sql(STOCK_MOVES_SQL, _params(start, end))
 
 
 #: name of the temporary table (per connection) that holds a report's SKU-day sales
@@ -1269,6 +1273,141 @@ def demo_carrier_bill(shipped: pd.DataFrame, rate_card: dict, seed: int = 8,
 
 
 # -- stock reconciliation -----------------------------------------------------------------------------------
+# One definition of how stock moves (docs/DECISIONLOG.md 35, 85), used by the finance report's
+# stock reconciliation (query_stock_moves -> stock_reconciliation) and by the quality rule
+# inventory_snapshots.stock_continuity (STOCK_CONTINUITY_SQL). Plain SQL over the canonical
+# tables; {where} of STOCK_MOVES_CTES restricts the days of the movements (or is empty).
+STOCK_MOVES_CTES = """stock_homes AS (
+    -- the warehouse whose stock a SKU's sales and returns move: the first by name of the
+    -- warehouses that hold it (snapshots) or receive it (purchase orders)
+    SELECT sku, MIN(warehouse_id) AS warehouse_id
+    FROM (SELECT sku, warehouse_id FROM inventory_snapshots
+          UNION ALL
+          SELECT sku, warehouse_id FROM purchase_orders WHERE warehouse_id IS NOT NULL) h
+    GROUP BY sku
+),
+stock_sku_moves AS (
+    -- out: paid lines, on their order's created_at day (the stock is taken when the order is
+    -- placed), SKU resolved through sku_map (int_sku_resolved's rule, joined on the line)
+    SELECT """ + rollups.SKU_OF_LINE + """ AS sku, CAST(o.created_at AS DATE) AS move_date,
+           0 AS inbound_units, CAST(SUM(l.quantity) AS BIGINT) AS outbound_units,
+           0 AS returned_units
+    FROM order_lines l
+    JOIN orders o ON o.platform = l.platform AND o.shop_id = l.shop_id AND o.order_id = l.order_id
+    """ + rollups.SKU_MAP_JOINS + """
+    WHERE o.paid_at IS NOT NULL
+    GROUP BY 1, 2
+    UNION ALL
+    -- back: units_returned of after-sales cases, on their refunded_at day (the line's SKU,
+    -- else the case's own; order-level cases name no SKU and are left out)
+    SELECT COALESCE(""" + rollups.SKU_OF_LINE + """, x.sku) AS sku,
+           CAST(x.refunded_at AS DATE) AS move_date, 0 AS inbound_units, 0 AS outbound_units,
+           CAST(SUM(x.units_returned) AS BIGINT) AS returned_units
+    FROM refunds x
+    LEFT JOIN order_lines l ON l.platform = x.platform AND l.shop_id = x.shop_id
+         AND l.order_id = x.order_id AND l.line_id = x.line_id
+    """ + rollups.SKU_MAP_JOINS + """
+    WHERE x.status = 'refunded' AND x.refunded_at IS NOT NULL AND x.units_returned > 0
+    GROUP BY 1, 2
+),
+stock_moves AS (
+    -- one row per warehouse, SKU and day with a movement. in: quantity_received of purchase
+    -- orders on received_on at their warehouse (none named: the SKU's home). Sales and
+    -- returns move the SKU's home warehouse ('?' when no warehouse knows the SKU).
+    SELECT warehouse_id, sku, move_date, CAST(SUM(inbound_units) AS BIGINT) AS inbound_units,
+           CAST(SUM(outbound_units) AS BIGINT) AS outbound_units,
+           CAST(SUM(returned_units) AS BIGINT) AS returned_units
+    FROM (SELECT COALESCE(p.warehouse_id, h.warehouse_id, '?') AS warehouse_id, p.sku,
+                 p.received_on AS move_date, p.quantity_received AS inbound_units,
+                 0 AS outbound_units, 0 AS returned_units
+          FROM purchase_orders p LEFT JOIN stock_homes h ON h.sku = p.sku
+          WHERE p.received_on IS NOT NULL AND p.quantity_received > 0
+          UNION ALL
+          SELECT COALESCE(h.warehouse_id, '?'), m.sku, m.move_date, m.inbound_units,
+                 m.outbound_units, m.returned_units
+          FROM stock_sku_moves m LEFT JOIN stock_homes h ON h.sku = m.sku
+          WHERE m.sku IS NOT NULL) a
+    WHERE TRUE{where}
+    GROUP BY warehouse_id, sku, move_date
+)"""
+
+#: units received, sold and returned per warehouse and SKU over [$start_d, $end_d)
+STOCK_MOVES_SQL = "WITH " + STOCK_MOVES_CTES.format(
+    where=" AND move_date >= $start_d AND move_date < $end_d") + """
+SELECT warehouse_id, sku, CAST(SUM(inbound_units) AS BIGINT) AS inbound_units,
+       CAST(SUM(outbound_units) AS BIGINT) AS outbound_units,
+       CAST(SUM(returned_units) AS BIGINT) AS returned_units
+FROM stock_moves
+GROUP BY warehouse_id, sku
+ORDER BY warehouse_id, sku
+"""
+
+#: every step from one stock snapshot of a warehouse x SKU to its next: opening (the earlier
+#: snapshot) + inbound - outbound + returned (the movements of the days after it, up to and
+#: including the later one) = expected_closing_units; difference_units = the later snapshot
+#: - expected. A SKU first listed after its warehouse's first snapshot day held 0 units on the
+#: warehouse's snapshot day before; a pair's first snapshot on its warehouse's first day has
+#: no opening and is not checked. Snapshots missing in between are skipped (their days'
+#: movements count in the next step), so the steps of a period add up to its reconciliation.
+STOCK_CONTINUITY_SQL = "WITH " + STOCK_MOVES_CTES.format(where="") + """,
+snaps AS (
+    SELECT warehouse_id, sku, snapshot_date, CAST(SUM(on_hand_units) AS BIGINT) AS on_hand_units
+    FROM inventory_snapshots
+    GROUP BY warehouse_id, sku, snapshot_date
+),
+checkpoints AS (
+    SELECT * FROM snaps
+    UNION ALL
+    SELECT f.warehouse_id, f.sku, MAX(w.snapshot_date) AS snapshot_date, 0 AS on_hand_units
+    FROM (SELECT warehouse_id, sku, MIN(snapshot_date) AS first_date FROM snaps
+          GROUP BY warehouse_id, sku) f
+    JOIN (SELECT DISTINCT warehouse_id, snapshot_date FROM snaps) w
+         ON w.warehouse_id = f.warehouse_id AND w.snapshot_date < f.first_date
+    GROUP BY f.warehouse_id, f.sku
+),
+timeline AS (
+    -- snapshots and movements of the pairs that have snapshots; on one day the movements
+    -- come before the end-of-day snapshot
+    SELECT warehouse_id, sku, snapshot_date AS d, 1 AS is_snapshot, on_hand_units,
+           0 AS inbound_units, 0 AS outbound_units, 0 AS returned_units
+    FROM checkpoints
+    UNION ALL
+    SELECT m.warehouse_id, m.sku, m.move_date, 0, NULL, m.inbound_units, m.outbound_units,
+           m.returned_units
+    FROM stock_moves m
+    WHERE EXISTS (SELECT 1 FROM snaps s WHERE s.warehouse_id = m.warehouse_id AND s.sku = m.sku)
+),
+running AS (
+    -- the movements so far, at every row (a snapshot row adds none)
+    SELECT warehouse_id, sku, d, is_snapshot, on_hand_units,
+           SUM(inbound_units) OVER w AS in_so_far, SUM(outbound_units) OVER w AS out_so_far,
+           SUM(returned_units) OVER w AS back_so_far
+    FROM timeline
+    WINDOW w AS (PARTITION BY warehouse_id, sku ORDER BY d, is_snapshot ROWS UNBOUNDED PRECEDING)
+),
+paired AS (
+    -- each snapshot with the one before it and the movements in between
+    SELECT warehouse_id, sku, d AS snapshot_date, LAG(d) OVER v AS previous_snapshot_date,
+           LAG(on_hand_units) OVER v AS opening_units,
+           CAST(in_so_far - LAG(in_so_far) OVER v AS BIGINT) AS inbound_units,
+           CAST(out_so_far - LAG(out_so_far) OVER v AS BIGINT) AS outbound_units,
+           CAST(back_so_far - LAG(back_so_far) OVER v AS BIGINT) AS returned_units,
+           on_hand_units AS closing_units
+    FROM running
+    WHERE is_snapshot = 1
+    WINDOW v AS (PARTITION BY warehouse_id, sku ORDER BY d)
+)
+SELECT warehouse_id, sku, snapshot_date, previous_snapshot_date, opening_units, inbound_units,
+       outbound_units, returned_units,
+       opening_units + inbound_units - outbound_units + returned_units AS expected_closing_units,
+       closing_units,
+       closing_units - (opening_units + inbound_units - outbound_units + returned_units)
+           AS difference_units
+FROM paired
+WHERE previous_snapshot_date IS NOT NULL
+"""
+
+
 def stock_reconciliation(opening: pd.DataFrame, closing: pd.DataFrame, inbound: pd.DataFrame,
                          moves: pd.DataFrame) -> pd.DataFrame:
     """Opening + inbound - outbound + customer returns = closing, per warehouse and SKU.
@@ -1277,11 +1416,13 @@ def stock_reconciliation(opening: pd.DataFrame, closing: pd.DataFrame, inbound: 
     before the period and of its last day; ``inbound``: units received per warehouse and
     SKU (purchase orders received in the period); ``moves``: :func:`query_stock_moves`
     (outbound = paid units of orders created in the period, returned = customer returns
-    refunded in the period, per SKU). Sales and returns of a SKU go to the warehouse that
-    holds it (when a SKU sits in several warehouses they go to the first by name; such SKUs
-    are then reconciled across those warehouses only in total). expected_closing_units =
-    opening + inbound - outbound + returned; difference_units = closing - expected. Sorted
-    by the size of the difference.
+    refunded in the period, per warehouse and SKU: ``STOCK_MOVES_SQL``, the definition the
+    quality rule ``inventory_snapshots.stock_continuity`` checks day by day). Sales and
+    returns of a SKU go to the warehouse that holds it (when a SKU sits in several
+    warehouses they go to the first by name; such SKUs are then reconciled across those
+    warehouses only in total); ``moves`` without a warehouse_id column (per SKU) are placed
+    so here. expected_closing_units = opening + inbound - outbound + returned;
+    difference_units = closing - expected. Sorted by the size of the difference.
     """
     key = ["warehouse_id", "sku"]
     o = opening.groupby(key)["on_hand_units"].sum().rename("opening_units")
@@ -1289,9 +1430,10 @@ def stock_reconciliation(opening: pd.DataFrame, closing: pd.DataFrame, inbound: 
     i = inbound.groupby(key)["inbound_units"].sum() if len(inbound) else pd.Series(
         dtype="int64", name="inbound_units")
     base = pd.concat([o, c, i], axis=1).fillna(0).reset_index()
-    home = base.sort_values(key).groupby("sku")["warehouse_id"].first()
     mv = moves.dropna(subset=["sku"]).copy()
-    mv["warehouse_id"] = mv.sku.map(home).fillna("?")
+    if "warehouse_id" not in mv.columns:
+        home = base.sort_values(key).groupby("sku")["warehouse_id"].first()
+        mv["warehouse_id"] = mv.sku.map(home).fillna("?")
     mv = mv.groupby(key)[["outbound_units", "returned_units"]].sum()
     out = base.set_index(key).join(mv, how="outer").fillna(0).reset_index()
     cols = ["opening_units", "inbound_units", "outbound_units", "returned_units", "closing_units"]
@@ -1467,16 +1609,13 @@ def stock_inputs(wh, start, end) -> dict:
     snap = lambda d: wh.read("inventory_snapshots", start=d, end=d,
                              columns=["warehouse_id", "sku", "on_hand_units"])
     first_move = od + pd.Timedelta(days=1)
-    po = wh.read("purchase_orders", columns=["warehouse_id", "sku", "received_on",
-                                              "quantity_received"])
-    po["received_on"] = pd.to_datetime(po["received_on"])
-    po = po[(po.received_on >= first_move) & (po.received_on <= cd)]
-    inbound = (po.groupby(["warehouse_id", "sku"], as_index=False)["quantity_received"].sum()
-               .rename(columns={"quantity_received": "inbound_units"}))
-    moves = (query_stock_moves(wh, first_move, cd) if first_move <= cd else
-             pd.DataFrame({"sku": [], "outbound_units": [], "returned_units": []}))
+    moves = (query_stock_moves(wh, first_move, cd) if first_move <= cd else pd.DataFrame(
+        {c: pd.Series(dtype="object" if c in ("warehouse_id", "sku") else "int64")
+         for c in ("warehouse_id", "sku", "inbound_units", "outbound_units", "returned_units")}))
+    inbound = moves.loc[moves.inbound_units != 0, ["warehouse_id", "sku", "inbound_units"]]
     return {"opening_date": od, "closing_date": cd, "opening": snap(od), "closing": snap(cd),
-            "inbound": inbound, "moves": moves}
+            "inbound": inbound.reset_index(drop=True),
+            "moves": moves[["warehouse_id", "sku", "outbound_units", "returned_units"]]}
 
 
 def build_report(wh, start, end, shops=None, platforms=None, settings: dict | None = None,
