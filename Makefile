@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/ecom demo-data --out $(DEMO_DIR)
+	@# the demo warehouse is rebuilt from the demo exports each time (never the user's own)
+	rm -f $(WAREHOUSE) $(WAREHOUSE).wal
 	$(BIN)/ecom --warehouse $(WAREHOUSE) ingest $(DEMO_DIR)
 	$(BIN)/ecom --warehouse $(WAREHOUSE) status
 	$(BIN)/ecom --warehouse $(WAREHOUSE) quality

@@ -702,19 +702,18 @@ class Warehouse:
             params).fetchdf()
 
     def member_summary(self, as_of, shops=None, platforms=None) -> pd.DataFrame:
-        """Per-member purchase summary as of a date (see ``rollups.MEMBER_SUMMARY_SQL``).
+        """Per-member purchase summary as of a date, from the mart ``mart_member_orders``
+        (query ``members/member_summary``; see
+        :func:`ecomlib.metrics.members_queries.member_summary` for the columns). Shop and
+        platform lists: None or empty = all.
 
         ``as_of`` is required (never "today"): purchases after it are ignored and ages are
         counted to it.
         """
         if as_of is None:
             raise ValueError("member_summary: as_of is required (e.g. '2025-12-31')")
-        params: dict = {"as_of": pd.Timestamp(as_of).date()}
-        conds = _in_conds("platform", platforms, "p", params)
-        conds += _in_conds("shop_id", shops, "s", params)
-        filters = "".join(" AND " + c for c in conds)
-        sql = rollups.MEMBER_SUMMARY_SQL.format(filters=filters)
-        return self.con.execute(sql + " ORDER BY member_key", params).fetchdf()
+        from .metrics import members_queries
+        return members_queries.member_summary(self, as_of, shops=shops, platforms=platforms)
 
     def unmapped_skus(self) -> pd.DataFrame:
         """Order-line SKUs that resolve to no product (see :func:`ecomlib.quality.unmapped_skus`)."""

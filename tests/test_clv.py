@@ -124,6 +124,7 @@ def cdnow_warehouse(tmp_path_factory):
                   "paid_fen": fen}).to_csv(root / "order_lines.csv", index=False)
     wh = Warehouse(root / "wh.duckdb")
     wh.ingest([root / "orders.csv", root / "order_lines.csv"], progress=False)
+    wh.build()  # the member summary reads mart_member_orders
     yield wh
     wh.close()
 
@@ -153,8 +154,8 @@ def test_cdnow_holdout_weeks_40_to_78(cdnow_warehouse):
     # lifetimes' conditional expectation at the same parameters gives the same 1,653.
     from lifetimes import BetaGeoFitter
 
-    from ecomlib.metrics import members as mm
-    cal = mm.calibration_holdout(cdnow_warehouse, "1997-09-30", "1998-06-30")
+    from ecomlib.metrics import members_queries as mq
+    cal = mq.calibration_holdout(cdnow_warehouse, "1997-09-30", "1998-06-30")
     bg, _ = clv.fit_summary(cal)
     t = clv.holdout_by_frequency(cal, 273, bg).set_index("frequency_bucket")
     total = t.loc["all"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import zlib
 from pathlib import Path
@@ -94,7 +95,10 @@ def _plant_row(header: list[str], row: list[str]) -> list[str]:
     out = list(row)
     for j, h in enumerate(header[:len(out)]):
         h = h.strip().lstrip("\ufeff")
-        if h in TEXT_FIELDS:
+        jd_key = re.fullmatch(r"(.+)@(\d*)#(\d+)", out[j]) if h == "line_id" else None
+        if jd_key:  # a JD line's content key (SKU@price#k) holds a code: planted like the code
+            out[j] = f"{hostile(jd_key[1], code=True)}@{jd_key[2]}#{jd_key[3]}"
+        elif h in TEXT_FIELDS:
             out[j] = hostile(out[j])
         elif h in CODE_FIELDS:
             # codes as Excel mangles them (="...", a leading tab) keep their wrapping

@@ -345,7 +345,6 @@ def test_filters_run_in_duckdb(loaded):
 
 
 def test_member_summary_hand_worked(loaded):
-    loaded.build()  # the summary reads the mart mart_member_orders
     ms = loaded.member_summary("2025-06-30").set_index("member_key")
     assert list(ms.index) == ["m1"]  # m2 never paid; m3 bought after the as-of date
     m1 = ms.loc["m1"]

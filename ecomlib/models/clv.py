@@ -528,7 +528,7 @@ def holdout_by_frequency(calibration: pd.DataFrame, holdout_days: float, bg: BGN
 
     ``calibration`` is the member summary at the calibration end with a column
     ``count_holdout_purchases`` (purchase days in the holdout, see
-    ``rollups.MEMBERS_HOLDOUT_SQL``); ``bg`` is fitted on it. One row per calibration
+    ``members_queries.calibration_holdout``); ``bg`` is fitted on it. One row per calibration
     frequency bucket (0, 1, ..., ``max_bucket``+) and a total row (``frequency_bucket`` =
     "all"): ``count_members``, ``actual_mean`` and ``predicted_mean`` (purchase days per
     member in the holdout), ``actual_total``, ``predicted_total`` and ``error_rate`` =
@@ -536,7 +536,7 @@ def holdout_by_frequency(calibration: pd.DataFrame, holdout_days: float, bg: BGN
     """
     if "count_holdout_purchases" not in calibration.columns:
         raise KeyError("clv.holdout_by_frequency: column 'count_holdout_purchases' missing; "
-                       "build it with members.calibration_holdout()")
+                       "build it with members_queries.calibration_holdout()")
     x, t_x, T = _fx(calibration, "holdout_by_frequency", time_unit_days)
     pred = bg.expected_purchases(holdout_days / time_unit_days, x, t_x, T)
     df = pd.DataFrame({"bucket": np.minimum(x, max_bucket).astype(int),
@@ -563,22 +563,24 @@ def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member
                               refund_col: str | None = None, platform_col: str | None = None
                               ) -> pd.DataFrame:
     """Per-member summary from a transaction log already in memory (lifetimes'
-    ``summary_data_from_transaction_data`` for ecomlib), with the warehouse's own SQL
-    (``rollups.MEMBER_SUMMARY_CORE_SQL``) run by DuckDB on the DataFrame.
+    ``summary_data_from_transaction_data`` for ecomlib), by the warehouse's own query
+    (``ecomlib/sql/queries/members/member_summary.sql``, what ``Warehouse.member_summary``
+    runs on ``mart_member_orders``), run by DuckDB on the DataFrame shaped as that mart.
 
     ``tx``: one row per paid order (or any purchase record): member, date or timestamp
     (the Beijing calendar day is used), paid amount in fen; optionally refund fen and the
     platform. Rows after ``as_of`` and rows without a member are ignored.
     Per member: count_orders = rows; count_purchase_days = distinct days;
     frequency = days - 1; recency_days = last day - first day; age_days = as_of - first day;
-    days_since_last = as_of - last day; paid_fen / refund_fen = sums (fen);
-    monetary_value_fen = (paid of all days - paid of the first day) / frequency, 0 when
-    frequency = 0 (fen per repeat purchase day, as lifetimes); count_platforms = distinct
-    platforms (1 when no platform column). Sorted by member.
+    days_since_last = as_of - last day; paid_fen / refund_fen = sums (fen; refund 0 without
+    a refund column); monetary_value_fen = (paid of all days - paid of the first day) /
+    frequency, 0 when frequency = 0 (fen per repeat purchase day, as lifetimes);
+    count_platforms = distinct platforms (1 when no platform column: the query then skips
+    that count). Sorted by member.
     """
     import duckdb
 
-    from ecomlib import rollups
+    from .. import queries
 
     fn = "summary_from_transactions"
     missing = [c for c in (member_col, date_col, paid_col, refund_col, platform_col)
@@ -586,20 +588,19 @@ def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member
     if missing:
         raise ValueError(f"{fn}: column(s) {missing} not in the transaction log (has "
                          f"{list(tx.columns)}); pass member_col/date_col/paid_col/... to name them")
-    refund = f'"{refund_col}"' if refund_col else "0"
-    platform = f'"{platform_col}"' if platform_col else "''"
-    sql = (f"""WITH paid_lines AS (
-        SELECT CAST("{member_col}" AS VARCHAR) AS member_key, {platform} AS platform,
-               CAST("{date_col}" AS DATE) AS sales_date,
-               CAST("{paid_col}" AS BIGINT) AS paid_fen, CAST({refund} AS BIGINT) AS refund_fen
-        FROM tx_log
-        WHERE "{member_col}" IS NOT NULL AND CAST("{date_col}" AS DATE) <= CAST($as_of AS DATE)),
-        """ + rollups.member_summary_core_sql(platforms=platform_col is not None,
-                                               refunds=refund_col is not None)
-           + "ORDER BY d.member_key")
+    refund = f'CAST("{refund_col}" AS BIGINT)' if refund_col else "CAST(0 AS BIGINT)"
+    platform = f'CAST("{platform_col}" AS VARCHAR)' if platform_col else "''"
     con = duckdb.connect()
     try:
         con.register("tx_log", tx)
-        return con.execute(sql, {"as_of": pd.Timestamp(as_of).date()}).fetchdf()
+        # the log as the mart the query reads: one row per purchase of a known member
+        con.execute(f"""CREATE TEMP VIEW mart_member_orders AS
+            SELECT CAST("{member_col}" AS VARCHAR) AS member_key, {platform} AS platform,
+                   '' AS shop_id, CAST("{date_col}" AS DATE) AS sales_date,
+                   CAST("{paid_col}" AS BIGINT) AS paid_fen, {refund} AS refund_fen
+            FROM tx_log
+            WHERE "{member_col}" IS NOT NULL""")
+        return queries.run(con, "members/member_summary", end_date=as_of,
+                           count_platforms=platform_col is not None)
     finally:
         con.close()

@@ -3,9 +3,9 @@
 -- materialized: table
 -- scope: orders
 -- key: platform, shop_id, order_id
--- What the member analyses read (RFM, CLV, cohorts, repurchase, regions, baskets): each paid
--- order of a known member with its day, money (CNY fen: the lines' paid and refunds as
--- int_order_lines gives them), units and delivery region.
+-- What the member analyses read (summary, RFM, CLV, cohorts, repurchase, platforms,
+-- regions): each paid order of a known member with its day and payment time, money (CNY fen:
+-- the lines' paid and refunds as int_order_lines gives them), units and delivery region.
 WITH lines_in_scope AS (
     SELECT l.*
     FROM int_order_lines l
@@ -18,6 +18,7 @@ per_order AS (
     SELECT platform, shop_id, order_id,
            MAX(member_key) AS member_key,
            MAX(sales_date) AS sales_date,
+           MAX(paid_at) AS paid_at,
            CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
            CAST(SUM(refund_fen) AS BIGINT) AS refund_fen,
            CAST(SUM(units) AS BIGINT) AS units,
@@ -25,7 +26,7 @@ per_order AS (
     FROM lines_in_scope
     GROUP BY platform, shop_id, order_id
 )
-SELECT p.member_key, p.platform, p.shop_id, p.order_id, p.sales_date,
+SELECT p.member_key, p.platform, p.shop_id, p.order_id, p.sales_date, p.paid_at,
        p.paid_fen, p.refund_fen, p.units, p.count_lines,
        o.province, o.city
 FROM per_order p
