@@ -407,18 +407,23 @@ def bench_clv(summary: pd.DataFrame) -> dict:
 def bench_forecast(wh_path: Path) -> dict:
     if not (ROOT / "ecomlib" / "models" / "forecast.py").exists():
         return {"status": "pending: ecomlib/models/forecast.py does not exist yet"}
-    from ecomlib.metrics import inventory
+    import pandas as pd
+
+    from ecomlib.metrics import inventory_queries
     from ecomlib.models import forecast as F
     from ecomlib.warehouse import Warehouse
 
     with Warehouse(wh_path, read_only=True) as wh:
-        first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM legacy_order_lines").iloc[0]
-        daily, wall_q, _ = timed(inventory.sku_daily, wh, first, last)
+        first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM mart_sales_daily").iloc[0]
+        daily, wall_q, _ = timed(inventory_queries.sku_daily, wh, first, last)
+        calendar = inventory_queries.calendar(wh, pd.Timestamp(first) - pd.Timedelta(days=7),
+                                              pd.Timestamp(last) + pd.Timedelta(weeks=10))
     panel, wall_panel, _ = timed(F.weekly_panel, daily, first, last)
     weeks = sorted(panel["week_start"].unique())
     origin = weeks[-27] if len(weeks) > 60 else weeks[len(weeks) // 2]
-    bt, wall_bt, _ = timed(F.backtest, panel, origin, every_weeks=4, horizons=8, intervals=False)
-    fc, wall_fc, _ = timed(F.forecast_ahead, panel, horizons=8)
+    bt, wall_bt, _ = timed(F.backtest, panel, origin, every_weeks=4, horizons=8, intervals=False,
+                           calendar=calendar)
+    fc, wall_fc, _ = timed(F.forecast_ahead, panel, horizons=8, calendar=calendar)
     return {"skus": int(panel["sku"].nunique()), "weeks": len(weeks),
             "origins": len(bt.origins), "sku_daily_query_s": wall_q, "panel_s": wall_panel,
             "backtest_s": wall_bt, "forecast_s": wall_fc,

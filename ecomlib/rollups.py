@@ -208,64 +208,6 @@ def create_views(con) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
 
-# -- inventory (issue 5) ----------------------------------------------------------------------
-# Parameterised rollups for ecomlib.metrics.inventory / ecomlib.models.forecast. They are SQL
-# constants rather than views so that they also run on warehouse files opened read-only that
-# were created before these were added. $start_d / $end_d are DATEs (inclusive); {filters}
-# is appended by the caller (platform / shop lists, plain `AND ...` conditions).
-# INVENTORY_PAID_LINES_CTE: one row per line of a paid order whose payment day (its
-# sales_date) lies in $start_d..$end_d, with the canonical SKU (int_sku_resolved), the
-# product's category and the money in CNY fen, computed as legacy_order_lines does
-# (CAST(ROUND(amount x cny_rate) AS BIGINT) per line). It reads the tables directly because
-# it needs none of legacy_order_lines' refund allocation, whose per-order windows over every
-# line cost more than the rest of the view (DECISIONLOG 64). {filters} apply to orders.
-INVENTORY_PAID_LINES_CTE = """
-paid_orders AS (
-    SELECT platform, shop_id, order_id, currency, CAST(paid_at AS DATE) AS sales_date
-    FROM orders
-    WHERE paid_at IS NOT NULL AND CAST(paid_at AS DATE) >= $start_d
-          AND CAST(paid_at AS DATE) <= $end_d {filters}
-),
-fx_orders AS (
-    -- the rate of each non-CNY order on its payment day (legacy_fx_ranges do not overlap)
-    SELECT o.platform, o.shop_id, o.order_id, f.cny_per_unit
-    FROM paid_orders o
-    JOIN legacy_fx_ranges f ON f.currency = o.currency
-         AND o.sales_date >= f.valid_from AND o.sales_date < f.valid_to
-    WHERE o.currency <> 'CNY'
-),
-paid_lines AS (
-    SELECT o.sales_date, r.sku, l.quantity, p.category,
-           CAST(ROUND(l.list_price_fen * l.quantity
-                      * CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE fx.cny_per_unit END) AS BIGINT)
-               AS list_fen,
-           CAST(ROUND(l.paid_fen
-                      * CASE WHEN o.currency = 'CNY' THEN 1.0 ELSE fx.cny_per_unit END) AS BIGINT)
-               AS paid_fen
-    FROM order_lines l
-    JOIN paid_orders o ON o.platform = l.platform AND o.shop_id = l.shop_id
-                      AND o.order_id = l.order_id
-    JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
-                           AND r.order_id = l.order_id AND r.line_id = l.line_id
-    LEFT JOIN fx_orders fx ON fx.platform = l.platform AND fx.shop_id = l.shop_id
-                          AND fx.order_id = l.order_id
-    LEFT JOIN products p ON p.sku = r.sku
-)"""
-
-INVENTORY_SKU_DAILY_SQL = "WITH " + INVENTORY_PAID_LINES_CTE + """
--- one row per sales_date and canonical SKU (all selected shops together): paid units, paid
--- and list money (CNY fen) of paid lines. Demand as sold: units a stock-out prevented are
--- not in it (see ecomlib.metrics.inventory.lost_sales).
-SELECT sales_date, sku,
-       MAX(category) AS category,
-       CAST(SUM(quantity) AS BIGINT) AS units,
-       CAST(SUM(paid_fen) AS BIGINT) AS paid_fen,
-       CAST(SUM(list_fen) AS BIGINT) AS list_fen
-FROM paid_lines
-GROUP BY sales_date, sku
-"""
-
-
 # -- finance (issue 8): parameterised rollups for ecomlib.metrics.finance -------------------
 # Named parameters: $start_d (inclusive) and $end_d (exclusive) are DATEs; {filters} is
 # replaced by " AND ..." conditions on platform / shop_id built by ecomlib.metrics.finance.

@@ -34,14 +34,51 @@ def test_classify_demand():
     assert F.classify_demand([0, 9, 0, 9, 0, 9]) == "smooth"         # ADI 2 but 4.5 a week
 
 
-def test_campaign_days_flags():
-    cal = F.campaign_days("2025-06-17", "2025-06-19", extra_days=["2025-06-19"]).set_index("date")
-    assert cal.loc["2025-06-17", "c618_runup"] == 1 and cal.loc["2025-06-18", "c618_peak"] == 1
-    assert cal.loc["2025-06-18", "c618_runup"] == 0 and cal.loc["2025-06-19", "c_user"] == 1
-    nov = F.campaign_days("2025-11-10", "2025-11-11").set_index("date")
+def test_campaign_days_flags_come_from_dim_calendar():
+    from ecomlib import calendar_dim
+    cal = calendar_dim.frame("2025-06-17", "2025-06-19",
+                             campaigns=[{"name": "店庆", "start": pd.Timestamp("2025-06-17").date(),
+                                         "end": pd.Timestamp("2025-06-17").date()}])
+    flags = F.campaign_days(cal, extra_days=["2025-06-19"]).set_index("date")
+    assert flags.loc["2025-06-17", "c618_runup"] == 1 and flags.loc["2025-06-18", "c618_peak"] == 1
+    assert flags.loc["2025-06-18", "c618_runup"] == 0
+    # c_user: the seller's campaign of dim_calendar and the user-listed day
+    assert flags["c_user"].tolist() == [1, 0, 1]
+    nov = F.campaign_days(calendar_dim.frame("2025-11-10", "2025-11-11")).set_index("date")
     assert nov.loc["2025-11-10", "c1111_runup"] == 1 and nov.loc["2025-11-11", "c1111_peak"] == 1
-    cny = F.campaign_days("2025-01-29", "2025-01-29").iloc[0]
-    assert cny["cny_dip"] == 1
+
+
+def test_the_forecast_has_no_calendar_of_its_own():
+    """Issue 19: "4 campaign calendars disagree". Every festival day the forecast flags is a
+    day dim_calendar puts in that festival (and phase), over two whole years."""
+    from ecomlib import calendar_dim
+    cal = calendar_dim.frame("2024-01-01", "2025-12-31")
+    flags = F.campaign_days(cal)
+    for col, (fest, phases) in F.FESTIVAL_FEATURES.items():
+        want = (cal["festival"] == fest) & cal["festival_phase"].isin(phases)
+        assert flags[col].astype(bool).tolist() == want.tolist(), col
+    # 春节 2025 (Jan 29): the window is dim_calendar's (eve .. eve + 6), 年货节 before it
+    f = flags.set_index("date")
+    assert f.loc["2025-01-28":"2025-02-03", "cny"].tolist() == [1] * 7
+    assert f.loc["2025-01-27", "cny"] == 0 and f.loc["2025-02-04", "cny"] == 0
+    assert f.loc["2025-01-04":"2025-01-20", "nianhuo"].tolist() == [1] * 17
+
+
+def test_weekly_calendar_reads_weeks_and_months_from_the_calendar():
+    from ecomlib import calendar_dim
+    weeks = pd.DatetimeIndex(["2025-06-09", "2025-06-16", "2025-12-29"])
+    cal = calendar_dim.frame("2025-06-01", "2026-01-10")
+    wk = F.weekly_calendar(weeks, cal).set_index("week_start")
+    # week of 06-16: 16 and 17 are run-up days, 18 the peak
+    assert wk.loc["2025-06-16", "c618_runup"] == 2 and wk.loc["2025-06-16", "c618_peak"] == 1
+    assert wk.loc["2025-06-09", "c618_runup"] == 7
+    # the Thursday decides: 2026-01-01 is in ISO week 1 of 2026, month 1
+    assert wk.loc["2025-12-29", "week_of_year"] == 1 and wk.loc["2025-12-29", "month"] == 1
+    # the panel's Monday weeks are dim_calendar's week_start
+    days = pd.Series(pd.date_range("2025-06-01", "2025-06-30"))
+    assert (F._week_start(days) == pd.to_datetime(cal.set_index("day").loc[days.dt.date, "week_start"]).to_numpy()).all()
+    with pytest.raises(ValueError, match="dim_calendar has no row for 7 day"):
+        F.weekly_calendar(pd.DatetimeIndex(["2026-01-12"]), cal)
 
 
 def test_weekly_panel_has_zero_weeks_and_drops_partial_week():
@@ -69,16 +106,22 @@ CFG = demo.DemoConfig(members=3000, skus=80)
 
 
 @pytest.fixture(scope="module")
-def demo_frames():
-    t = demo.generate(CFG)
-    lines = t["order_lines"].merge(t["orders"][["platform", "shop_id", "order_id", "paid_at"]],
-                                   on=["platform", "shop_id", "order_id"])
-    lines = lines[lines["paid_at"].notna()]
-    lines = lines.assign(sales_date=pd.to_datetime(lines["paid_at"]).dt.normalize(),
-                         list_fen=lines["list_price_fen"] * lines["quantity"])
-    daily = lines.groupby(["sales_date", "sku"], as_index=False).agg(
-        units=("quantity", "sum"), paid_fen=("paid_fen", "sum"), list_fen=("list_fen", "sum"))
-    daily["category"] = daily["sku"].map(t["products"].set_index("sku")["category"])
+def demo_frames(tmp_path_factory):
+    """The demo loaded into a warehouse and read as the report reads it: paid units per
+    SKU-day (mart_sales_daily), stock (mart_stock_daily), products and purchase lines with
+    their lead times (mart_purchase_lines), and dim_calendar."""
+    from ecomlib.metrics import inventory_queries as Q
+    from ecomlib.warehouse import Warehouse
+    root = tmp_path_factory.mktemp("forecast_demo")
+    demo.write_demo(root / "demo", CFG, layout="canonical")
+    with Warehouse(root / "w.duckdb") as wh:
+        wh.ingest([root / "demo"], progress=False)
+        wh.build()
+        t = {"products": Q.products(wh),
+             "inventory_snapshots": Q.stock_daily(wh, "2024-01-01", "2025-12-31"),
+             "purchase_orders": Q.purchase_lines(wh, "2025-12-31"),
+             "calendar": Q.calendar(wh, "2023-12-25", "2026-03-31")}
+        daily = Q.sku_daily(wh, "2024-01-01", "2025-12-31")
     return t, daily
 
 
@@ -86,7 +129,8 @@ def demo_frames():
 def demo_backtest(demo_frames):
     t, daily = demo_frames
     panel = F.weekly_panel(daily, "2024-01-01", "2025-12-31", skus=list(t["products"]["sku"]))
-    return panel, F.backtest(panel, "2024-12-23", every_weeks=4, horizons=8, intervals=False)
+    return panel, F.backtest(panel, "2024-12-23", every_weeks=4, horizons=8, intervals=False,
+                             calendar=t["calendar"])
 
 
 def test_backtest_has_no_look_ahead(demo_backtest):

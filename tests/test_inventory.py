@@ -1,6 +1,7 @@
 """Inventory metrics on the hand-checkable fixture tests/data/inventory (see its README).
 
-Every expected number below is worked out by hand from the fixture's CSV rows."""
+Every expected number below is worked out by hand from the fixture's CSV rows (shaped as the
+mart rows the report reads)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ecomlib.metrics import catalogue
 from ecomlib.metrics import inventory as inv
 
 DATA = Path(__file__).parent / "data" / "inventory"
@@ -44,6 +46,31 @@ def test_sku_period_by_hand(per):
     assert per.loc["C", "units_sold"] == 5 and per.loc["C", "cogs_fen"] == 1000
     assert per.loc["C", "avg_value_fen"] == pytest.approx(1450.0)
     assert per.loc["C", "closing_value_fen"] == 2000
+    # the terms of the catalogue's ratios: stock at cost x days, daily units, 动销 counts
+    assert per.loc["A", "stock_value_days_fen"] == 13_000 and per.loc["A", "avg_daily_units"] == 2.5
+    assert per["count_skus_stocked"].tolist() == [1, 1, 1] and per["count_skus_sold"].tolist() == [1, 0, 1]
+    assert per.loc["A", "closing_stock_units"] == 0 and per.loc["C", "closing_stock_units"] == 10
+
+
+def test_cogs_is_the_sales_rows_cost_of_units_kept_not_units_times_cost(fx):
+    """The cost of goods is the model layer's (unit cost x units kept, int_order_lines): a
+    returned unit costs nothing, so sku_period must read cogs_fen, not units x unit cost."""
+    products, stock, sales, _ = fx
+    returned = sales.copy()
+    # one of A's five units of 01-03 came back: 4 kept x 1000 fen
+    returned.loc[(returned.sku == "A") & (returned.sales_date == "2025-01-03"), "cogs_fen"] = 4000
+    per = inv.sku_period(returned, stock, products, START, END).set_index("sku")
+    assert per.loc["A", "units_sold"] == 10 and per.loc["A", "cogs_fen"] == 9000
+    assert inv.turnover(per.reset_index(), ()).iloc[0]["turnover"] == pytest.approx(10_000 / 14_700)
+
+
+def test_stock_of_several_warehouses_adds_up_per_day(fx):
+    products, stock, sales, _ = fx
+    a = stock[stock.sku == "A"]
+    two = pd.concat([a, a.assign(warehouse_id="W2")])   # the same stock again in W2
+    per = inv.sku_period(sales[sales.sku == "A"], two, products, START, END).set_index("sku")
+    assert per.loc["A", "opening_units"] == 20 and per.loc["A", "avg_value_fen"] == pytest.approx(6500.0)
+    assert per.loc["A", "stockout_days_sku"] == 2            # SKU-days, not warehouse-days
 
 
 def test_turnover_sell_through_active_rate_by_hand(per):
@@ -58,6 +85,10 @@ def test_turnover_sell_through_active_rate_by_hand(per):
     assert total["sell_through_rate"] == pytest.approx(1 / 3)
     assert total["active_sku_rate"] == pytest.approx(2 / 3)
     assert total["stockout_days_sku"] == 2
+    # every ratio is the catalogue's, over the same SKU rows (a ratio of sums)
+    for name in inv.TURNOVER_RATIOS:
+        got, want = total[name], catalogue.value(name, per)
+        assert got == pytest.approx(want) or (np.isnan(got) and np.isnan(want)), name
     cat = inv.turnover(per.reset_index(), ("category",)).set_index("category")
     assert cat.loc["护肤", "turnover"] == pytest.approx(10_000 / 13_250)
     assert cat.loc["护肤", "active_sku_rate"] == pytest.approx(0.5)
@@ -118,3 +149,13 @@ def test_missing_column_names_function_and_column(fx):
     products, stock, sales, _ = fx
     with pytest.raises(KeyError, match=r"inventory.sku_period: sales frame lacks column\(s\) \['units'\]"):
         inv.sku_period(sales.drop(columns="units"), stock, products, START, END)
+
+
+def test_policy_changes_by_hand():
+    table = pd.DataFrame({"arm": ["demo_actual", "suggested"], "stockout_days": [200, 150],
+                          "avg_stock_value_fen": [1000.0, 1200.0]})
+    got = inv.policy_changes(table).set_index("arm")
+    assert got.loc["suggested", "stockout_change_rate"] == pytest.approx(-0.25)   # 150 / 200 - 1
+    assert got.loc["suggested", "capital_change_rate"] == pytest.approx(0.2)      # 1200 / 1000 - 1
+    assert got.loc["demo_actual", "stockout_change_rate"] == 0
+    assert np.isnan(inv.policy_changes(table.assign(stockout_days=0)).loc[1, "stockout_change_rate"])

@@ -121,3 +121,32 @@ def test_simulate_lost_sales_and_policy_orders():
     # ordered 6 on day 0, half arrives on day 1: day1 2+3-3 = 2, day2 sells 2 loses 1
     assert res2.on_hand[:, 0].tolist() == [2.0, 2.0, 0.0, 0.0]
     assert res2.orders[["day", "quantity_ordered", "quantity_received", "arrival_day"]].values.tolist() == [[0, 6, 3, 1]]
+
+
+def test_mart_purchase_lines_gives_the_lead_times_of_the_fixture(tmp_path):
+    """int_purchase_lines writes the lead-time rule once: the fixture's canonical columns
+    loaded into a warehouse and built give the hand-worked lead_days, promised_days,
+    late_days and is_on_time of tests/data/inventory/purchase_orders.csv (and the unit cost
+    in CNY fen)."""
+    from ecomlib.metrics import inventory_queries as Q
+    from ecomlib.warehouse import Warehouse
+    want = pd.read_csv(DATA / "purchase_orders.csv", parse_dates=["ordered_on", "promised_on", "received_on"])
+    src = tmp_path / "csv"
+    src.mkdir()
+    (src / "products.csv").write_text((DATA / "products.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    want.drop(columns=["lead_days", "promised_days", "late_days", "is_on_time"]).to_csv(
+        src / "purchase_orders.csv", index=False, date_format="%Y-%m-%d")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        wh.build()
+        got = Q.purchase_lines(wh, "2025-01-31")
+        only_w2 = Q.purchase_lines(wh, "2024-12-31", warehouses=["W2"])
+        before = Q.purchase_lines(wh, "2024-11-30")
+    cols = ["po_id", "lead_days", "promised_days", "late_days"]
+    pd.testing.assert_frame_equal(got[cols].astype({c: "float64" for c in cols[1:]}),
+                                  want[cols].astype({c: "float64" for c in cols[1:]}))
+    assert got["is_on_time"].tolist()[:4] == [True, False, False, False] and pd.isna(got["is_on_time"].iloc[4])
+    assert got["unit_cost_fen"].tolist() == want["unit_cost_fen"].tolist()
+    assert only_w2.empty and before["po_id"].tolist() == ["P1", "P2", "P3"]   # ordered up to end
+    # and supplier_performance on the mart's rows is the hand-worked table above
+    pd.testing.assert_frame_equal(rp.supplier_performance(got), rp.supplier_performance(want))

@@ -1,16 +1,22 @@
 """Inventory metrics: turnover, days of supply, sell-through (售罄率), active-SKU rate (动销率),
 slow and dead stock, stock-out days and lost sales, ABC x XYZ classes, alerts.
 
-Inputs are small per-day frames that the warehouse rollups produce:
+Pure functions, frame to frame. Their inputs are rows of the marts, read by
+:mod:`ecomlib.metrics.inventory_queries`:
 
-* ``sales``: one row per day and SKU, ``sales_date, sku, units`` (+ ``paid_fen``), from
-  ``rollups.INVENTORY_SKU_DAILY_SQL`` (:func:`sku_daily`);
+* ``sales``: one row per day and SKU, ``sales_date, sku, units, cogs_fen`` (+ ``paid_fen``),
+  paid demand over the selected shops (``mart_sales_daily``); ``cogs_fen`` is the model
+  layer's cost of goods (unit cost x units kept, ``int_order_lines``);
 * ``stock``: one row per day, warehouse and SKU, ``snapshot_date, warehouse_id, sku,
-  on_hand_units, in_transit_units`` (``Warehouse.daily_stock``);
-* ``products``: ``sku, category, unit_cost_fen`` (+ ``supplier_id``).
+  on_hand_units, on_hand_value_fen`` (+ ``in_transit_units``) from ``mart_stock_daily``;
+* ``products``: ``sku, category, unit_cost_fen`` (+ ``supplier_id, list_price_fen,
+  launched_on``) from ``mart_products``.
 
-Money in fen at the product's current unit cost (DECISIONLOG 5), units in pieces, days are
-Beijing calendar days, ``*_rate`` in 0..1.
+Ratios are ratios of sums over per-SKU rows, through the metric catalogue
+(:mod:`ecomlib.metrics.catalogue`: turnover, turnover_days, days_of_supply,
+sell_through_rate, active_sku_rate). Money in fen at the product's current unit cost
+(DECISIONLOG 5), units in pieces, days are Beijing calendar days, ``*_rate`` in 0..1.
+The report (tables, sentences, charts) is :mod:`ecomlib.metrics.inventory_report`.
 """
 from __future__ import annotations
 
@@ -19,56 +25,21 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import i18n, rollups
+from . import catalogue
 
 __all__ = [
-    "sku_daily", "sku_period", "turnover", "sell_through_rate", "active_sku_rate",
-    "abc_xyz", "slow_dead_stock", "stockouts", "stockout_alerts", "dead_stock_alerts",
+    "sku_period", "turnover", "sell_through_rate", "active_sku_rate", "abc_xyz",
+    "slow_dead_stock", "stockouts", "stockout_alerts", "dead_stock_alerts", "policy_changes",
 ]
 
-_LABELS = {
-    "category": ("品类", "Category"),
-    "warehouse_id": ("仓库", "Warehouse"),
-    "WH_EAST": ("华东仓", "East China DC"),
-    "WH_SOUTH": ("华南仓", "South China DC"),
-    "ALL": ("全部", "All"),
-    "units_sold": ("销量(件)", "Units sold"),
-    "opening_units": ("期初库存(件)", "Opening units"),
-    "closing_units": ("期末库存(件)", "Closing units"),
-    "closing_value_fen": ("期末库存金额(成本)", "Closing stock at cost"),
-    "avg_value_fen": ("平均库存金额(成本)", "Average stock at cost"),
-    "turnover": ("周转次数", "Turns"),
-    "turnover_days": ("周转天数", "Days to turn"),
-    "avg_daily_units": ("日均销量(件)", "Average daily units"),
-    "days_of_supply": ("可售天数", "Days of supply"),
-    "sell_through_rate": ("售罄率", "Sell-through"),
-    "active_sku_rate": ("动销率", "Active-SKU rate"),
-    "count_skus_stocked": ("有库存SKU数", "SKUs stocked"),
-    "count_skus_sold": ("动销SKU数", "SKUs sold"),
-    "abc": ("ABC(金额)", "ABC (value)"),
-    "xyz": ("XYZ(波动)", "XYZ (variability)"),
-    "abc_xyz": ("ABC×XYZ", "ABC x XYZ"),
-    "cv": ("需求变异系数", "Demand CV"),
-    "value_share_rate": ("金额占比", "Value share"),
-    "stock_status": ("库存状态", "Stock status"),
-    "stock_dead": ("呆滞", "Dead"),
-    "stock_slow": ("滞销", "Slow"),
-    "stock_ok": ("正常", "OK"),
-    "days_since_last_sale": ("距上次销售(天)", "Days since last sale"),
-    "days_since_receipt": ("库龄(距上次到货,天)", "Stock age (days since receipt)"),
-    "last_sale_date": ("最近销售日", "Last sale"),
-    "stockout_days_sku": ("缺货天数", "Stock-out days"),
-    "lost_units": ("损失销量(件)", "Lost units"),
-    "lost_sales_fen": ("损失销售额(估)", "Lost sales (est.)"),
-    "paid_units_price_fen": ("平均成交价", "Average selling price"),
-    "alert": ("预警", "Alert"),
-}
-# keys registered before keep their wording (see i18n.add_labels)
-i18n.add_labels(_LABELS)
-
-_COLS = {"sales": ("sales_date", "sku", "units"),
-         "stock": ("snapshot_date", "sku", "on_hand_units"),
+_COLS = {"sales": ("sales_date", "sku", "units", "cogs_fen"),
+         "stock": ("snapshot_date", "sku", "on_hand_units", "on_hand_value_fen"),
          "products": ("sku", "category", "unit_cost_fen")}
+
+#: the period metrics of :func:`turnover`, each from the catalogue over per-SKU rows
+TURNOVER_SUMS = ("units_sold", "cogs_fen", "avg_value_fen", "closing_value_fen")
+TURNOVER_RATIOS = ("turnover", "turnover_days", "avg_daily_units", "days_of_supply",
+                   "sell_through_rate", "active_sku_rate")
 
 
 def _need(df: pd.DataFrame, kind: str, fn: str) -> None:
@@ -78,27 +49,6 @@ def _need(df: pd.DataFrame, kind: str, fn: str) -> None:
                        f"{list(df.columns)}")
 
 
-def sku_daily(wh, start, end, shops: Sequence[str] | None = None,
-              platforms: Sequence[str] | None = None) -> pd.DataFrame:
-    """Paid units and money per day and canonical SKU over the selected shops/platforms
-    (``rollups.INVENTORY_SKU_DAILY_SQL``, computed in DuckDB). Columns ``sales_date, sku,
-    category, units, paid_fen, list_fen``; ``sales_date`` as pandas datetime."""
-    params: dict = {"start_d": pd.Timestamp(start).date(), "end_d": pd.Timestamp(end).date()}
-    conds = []
-    for col, vals, pre in (("platform", platforms, "p"), ("shop_id", shops, "s")):
-        if vals is None:
-            continue
-        vals = [vals] if isinstance(vals, str) else list(vals)
-        names = []
-        for i, v in enumerate(vals):
-            params[f"{pre}{i}"] = str(v)
-            names.append(f"${pre}{i}")
-        conds.append(f" AND {col} IN ({', '.join(names)})" if names else " AND FALSE")
-    df = wh.sql(rollups.INVENTORY_SKU_DAILY_SQL.format(filters="".join(conds)), params)
-    df["sales_date"] = pd.to_datetime(df["sales_date"])
-    return df
-
-
 # ----------------------------------------------------------------------------------------
 # per-SKU period table
 # ----------------------------------------------------------------------------------------
@@ -106,13 +56,23 @@ def sku_period(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame,
                start, end) -> pd.DataFrame:
     """One row per SKU held or sold in ``start``..``end``: the base of the other metrics.
 
-    Columns: ``sku, warehouse_id, category, unit_cost_fen, units_sold, cogs_fen`` (units sold
-    x unit cost), ``opening_units`` (end of the day before ``start``, else the first
-    snapshot), ``closing_units`` (last snapshot in the period), ``closing_value_fen``,
-    ``avg_value_fen`` (mean over the period's days of max(on hand, 0) x unit cost; days
-    without a snapshot count as 0), ``stockout_days_sku`` (days in the period ending with
-    on hand <= 0, counted from the SKU's first snapshot), ``count_days``, ``last_sale_date``
-    (latest sale up to ``end``, any time before), ``first_stock_date``.
+    Stock is taken per day and SKU over the warehouses of ``stock`` (summed). Columns:
+
+    * ``sku, warehouse_id, category, unit_cost_fen``;
+    * ``units_sold`` (units of paid lines in the period) and ``cogs_fen`` (the sales rows'
+      cost of goods: unit cost x units kept, as the model layer gives it);
+    * ``opening_units`` (end of the day before ``start``, else the first snapshot),
+      ``closing_units`` (last snapshot in the period; negative when oversold),
+      ``closing_stock_units`` = max(closing_units, 0) and ``closing_value_fen`` = max(the
+      last snapshot's on_hand_value_fen, 0);
+    * ``stock_value_days_fen`` = sum over the period's days of max(on_hand_value_fen, 0)
+      (fen x days; days without a snapshot count as 0), ``avg_value_fen`` = that / days;
+    * ``avg_daily_units`` = units_sold / days; ``count_days`` = days in the period;
+    * ``stockout_days_sku``: days in the period ending with on hand <= 0 (from the SKU's
+      first snapshot);
+    * ``count_skus_stocked`` (1 when stocked: on hand > 0 at the start or end, or a sale)
+      and ``count_skus_sold`` (1 when stocked and at least one unit sold), the terms of 动销率;
+    * ``last_sale_date`` (latest sale up to ``end``, any time before), ``first_stock_date``.
     """
     for f, k in ((sales, "sales"), (stock, "stock"), (products, "products")):
         _need(f, k, "sku_period")
@@ -120,85 +80,101 @@ def sku_period(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame,
     n_days = (end - start).days + 1
     s = sales.assign(sales_date=pd.to_datetime(sales["sales_date"]))
     st = stock.assign(snapshot_date=pd.to_datetime(stock["snapshot_date"]))
-    cost = products.set_index("sku")["unit_cost_fen"]
+    day = st.groupby(["snapshot_date", "sku"], as_index=False, sort=True)[
+        ["on_hand_units", "on_hand_value_fen"]].sum(min_count=1)
     in_p = s[(s["sales_date"] >= start) & (s["sales_date"] <= end)]
     sold = in_p.groupby("sku")["units"].sum()
+    cogs = in_p.groupby("sku")["cogs_fen"].sum()
     last_sale = s[s["sales_date"] <= end].groupby("sku")["sales_date"].max()
-    stp = st[(st["snapshot_date"] >= start) & (st["snapshot_date"] <= end)]
-    before = st[st["snapshot_date"] < start].sort_values("snapshot_date").groupby("sku").tail(1) \
-        .set_index("sku")["on_hand_units"]
-    g = stp.sort_values("snapshot_date").groupby("sku")
+    stp = day[(day["snapshot_date"] >= start) & (day["snapshot_date"] <= end)]
+    before = day[day["snapshot_date"] < start].groupby("sku").tail(1).set_index("sku")["on_hand_units"]
+    g = stp.groupby("sku")
     first_snap = g["on_hand_units"].first()
     closing = g["on_hand_units"].last()
-    val = stp.assign(v=stp["on_hand_units"].clip(lower=0) * stp["sku"].map(cost).fillna(0))
-    avg_val = val.groupby("sku")["v"].sum() / n_days if n_days > 0 else val.groupby("sku")["v"].sum()
-    so = stp.assign(o=stp["on_hand_units"] <= 0).groupby("sku")["o"].sum()
+    closing_value = g["on_hand_value_fen"].last()
+    value_days = stp["on_hand_value_fen"].clip(lower=0).fillna(0).groupby(stp["sku"]).sum()
+    so = (stp["on_hand_units"] <= 0).groupby(stp["sku"]).sum()
     wh_of = st.drop_duplicates("sku", keep="last").set_index("sku")["warehouse_id"] \
         if "warehouse_id" in st.columns else pd.Series(dtype=object)
+    prod = products.set_index("sku")
     skus = sorted(set(sold.index) | set(stp["sku"].unique()))
     out = pd.DataFrame({"sku": skus})
     out["warehouse_id"] = out["sku"].map(wh_of)
-    out["category"] = out["sku"].map(products.set_index("sku")["category"])
-    out["unit_cost_fen"] = out["sku"].map(cost)
+    out["category"] = out["sku"].map(prod["category"])
+    out["unit_cost_fen"] = out["sku"].map(prod["unit_cost_fen"])
     out["units_sold"] = out["sku"].map(sold).fillna(0).astype("int64")
-    out["cogs_fen"] = (out["units_sold"] * out["unit_cost_fen"].fillna(0)).astype("int64")
+    out["cogs_fen"] = out["sku"].map(cogs).fillna(0).astype("int64")
     out["opening_units"] = out["sku"].map(before).fillna(out["sku"].map(first_snap)).fillna(0).astype("int64")
     out["closing_units"] = out["sku"].map(closing).fillna(0).astype("int64")
-    out["closing_value_fen"] = (out["closing_units"].clip(lower=0) * out["unit_cost_fen"].fillna(0)).astype("int64")
-    out["avg_value_fen"] = out["sku"].map(avg_val).fillna(0.0)
+    out["closing_stock_units"] = out["closing_units"].clip(lower=0)
+    out["closing_value_fen"] = out["sku"].map(closing_value).clip(lower=0).fillna(0).astype("int64")
+    out["stock_value_days_fen"] = out["sku"].map(value_days).fillna(0).astype("int64")
+    out["avg_value_fen"] = out["stock_value_days_fen"] / n_days if n_days > 0 else 0.0
+    out["avg_daily_units"] = out["units_sold"] / n_days if n_days > 0 else np.nan
     out["stockout_days_sku"] = out["sku"].map(so).fillna(0).astype("int64")
     out["count_days"] = n_days
+    act = _activity(out)
+    out["count_skus_stocked"], out["count_skus_sold"] = act["count_skus_stocked"], act["count_skus_sold"]
     out["last_sale_date"] = out["sku"].map(last_sale)
     out["first_stock_date"] = out["sku"].map(g["snapshot_date"].first())
     return out
 
 
-def turnover(per_sku: pd.DataFrame, by: Sequence[str] = ("category",)) -> pd.DataFrame:
-    """Turnover and days of supply per group of :func:`sku_period` rows.
+def _activity(per_sku: pd.DataFrame) -> pd.DataFrame:
+    """0/1 per SKU: ``count_skus_stocked`` (on hand > 0 at the period's start or end, or a
+    unit sold) and ``count_skus_sold`` (stocked and at least one unit sold)."""
+    sold = per_sku["units_sold"] > 0
+    stocked = (per_sku["opening_units"] > 0) | (per_sku["closing_units"] > 0) | sold
+    return pd.DataFrame({"count_skus_stocked": stocked.astype("int64"),
+                         "count_skus_sold": (sold & stocked).astype("int64")}, index=per_sku.index)
 
-    turnover = COGS / average stock at cost over the period (times per period; NaN with no
-    stock); turnover_days = days in period / turnover; avg_daily_units = units sold / days;
-    days_of_supply = closing units / avg_daily_units (NaN when nothing sold);
-    sell_through_rate = units sold / (units sold + closing units) (see
-    :func:`sell_through_rate`); active_sku_rate (:func:`active_sku_rate`). ``by=()`` gives
-    one total row.
+
+def turnover(per_sku: pd.DataFrame, by: Sequence[str] = ("category",)) -> pd.DataFrame:
+    """Turnover and days of supply per group of :func:`sku_period` rows (``by=()``: one total
+    row), each a catalogue metric over the group's SKU rows (ratios of sums):
+
+    turnover = COGS / average stock at cost (times per period; NaN with no stock);
+    turnover_days = stock at cost summed over the days / COGS (= days / turnover);
+    avg_daily_units = units sold / days; days_of_supply = closing units (oversold as 0) /
+    avg_daily_units (NaN when nothing sold); sell_through_rate = units sold / (units sold +
+    closing units); active_sku_rate = SKUs sold / SKUs stocked. Plus the sums
+    ``count_skus, units_sold, cogs_fen, avg_value_fen, closing_value_fen,
+    stockout_days_sku``.
     """
     keys = list(by)
     rows = []
     groups = per_sku.groupby(keys, dropna=False) if keys else [((), per_sku)]
     for k, g in groups:
         row = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
-        days = int(g["count_days"].max()) if len(g) else 0
-        cogs, avg = float(g["cogs_fen"].sum()), float(g["avg_value_fen"].sum())
-        units = int(g["units_sold"].sum())
-        closing = int(g["closing_units"].clip(lower=0).sum())
-        row.update({
-            "count_skus": len(g), "units_sold": units, "cogs_fen": int(cogs),
-            "avg_value_fen": avg, "closing_value_fen": int(g["closing_value_fen"].sum()),
-            "turnover": cogs / avg if avg > 0 else np.nan,
-            "turnover_days": days / (cogs / avg) if avg > 0 and cogs > 0 else np.nan,
-            "avg_daily_units": units / days if days else np.nan,
-            "days_of_supply": closing / (units / days) if days and units else np.nan,
-            "sell_through_rate": sell_through_rate(units, closing),
-            "active_sku_rate": active_sku_rate(g),
-            "stockout_days_sku": int(g["stockout_days_sku"].sum()),
-        })
+        row["count_skus"] = len(g)
+        for name in TURNOVER_SUMS:
+            row[name] = g[name].sum()
+        for name in TURNOVER_RATIOS:
+            row[name] = catalogue.value(name, g)
+        row["stockout_days_sku"] = int(g["stockout_days_sku"].sum())
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=keys + ["count_skus", *TURNOVER_SUMS[:2], "avg_value_fen",
+                                             "closing_value_fen", "turnover", "turnover_days",
+                                             "avg_daily_units", "days_of_supply",
+                                             "sell_through_rate", "active_sku_rate",
+                                             "stockout_days_sku"])
+    for c in ("units_sold", "cogs_fen", "closing_value_fen"):
+        out[c] = out[c].astype("int64")
+    return out
 
 
 def sell_through_rate(units_sold, units_on_hand):
-    """售罄率 = units sold / (units sold + units on hand at period end); NaN when both are 0."""
-    total = units_sold + units_on_hand
-    return units_sold / total if total > 0 else np.nan
+    """售罄率 = units sold / (units sold + units on hand at period end, oversold as 0); NaN
+    when both are 0 (the catalogue metric ``sell_through_rate`` of one row)."""
+    row = pd.DataFrame({"units_sold": [units_sold], "closing_stock_units": [max(units_on_hand, 0)]})
+    return catalogue.value("sell_through_rate", row)
 
 
 def active_sku_rate(per_sku: pd.DataFrame) -> float:
     """动销率 = SKUs with at least one unit sold in the period / SKUs on hand (stocked: a
-    positive on hand at the period's start or end, or a sale); NaN with no SKU stocked."""
-    stocked = (per_sku["opening_units"] > 0) | (per_sku["closing_units"] > 0) | (per_sku["units_sold"] > 0)
-    n = int(stocked.sum())
-    return float(((per_sku["units_sold"] > 0) & stocked).sum() / n) if n else np.nan
+    positive on hand at the period's start or end, or a sale); NaN with no SKU stocked (the
+    catalogue metric ``active_sku_rate`` over the SKU rows)."""
+    return catalogue.value("active_sku_rate", _activity(per_sku))
 
 
 # ----------------------------------------------------------------------------------------
@@ -237,16 +213,17 @@ def slow_dead_stock(per_sku: pd.DataFrame, as_of, receipts: pd.DataFrame | None 
                     dead_days: int = 90, slow_days_of_supply: float = 180) -> pd.DataFrame:
     """Stock status per SKU with stock at the end: ``dead`` when nothing sold for
     ``dead_days`` days up to ``as_of`` (never sold: counted from the first snapshot),
-    ``slow`` when days of supply (closing units / average daily units of the period) exceeds
-    ``slow_days_of_supply``, else ``ok``. Value at cost = closing_value_fen.
-    ``days_since_receipt`` (stock age) = as_of - last received_on from ``receipts``
-    (purchase_orders rows: sku, received_on), NaN when none. Sorted by value, largest first.
+    ``slow`` when days of supply (closing units / average daily units of the period,
+    ``avg_daily_units``; inf when nothing sold) exceeds ``slow_days_of_supply``, else ``ok``.
+    Value at cost = closing_value_fen. ``days_since_receipt`` (stock age) = as_of - last
+    received_on from ``receipts`` (rows of mart_purchase_lines: sku, received_on), NaN when
+    none. Sorted by value, largest first.
     """
     as_of = pd.Timestamp(as_of).normalize()
     d = per_sku[per_sku["closing_units"] > 0].copy()
     ref = d["last_sale_date"].fillna(d["first_stock_date"])
     d["days_since_last_sale"] = (as_of - pd.to_datetime(ref)).dt.days
-    daily = d["units_sold"] / d["count_days"]
+    daily = d["avg_daily_units"]
     d["days_of_supply"] = np.where(daily > 0, d["closing_units"] / daily.where(daily > 0), np.inf)
     d["stock_status"] = np.where(d["days_since_last_sale"] >= dead_days, "dead",
                                  np.where(d["days_of_supply"] > slow_days_of_supply, "slow", "ok"))
@@ -326,112 +303,21 @@ def dead_stock_alerts(status: pd.DataFrame, min_value_fen: int) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------
-# the report's data in one call (the notebook stays thin)
+# the policy replay, against the actual ordering
 # ----------------------------------------------------------------------------------------
-def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] | None = None,
-                 service_level: float = 0.95, review_days: int = 7, horizon_weeks: int = 8,
-                 moq_cases: int = 1, dead_days: int = 90, slow_days_of_supply: float = 180,
-                 dead_stock_alert_fen: int = 100_000, campaign_days: Sequence[str] = (),
-                 backtest_every_weeks: int = 4, run_backtest: bool = True,
-                 run_replay: bool = True) -> dict:
-    """Every table of the inventory report for ``start``..``end`` (inclusive), as a dict.
-
-    Keys (each a DataFrame, empty when there is no data): ``per_sku``, ``by_category``,
-    ``by_warehouse``, ``total``, ``abc_xyz``, ``status`` (slow/dead), ``dead_alerts``,
-    ``stockouts``, ``suppliers``, ``forecast`` (next ``horizon_weeks`` weeks after ``end``),
-    ``suggestions``, ``stockout_alerts``, ``backtest`` (a BacktestResult or None),
-    ``replay`` (the :func:`ecomlib.models.replenish.replay_year` dict or None), ``notes``
-    (list of (zh, en) sentences on what was skipped and why), ``weekly`` (panel).
-    History for the models starts at ``history_start`` (default two years before ``end``).
-    """
-    import time
-
-    from ..models import forecast as F
-    from ..models import replenish as R
-    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    hist0 = pd.Timestamp(history_start).normalize() if history_start else end - pd.Timedelta(days=729)
-    hist0 = min(hist0, start)
-    notes: list[tuple[str, str]] = []
-    products = wh.read("products")
-    stock = wh.daily_stock(hist0, end, warehouses=warehouses or None)
-    stock["snapshot_date"] = pd.to_datetime(stock["snapshot_date"])
-    stock_skus = set(stock["sku"].unique())
-    skus_here = stock_skus if warehouses else set(products["sku"]) | stock_skus
-    sales = sku_daily(wh, hist0, end)
-    sales = sales[sales["sku"].isin(skus_here)]
-    po = wh.read("purchase_orders")
-    if warehouses:
-        po = po[po["warehouse_id"].isin(list(warehouses))]
-    for c in ("ordered_on", "promised_on", "received_on"):
-        po[c] = pd.to_datetime(po[c])
-    out: dict = {"notes": notes, "backtest": None, "replay": None, "bands": None,
-                 "coverage_rate": np.nan}
-    s_in = sales[(sales["sales_date"] >= start) & (sales["sales_date"] <= end)]
-    st_in = stock[(stock["snapshot_date"] >= start) & (stock["snapshot_date"] <= end)]
-    per = sku_period(sales, stock, products, start, end) if len(st_in) or len(s_in) else pd.DataFrame()
-    out["per_sku"] = per
-    if not len(per):
-        notes.append(("报告期间没有库存快照也没有销售，库存指标为空。",
-                      "No stock snapshots and no sales in the period: the inventory metrics are empty."))
-        for k in ("by_category", "by_warehouse", "total", "abc_xyz", "status", "dead_alerts",
-                  "stockouts", "forecast", "suggestions", "stockout_alerts"):
-            out[k] = pd.DataFrame()
-        out["suppliers"] = R.supplier_performance(po, start, end) if len(po) else pd.DataFrame()
-        out["weekly"] = pd.DataFrame()
-        return out
-    out["by_category"] = turnover(per, ("category",))
-    out["by_warehouse"] = turnover(per, ("warehouse_id",))
-    out["total"] = turnover(per, ())
-    weekly_all = F.weekly_panel(sales, hist0, end, skus=sorted(skus_here & set(products["sku"])))
-    weekly_all["category"] = weekly_all["sku"].map(products.set_index("sku")["category"]) \
-        .fillna(weekly_all["category"])
-    out["weekly"] = weekly_all
-    wk_in = weekly_all[(weekly_all["week_start"] >= start)]
-    out["abc_xyz"] = abc_xyz(per, wk_in)
-    out["status"] = slow_dead_stock(per, end, po, dead_days, slow_days_of_supply)
-    out["dead_alerts"] = dead_stock_alerts(out["status"], dead_stock_alert_fen)
-    out["stockouts"] = stockouts(sales, stock, products, start, end)
-    out["suppliers"] = R.supplier_performance(po, start, end)
-    first_origin = start - pd.Timedelta(days=start.day_of_week) - pd.Timedelta(days=7)
-    weeks = pd.DatetimeIndex(sorted(weekly_all["week_start"].unique()))
-    can_bt = len(weeks) > 0 and (weeks < first_origin).sum() >= 51 and (weeks > first_origin).sum() >= 2
-    if run_backtest and can_bt:
-        bt = F.backtest(weekly_all, first_origin, every_weeks=backtest_every_weeks,
-                        horizons=horizon_weeks, intervals=False, extra_days=campaign_days)
-        out["backtest"] = bt
-        if run_replay and len(bt.forecasts):
-            out["bands"] = F.conformal_bands(bt.forecasts)
-            out["coverage_rate"] = F.interval_coverage(bt.forecasts)
-            out["replay"] = R.replay_year(sales, stock, po, products, bt.forecasts, start, end,
-                                          service_level, review_days, moq_cases)
-    elif run_backtest:
-        notes.append(("回测需要报告期开始前至少 51 周的销售历史，本次跳过回测和模拟。",
-                      "The backtest needs at least 51 weeks of sales history before the period "
-                      "starts: backtest and replay skipped."))
-    # models
-    n_weeks = weekly_all["week_start"].nunique()
-    out["forecast"] = pd.DataFrame()
-    out["suggestions"] = pd.DataFrame()
-    out["stockout_alerts"] = pd.DataFrame()
-    if n_weeks >= 20 and weekly_all["units"].sum() > 0:
-        t0 = time.perf_counter()
-        fc = F.forecast_ahead(weekly_all, horizons=horizon_weeks, extra_days=campaign_days,
-                              bands=out["bands"], quantiles=None)
-        out["forecast_seconds"] = time.perf_counter() - t0
-        out["forecast"] = fc
-        sup_all = R.supplier_performance(po[po["ordered_on"] <= end])
-        sigma = R.forecast_error_sigma(weekly_all)
-        dem = R.demand_for_policy(fc, sigma, products, sup_all, review_days)
-        dem = dem[dem["sku"].isin(set(per["sku"]))]
-        pol = R.policy_table(dem, sup_all, service_level, review_days, moq_cases,
-                             R.infer_case_packs(po[po["ordered_on"] <= end]))
-        last = stock[stock["snapshot_date"] == stock["snapshot_date"].max()]
-        cost = products.set_index("sku")["unit_cost_fen"]
-        sug = R.suggest_purchases(pol, last, end, cost)
-        out["policy"] = pol
-        out["suggestions"] = sug
-        out["stockout_alerts"] = stockout_alerts(sug)
-    else:
-        notes.append(("销售历史不足 20 周，不做需求预测和补货建议。",
-                      "Less than 20 weeks of sales history: no demand forecast or purchase suggestions."))
+def policy_changes(table: pd.DataFrame, base: str = "demo_actual") -> pd.DataFrame:
+    """The replay's arms (rows of :func:`ecomlib.models.replenish.replay_year`'s ``table``:
+    ``arm, stockout_days, avg_stock_value_fen, ...``) with their change against the arm
+    ``base`` (what actually happened): stockout_change_rate = stock-out SKU-days / base's - 1,
+    capital_change_rate = average stock at cost / base's - 1 (NaN when the base's is 0)."""
+    if not len(table):
+        return table.assign(stockout_change_rate=pd.Series(dtype=float),
+                            capital_change_rate=pd.Series(dtype=float))
+    b = table.set_index("arm").loc[base]
+    out = table.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["stockout_change_rate"] = (out["stockout_days"] / b["stockout_days"] - 1
+                                       if b["stockout_days"] else np.nan)
+        out["capital_change_rate"] = (out["avg_stock_value_fen"] / b["avg_stock_value_fen"] - 1
+                                      if b["avg_stock_value_fen"] else np.nan)
     return out

@@ -18,57 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import i18n
-
 __all__ = [
     "z_value", "safety_stock", "reorder_point", "order_quantity", "infer_case_packs",
     "supplier_performance", "policy_table", "suggest_purchases", "reconstruct_demand",
     "simulate", "SimulationResult", "compare_policies",
 ]
 
-_LABELS = {
-    "supplier_id": ("供应商", "Supplier"),
-    "supplier_name": ("供应商名称", "Supplier name"),
-    "count_po_lines": ("采购行数", "PO lines"),
-    "lead_days_mean": ("平均交期(天)", "Mean lead time (days)"),
-    "lead_days_std": ("交期标准差(天)", "Lead time std (days)"),
-    "promised_days_mean": ("承诺交期(天)", "Promised lead time (days)"),
-    "late_days_mean": ("平均延迟(天)", "Mean delay (days)"),
-    "on_time_rate": ("准时率", "On-time rate"),
-    "fill_rate": ("满足率", "Fill rate"),
-    "cost_change_rate": ("采购价变化", "Purchase price change"),
-    "open_po_lines": ("未到货行", "Open PO lines"),
-    "demand_daily": ("日均需求(件)", "Daily demand (units)"),
-    "sigma_daily": ("需求波动(件/天)", "Demand std (units/day)"),
-    "safety_stock_units": ("安全库存(件)", "Safety stock (units)"),
-    "reorder_point_units": ("再订货点(件)", "Reorder point (units)"),
-    "order_up_to_units": ("补货上限(件)", "Order-up-to (units)"),
-    "position_units": ("库存位置(件)", "Inventory position (units)"),
-    "order_units": ("建议采购(件)", "Suggested units"),
-    "order_cost_fen": ("采购金额", "Order cost"),
-    "case_pack": ("箱规", "Case pack"),
-    "moq_units": ("起订量", "MOQ"),
-    "stockout_date": ("预计断货日", "Expected stock-out date"),
-    "days_to_stockout": ("在库可售天数", "Days until stock-out"),
-    "days_of_cover": ("含在途可售天数", "Days of cover incl. in transit"),
-    "lead_days": ("交期(天)", "Lead time (days)"),
-    "stockout_days": ("缺货天数(SKU·天)", "Stock-out days (SKU-days)"),
-    "stockout_day_rate": ("缺货天数占比", "Stock-out day share"),
-    "lost_units": ("损失销量(件)", "Lost units"),
-    "avg_stock_value_fen": ("平均库存占用(成本)", "Average capital in stock (at cost)"),
-    "fill_demand_rate": ("需求满足率", "Demand fill rate"),
-    "count_orders_placed": ("下单次数(SKU)", "Orders placed (SKU lines)"),
-    "arm": ("方案", "Policy"),
-    "stockout_change_rate": ("缺货天数变化", "Change in stock-out days"),
-    "capital_change_rate": ("库存占用变化", "Change in capital"),
-    "stock_value_fen": ("库存占用(成本)", "Stock at cost"),
-    "count_skus_out": ("缺货SKU数", "SKUs out of stock"),
-    "demo_actual": ("实际(库存快照)", "Actual (stock snapshots)"),
-    "demo_replay": ("原有采购重放", "Own ordering, replayed"),
-    "suggested": ("建议策略重放", "Suggested policy, replayed"),
-}
-# keys registered before keep their wording (see i18n.add_labels)
-i18n.add_labels(_LABELS)
 
 
 # ----------------------------------------------------------------------------------------
@@ -134,20 +89,26 @@ def infer_case_packs(purchase_orders: pd.DataFrame) -> pd.Series:
 def supplier_performance(purchase_orders: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """One row per supplier over POs ordered in ``start``..``end`` (inclusive).
 
-    lead_days = received_on - ordered_on (received lines only): mean and std (days);
-    promised_days_mean = mean(promised_on - ordered_on); on_time_rate = received lines with
-    received_on <= promised_on / received lines; late_days_mean = mean days late over
-    received lines (0 when on time); fill_rate = units received / units ordered over
-    received lines; cost_change_rate = (mean unit cost of the last 90 days of the period /
-    mean unit cost of its first 90 days, per SKU, quantity-weighted across SKUs) - 1;
-    open_po_lines = lines not yet received.
+    ``purchase_orders``: rows of ``mart_purchase_lines`` (one per PO and SKU), whose
+    lead-time measures come from the model layer (``int_purchase_lines``): ``lead_days``
+    (received - ordered, received lines only), ``promised_days`` (promised - ordered),
+    ``late_days`` (days after the promised day, 0 when on time) and ``is_on_time``.
+
+    lead_days_mean / lead_days_std: mean and sample std of lead_days (days);
+    promised_days_mean = mean promised_days; on_time_rate = received lines on time / received
+    lines (a line without a promised day is not on time); late_days_mean = mean late_days over
+    received lines; fill_rate = units received / units ordered over received lines;
+    cost_change_rate = (mean unit cost of the last 90 days of the period / mean unit cost of
+    its first 90 days, per SKU, quantity-weighted across SKUs) - 1; open_po_lines = lines not
+    yet received.
     """
     po = purchase_orders.copy()
     cols = {"supplier_id", "ordered_on", "received_on", "quantity_ordered", "quantity_received",
-            "unit_cost_fen", "sku"}
+            "unit_cost_fen", "sku", "lead_days", "promised_days", "late_days", "is_on_time"}
     missing = cols - set(po.columns)
     if missing:
-        raise KeyError(f"supplier_performance: purchase_orders lacks {sorted(missing)}")
+        raise KeyError(f"supplier_performance: purchase_orders lacks {sorted(missing)}; pass "
+                       "rows of mart_purchase_lines (inventory_queries.purchase_lines)")
     for c in ("ordered_on", "promised_on", "received_on"):
         if c in po:
             po[c] = pd.to_datetime(po[c])
@@ -160,10 +121,9 @@ def supplier_performance(purchase_orders: pd.DataFrame, start=None, end=None) ->
     rows = []
     for sid, g in po.groupby("supplier_id"):
         r = g[g["received_on"].notna()]
-        lead = (r["received_on"] - r["ordered_on"]).dt.days
-        late = ((r["received_on"] - r["promised_on"]).dt.days.clip(lower=0)
-                if "promised_on" in r else pd.Series(dtype=float))
-        on_time = (r["received_on"] <= r["promised_on"]).mean() if "promised_on" in r and len(r) else np.nan
+        lead = pd.to_numeric(r["lead_days"], errors="coerce")
+        late = pd.to_numeric(r["late_days"], errors="coerce")
+        on_time = (r["is_on_time"].fillna(False).astype(bool)).mean() if len(r) else np.nan
         first, last = g["ordered_on"].min(), g["ordered_on"].max()
         early = g[g["ordered_on"] < first + pd.Timedelta(days=90)]
         late_g = g[g["ordered_on"] > last - pd.Timedelta(days=90)]
@@ -179,8 +139,7 @@ def supplier_performance(purchase_orders: pd.DataFrame, start=None, end=None) ->
         rows.append({
             "supplier_id": sid, "supplier_name": g["supplier_name"].iloc[0],
             "count_po_lines": len(g),
-            "promised_days_mean": (g["promised_on"] - g["ordered_on"]).dt.days.mean()
-            if "promised_on" in g else np.nan,
+            "promised_days_mean": pd.to_numeric(g["promised_days"], errors="coerce").mean(),
             "lead_days_mean": lead.mean() if len(lead) else np.nan,
             "lead_days_std": lead.std(ddof=1) if len(lead) > 1 else np.nan,
             "late_days_mean": late.mean() if len(late) else np.nan,
@@ -474,7 +433,7 @@ def replay_year(sales_daily: pd.DataFrame, snapshots: pd.DataFrame, purchase_ord
 
     # realised lead times / fills for our orders: the supplier's actual POs in the window
     window_po = po[(po["ordered_on"] >= start) & (po["ordered_on"] <= end) & po["received_on"].notna()]
-    draws = {sid: ((g["received_on"] - g["ordered_on"]).dt.days.to_numpy(),
+    draws = {sid: (g["lead_days"].to_numpy(),
                    (g["quantity_received"] / g["quantity_ordered"].clip(lower=1)).to_numpy())
              for sid, g in window_po.groupby("supplier_id")}
     rng = np.random.default_rng(seed)
