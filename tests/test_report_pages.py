@@ -503,7 +503,7 @@ def test_app_html_escapes_data():
     from ecomlib import bigscreen, explorer
     bad = '<img src=x onerror="window.__xss=1">'
     by = pd.DataFrame({"platform": ["tmall"], "shop_id": ["s1"], **{
-        col: [1] for col, _zh, _en in explorer.KPIS}})
+        col: [1] for col in explorer.KPIS}})
     html = explorer.table_html(by, {"s1": bad}, "zh")
     assert bad not in html and "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in html
     alerts_ = pd.DataFrame({"sku": [bad], "product_name": [bad], "stock_status": ["out_of_stock"],
