@@ -60,15 +60,14 @@ def _week_start(s: pd.Series) -> pd.Series:
 #: calendar features: column -> (``dim_calendar.festival``, its ``festival_phase`` values);
 #: per week, the number of days in that festival and phase. The windows are defined once, in
 #: :mod:`ecomlib.calendar_dim`; the encoding here: the two long festivals (618, 双11) as
-#: run-up and peak, the one-day spikes (38, 双12) by their peak day, 年货节 and 春节 as whole
-#: windows (what moves weekly sales there is the window, not one day). Encoding every phase
-#: of every festival (11 columns) scored a worse backtest on the demo (WAPE 52.6 % against
-#: 52.1 %, DECISIONLOG 88).
+#: run-up and peak days, the others (年货节, 38, 双12, 春节) as their whole windows. Every
+#: phase of every festival as its own column, or 年货节 by itself beside the old seven, scored
+#: a worse backtest on the demo or the medium demo (DECISIONLOG 88).
 FESTIVAL_FEATURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "nianhuo": ("年货节", ("runup", "peak")), "c38": ("38", ("runup", "peak")),
     "c618_runup": ("618", ("runup",)), "c618_peak": ("618", ("peak",)),
     "c1111_runup": ("双11", ("runup",)), "c1111_peak": ("双11", ("peak",)),
-    "c1212": ("双12", ("peak",)), "c38": ("38", ("peak",)),
-    "cny": ("春节", ("holiday", "peak")), "nianhuo": ("年货节", ("runup", "peak")),
+    "c1212": ("双12", ("runup", "peak")), "cny": ("春节", ("holiday", "peak")),
 }
 #: per week: the festival days of :data:`FESTIVAL_FEATURES`, then the seller's campaign days
 CAMPAIGN_COLUMNS = (*FESTIVAL_FEATURES, "c_user")
