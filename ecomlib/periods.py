@@ -204,3 +204,19 @@ def latest_complete_day(wh, platforms=None, shops=None):
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     got = con.execute(f"SELECT MAX(sales_date) FROM mart_shop_daily{where}", params).fetchall()
     return got[0][0] if got and got[0][0] is not None else None
+
+
+def for_report(wh, report: str, period: str = "", as_of="latest", start="", end="",
+               platforms=None, shops=None) -> Period:
+    """The period a report notebook shows, from its parameters cell: the runner has already
+    resolved ``start``/``end`` (and recorded them); run by hand in JupyterLab, the notebook
+    resolves them here the same way (:data:`DEFAULT_PERIOD` when ``period`` is empty,
+    ``as_of="latest"`` against the selection's latest sales day)."""
+    name = period or DEFAULT_PERIOD.get(report, "last_30_days")
+    latest = None
+    if as_of in (None, "", "latest") and name != "custom":
+        latest = latest_complete_day(wh, platforms, shops)
+    if name == "custom":
+        return resolve(name, as_of if as_of not in ("", None) else "latest", latest=latest,
+                       start=start, end=end)
+    return resolve(name, as_of or "latest", latest=latest)
