@@ -57,7 +57,7 @@ def member_summary(wh, as_of, shops=None, platforms=None) -> pd.DataFrame:
     member_key. What RFM and the CLV models read (``Warehouse.member_summary`` is this)."""
     a = _date(as_of, "as_of", "member_summary")
     return _run(wh, "member_summary", end_date=a, shops=shops, platforms=platforms,
-                count_platforms=True)
+                details=True)
 
 
 def new_vs_returning(wh, start, end, period: str = "month", shops=None, platforms=None

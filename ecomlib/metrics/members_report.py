@@ -135,7 +135,8 @@ def frequency_sentence(freq: pd.DataFrame, lang: str = "zh"):
     one = freq.iloc[0]
     m1, p1 = float(one["members_share_rate"]), float(one["paid_share_rate"])
     mr, pr = 1 - m1, (1 - p1 if not _nan(p1) else float("nan"))
-    most = ("占多数", "are the majority") if m1 > 0.5 else ("不到一半", "are not the majority")
+    most = (("占多数", "are the majority") if m1 > 0.5 else ("占一半", "are half")
+            if m1 == 0.5 else ("不到一半", "are not the majority"))
     if _nan(pr):
         money = ("", "")
     elif pr > mr:
@@ -367,7 +368,10 @@ def basket_sentence(counts: dict, pairs: pd.DataFrame, min_orders: int, lang: st
                   f"Of {n:,} paid orders, {b:,} have 2+ lines; no pair of SKUs appears together in {min_orders}+ "
                   f"orders.", lang)
     p = pairs.iloc[0]
-    name = lambda side: (p.get(f"name_{side}") if isinstance(p.get(f"name_{side}"), str) else p[f"item_{side}"])  # noqa: E731
+
+    def name(side: str) -> str:  # the product's name, else the item (a SKU or category)
+        n = p.get(f"name_{side}")
+        return n if isinstance(n, str) and n else str(p[f"item_{side}"])
     lift = float(p["lift"])
     more = (f"是偶然同买的 {lift:.2f} 倍，适合做套装或搭配推荐" if lift > 1 else f"提升度 {lift:.2f}，不高于偶然同买")
     more_en = (f"{lift:.2f} times as often as chance: a bundle or cross-sell candidate" if lift > 1

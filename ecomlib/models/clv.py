@@ -575,8 +575,8 @@ def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member
     days_since_last = as_of - last day; paid_fen / refund_fen = sums (fen; refund 0 without
     a refund column); monetary_value_fen = (paid of all days - paid of the first day) /
     frequency, 0 when frequency = 0 (fen per repeat purchase day, as lifetimes);
-    count_platforms = distinct platforms (1 when no platform column: the query then skips
-    that count). Sorted by member.
+    count_platforms = distinct platforms (1 when no platform column; with neither a
+    platform nor a refund column the query skips that pass). Sorted by member.
     """
     import duckdb
 
@@ -601,6 +601,6 @@ def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member
             FROM tx_log
             WHERE "{member_col}" IS NOT NULL""")
         return queries.run(con, "members/member_summary", end_date=as_of,
-                           count_platforms=platform_col is not None)
+                           details=platform_col is not None or refund_col is not None)
     finally:
         con.close()
