@@ -26,7 +26,7 @@ import pandas as pd
 from . import i18n
 
 __all__ = ["MISSING", "is_missing", "yuan", "wan", "pct", "integer", "short_number",
-           "date", "table", "md", "Sentence"]
+           "date", "table", "md", "Sentence", "heading", "Heading"]
 
 #: what a missing value shows as
 MISSING = "—"
@@ -273,3 +273,31 @@ def md(zh: str, en: str | None = None, lang: str = "zh") -> Sentence:
     """
     i18n.check_lang(lang)
     return Sentence(en if (lang == "en" and en) else zh)
+
+
+class Heading:
+    """A report heading written at run time (a title with its period, a section in the
+    report's language): escaped text in ``<h1>``..``<h4>``, with an ``id`` for links from
+    the summary (``#reorder``). The runner takes the page ``<title>`` from the first
+    ``<h1>`` (:func:`ecomlib.runner._report_title`)."""
+
+    def __init__(self, text: str, level: int = 2, anchor: str | None = None):
+        if level not in (1, 2, 3, 4):
+            raise ValueError(f"fmt.heading: level must be 1..4; got {level!r}")
+        self.data, self.level, self.anchor = str(text), level, anchor
+
+    def _repr_html_(self) -> str:
+        from .safe_html import escape
+        ident = f' id="{escape(self.anchor)}"' if self.anchor else ""
+        return f"<h{self.level}{ident}>{escape(self.data)}</h{self.level}>"
+
+    def __repr__(self) -> str:
+        return self.data
+
+
+def heading(zh: str, en: str | None = None, lang: str = "zh", level: int = 2,
+            anchor: str | None = None) -> Heading:
+    """A heading in ``lang`` (``en`` falls back to ``zh``) for ``display()``: one language
+    per report, never both in one heading. ``anchor`` gives it an ``id`` to link to."""
+    i18n.check_lang(lang)
+    return Heading(en if (lang == "en" and en) else zh, level, anchor)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -310,13 +311,27 @@ def _snapshot(warehouse: Path) -> dict:
         return {"error": str(e)}
 
 
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
 def _report_title(nb) -> str | None:
-    """The report's title: the first Markdown heading of the notebook (its own text, not data)."""
+    """The report's title: the notebook's first heading, in cell order: a Markdown cell's
+    first ``#`` line, or the first ``<h1>`` a code cell displayed (a title written at run
+    time, e.g. ``数据概览 · 昨日 2025-12-31`` from :func:`ecomlib.fmt.heading`: the report's
+    own words and its period)."""
+    import html as _h
     for cell in nb.cells:
         if cell.get("cell_type") == "markdown":
             for line in str(cell.get("source", "")).splitlines():
                 if line.startswith("#"):
                     return line.lstrip("#").strip() or None
+        elif cell.get("cell_type") == "code":
+            for out in cell.get("outputs", []):
+                page = out.get("data", {}).get("text/html")
+                m = _H1.search("".join(page) if isinstance(page, list) else str(page or ""))
+                if m:
+                    return _h.unescape(_TAGS.sub("", m.group(1))).strip() or None
     return None
 
 
