@@ -437,8 +437,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "platforms": ("平台组合", "Platforms"),
     "count_platforms": ("平台数", "Platforms used"),
     "count_cross_platform": ("跨平台会员", "Cross-platform members"),
-    "single_platform": ("单平台会员", "Single-platform members"),
-    "cross_platform": ("跨平台会员", "Cross-platform members"),
     "province": ("省份", "Province"),
     "city": ("城市", "City"),
     "item_a": ("商品A", "Item A"),
