@@ -39,12 +39,12 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from . import fmt, i18n, schema
-from .metrics.finance import STOCK_CONTINUITY_SQL
 
 __all__ = ["Rule", "RULES", "SEVERITIES", "rule", "run_checks", "examples", "unmapped_skus",
            "quarantine_summary", "quality_trend", "write_report", "failing_at_or_above",
            "sort_checks", "console_table", "status_lines",
-           "MIN_EXPECTED_ORDERS", "OVER_DELIVERY_TOLERANCE", "STOCK_TOLERANCE_UNITS"]
+           "MIN_EXPECTED_ORDERS", "OVER_DELIVERY_TOLERANCE", "STOCK_TOLERANCE_UNITS",
+           "STOCK_CONTINUITY_SQL"]
 
 #: severities, most serious first
 SEVERITIES = ("error", "warning")
@@ -434,6 +434,71 @@ _add(Rule(
     ("warehouse_id", "sku"),
     "SELECT COUNT(*) FROM (SELECT DISTINCT warehouse_id, sku FROM inventory_snapshots)"))
 
+#: every step from one stock snapshot of a warehouse x SKU to its next: opening (the earlier
+#: snapshot) + inbound - outbound + returned (the movements of mart_stock_moves on the days
+#: after it, up to and including the later one) = expected_closing_units; difference_units =
+#: the later snapshot - expected. A SKU first listed after its warehouse's first snapshot day
+#: held 0 units on the warehouse's snapshot day before; a pair's first snapshot on its
+#: warehouse's first day has no opening and is not checked. Snapshots missing in between are
+#: skipped (their days' movements count in the next step), so the steps of a period add up
+#: to the finance report's stock reconciliation of that period.
+STOCK_CONTINUITY_SQL = """WITH snaps AS (
+    SELECT warehouse_id, sku, snapshot_date, CAST(SUM(on_hand_units) AS BIGINT) AS on_hand_units
+    FROM inventory_snapshots
+    GROUP BY warehouse_id, sku, snapshot_date
+),
+checkpoints AS (
+    SELECT * FROM snaps
+    UNION ALL
+    SELECT f.warehouse_id, f.sku, MAX(w.snapshot_date) AS snapshot_date, 0 AS on_hand_units
+    FROM (SELECT warehouse_id, sku, MIN(snapshot_date) AS first_date FROM snaps
+          GROUP BY warehouse_id, sku) f
+    JOIN (SELECT DISTINCT warehouse_id, snapshot_date FROM snaps) w
+         ON w.warehouse_id = f.warehouse_id AND w.snapshot_date < f.first_date
+    GROUP BY f.warehouse_id, f.sku
+),
+timeline AS (
+    -- snapshots and movements of the pairs that have snapshots; on one day the movements
+    -- come before the end-of-day snapshot
+    SELECT warehouse_id, sku, snapshot_date AS d, 1 AS is_snapshot, on_hand_units,
+           0 AS inbound_units, 0 AS outbound_units, 0 AS returned_units
+    FROM checkpoints
+    UNION ALL
+    SELECT m.warehouse_id, m.sku, m.move_date, 0, NULL, m.inbound_units, m.outbound_units,
+           m.returned_units
+    FROM mart_stock_moves m
+    WHERE EXISTS (SELECT 1 FROM snaps s WHERE s.warehouse_id = m.warehouse_id AND s.sku = m.sku)
+),
+running AS (
+    -- the movements so far, at every row (a snapshot row adds none)
+    SELECT warehouse_id, sku, d, is_snapshot, on_hand_units,
+           SUM(inbound_units) OVER w AS in_so_far, SUM(outbound_units) OVER w AS out_so_far,
+           SUM(returned_units) OVER w AS back_so_far
+    FROM timeline
+    WINDOW w AS (PARTITION BY warehouse_id, sku ORDER BY d, is_snapshot ROWS UNBOUNDED PRECEDING)
+),
+paired AS (
+    -- each snapshot with the one before it and the movements in between
+    SELECT warehouse_id, sku, d AS snapshot_date, LAG(d) OVER v AS previous_snapshot_date,
+           LAG(on_hand_units) OVER v AS opening_units,
+           CAST(in_so_far - LAG(in_so_far) OVER v AS BIGINT) AS inbound_units,
+           CAST(out_so_far - LAG(out_so_far) OVER v AS BIGINT) AS outbound_units,
+           CAST(back_so_far - LAG(back_so_far) OVER v AS BIGINT) AS returned_units,
+           on_hand_units AS closing_units
+    FROM running
+    WHERE is_snapshot = 1
+    WINDOW v AS (PARTITION BY warehouse_id, sku ORDER BY d)
+)
+SELECT warehouse_id, sku, snapshot_date, previous_snapshot_date, opening_units, inbound_units,
+       outbound_units, returned_units,
+       opening_units + inbound_units - outbound_units + returned_units AS expected_closing_units,
+       closing_units,
+       closing_units - (opening_units + inbound_units - outbound_units + returned_units)
+           AS difference_units
+FROM paired
+WHERE previous_snapshot_date IS NOT NULL
+"""
+
 _add(Rule(
     "inventory_snapshots.stock_continuity", "inventory_snapshots", "warning",
     "库存前后衔接：上一快照 + 采购到货 − 销售出库 + 退货入库 = 本快照（每个仓库×SKU、每个快照日）",
@@ -448,8 +513,8 @@ _add(Rule(
     f"the snapshot day before (a warehouse's first snapshot has no opening); a missing "
     f"snapshot row is skipped (the next step covers its days); the same movements as the "
     f"finance report's stock "
-    f"reconciliation (metrics.finance.STOCK_MOVES_CTES), whose period difference is the sum "
-    f"of these steps",
+    f"reconciliation (the model mart_stock_moves; the build must have run), whose period "
+    f"difference is the sum of these steps",
     f"SELECT * FROM ({STOCK_CONTINUITY_SQL}) s "
     f"WHERE ABS(difference_units) > {STOCK_TOLERANCE_UNITS}",
     ("warehouse_id", "sku", "snapshot_date"),
@@ -692,8 +757,9 @@ def _key_text(values) -> str:
     return "/".join("-" if fmt.is_missing(v) else str(v) for v in values)
 
 
-def run_checks(wh, tables: Iterable[str] | None = None, lang: str = "zh") -> pd.DataFrame:
-    """Run every rule (or those of ``tables``) inside DuckDB.
+def run_checks(wh, tables: Iterable[str] | None = None, lang: str = "zh",
+               rules: Iterable[str] | None = None) -> pd.DataFrame:
+    """Run every rule (or those of ``tables``, or the rules named in ``rules``) inside DuckDB.
 
     Returns one row per rule, in rule order: ``rule_id``, ``table``, ``severity``,
     ``description`` (in ``lang``), ``count_failing`` (offending rows or groups),
@@ -705,7 +771,8 @@ def run_checks(wh, tables: Iterable[str] | None = None, lang: str = "zh") -> pd.
     i18n.check_lang(lang)
     con = wh.con
     rows = []
-    for r in _select_rules(tables):
+    chosen = _select_rules(tables) if rules is None else [rule(i) for i in rules]
+    for r in chosen:
         try:
             n_fail = int(con.execute(f"SELECT COUNT(*) FROM ({r.sql}) f").fetchone()[0])
             n_checked = int(con.execute(r.checked_sql).fetchone()[0] or 0)

@@ -119,7 +119,8 @@ def test_quality_and_stock_reconciliation_find_exactly_the_planted_stock_problem
     reconciliation ties for every warehouse x SKU but those two, off by their units."""
     from ecomlib import quality
     from ecomlib.demo_exports import planted_stock_problems
-    from ecomlib.metrics import finance as fi
+    from ecomlib.metrics import finance_queries as Q
+    from ecomlib.metrics.finance_stock import stock_reconciliation
     root, db = demo_warehouse
     planted = planted_stock_problems(demo.generate(SMALL))
     miss, bare = planted["missed_receipt"], planted["return_without_units"]
@@ -127,7 +128,7 @@ def test_quality_and_stock_reconciliation_find_exactly_the_planted_stock_problem
         checks = quality.run_checks(wh)
         steps = quality.examples(wh, "inventory_snapshots.stock_continuity", limit=None)
         bare_lines = quality.examples(wh, "refunds.return_without_units", limit=None)
-        si = fi.stock_inputs(wh, "2025-01-01", "2025-12-31")
+        si = Q.stock_inputs(wh, "2025-01-01", "2025-12-31")
     assert checks.count_failing.notna().all()
     assert (checks.set_index("rule_id").count_checked.drop("fx_rates.missing_rate") > 0).all()
     failing = checks[checks.count_failing > 0].set_index("rule_id").count_failing.to_dict()
@@ -140,7 +141,7 @@ def test_quality_and_stock_reconciliation_find_exactly_the_planted_stock_problem
     assert bare_lines[["platform", "order_id", "refund_ids", "sku", "units_returned"]
                       ].values.tolist() == [[bare["platform"], bare["order_id"], bare["refund_id"],
                                              bare["sku"], 0]]
-    rec = fi.stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
+    rec = stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
     off = rec[rec.difference_units != 0]
     assert sorted(zip(off.sku, off.difference_units)) == sorted(
         [(miss["sku"], miss["units"]), (bare["sku"], bare["units"])])

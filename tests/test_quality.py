@@ -229,6 +229,7 @@ def _build(tmp_path: Path, bad: bool) -> Path:
         if bad:
             for table, rows in FORCED.items():
                 _force(wh, table, rows)
+        wh.build()  # the stock rule reads the model of how stock moves (mart_stock_moves)
     return db
 
 
@@ -525,6 +526,7 @@ def test_demo_data_passes_every_rule_quickly(tmp_path):
     demo.write_demo(tmp_path / "demo", demo.DemoConfig(members=800, skus=60))
     with Warehouse(tmp_path / "wh.duckdb") as wh:
         wh.ingest([tmp_path / "demo"], progress=False)
+        wh.build()
         t0 = time.perf_counter()
         c = quality.run_checks(wh)
         took = time.perf_counter() - t0

@@ -1,5 +1,6 @@
 """Stock continuity and returns without units (ecomlib.quality), with the finance report's
-stock reconciliation (ecomlib.metrics.finance), on a hand-made warehouse.
+stock reconciliation (ecomlib.metrics.finance_stock), on a hand-made warehouse: both read how
+stock moves from one model (mart_stock_moves), built after the ingest.
 
 Two warehouses, five days (2025-03-01..05), SKUs A and B in W1, C and D in W2:
 
@@ -34,7 +35,8 @@ import pandas as pd
 import pytest
 
 from ecomlib import quality
-from ecomlib.metrics import finance as fi
+from ecomlib.metrics import finance_queries as Q
+from ecomlib.metrics.finance_stock import stock_reconciliation
 from ecomlib.warehouse import Warehouse
 
 FILES = {
@@ -114,6 +116,7 @@ def _build(folder: Path, files: dict[str, str]) -> Path:
     with Warehouse(db) as wh:
         res = wh.ingest([folder], progress=False)
         assert all(r.status == "ok" and r.rows_quarantined == 0 for r in res), res
+        wh.build()
     return db
 
 
@@ -155,7 +158,7 @@ def test_stock_continuity_by_hand(broken):
 
 def test_every_step_by_hand(broken):
     """All 14 steps of the continuity SQL, worked out in the module docstring."""
-    s = broken.sql(fi.STOCK_CONTINUITY_SQL).sort_values(["warehouse_id", "sku", "snapshot_date"])
+    s = broken.sql(quality.STOCK_CONTINUITY_SQL).sort_values(["warehouse_id", "sku", "snapshot_date"])
     got = {(r.warehouse_id, r.sku, r.snapshot_date.strftime("%m-%d")):
            (r.opening_units, r.inbound_units, r.outbound_units, r.returned_units,
             r.closing_units, r.difference_units) for r in s.itertuples()}
@@ -186,24 +189,24 @@ def test_returns_without_units_by_hand(broken):
 
 
 def test_finance_reconciliation_is_the_sum_of_the_steps(broken):
-    si = fi.stock_inputs(broken, "2025-03-02", "2025-03-05")
+    si = Q.stock_inputs(broken, "2025-03-02", "2025-03-05")
     assert (si["opening_date"], si["closing_date"]) == (pd.Timestamp("2025-03-01"),
                                                         pd.Timestamp("2025-03-05"))
-    r = fi.stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
+    r = stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
     assert r.values.tolist() == [
         ["W2", "D", 7, 0, 1, 0, 6, 11, 5],
         ["W1", "A", 10, 12, 3, 0, 19, 21, 2],
         ["W1", "B", 5, 0, 3, 2, 4, 4, 0],
         ["W2", "C", 0, 6, 0, 0, 6, 6, 0],
     ]
-    steps = broken.sql(fi.STOCK_CONTINUITY_SQL)
+    steps = broken.sql(quality.STOCK_CONTINUITY_SQL)
     steps = steps[steps.snapshot_date > si["opening_date"]]
     per_pair = steps.groupby(["warehouse_id", "sku"])[
         ["inbound_units", "outbound_units", "returned_units", "difference_units"]].sum()
     assert per_pair.to_dict("index") == r.set_index(["warehouse_id", "sku"])[
         ["inbound_units", "outbound_units", "returned_units", "difference_units"]].to_dict("index")
     # the report builds the same table
-    moves = fi.query_stock_moves(broken, "2025-03-02", "2025-03-05")
+    moves = Q.stock_moves(broken, "2025-03-02", "2025-03-05")
     assert moves.values.tolist() == [["W1", "A", 12, 3, 0], ["W1", "B", 0, 3, 2],
                                      ["W2", "C", 6, 0, 0], ["W2", "D", 0, 1, 0]]
 
@@ -212,6 +215,6 @@ def test_everything_ties_when_the_data_does(fixed):
     c = quality.run_checks(fixed).set_index("rule_id")
     assert c.loc[CONT, "count_failing"] == 0 and c.loc[CONT, "count_checked"] == 14
     assert c.loc[BARE, "count_failing"] == 0 and c.loc[BARE, "count_checked"] == 3
-    si = fi.stock_inputs(fixed, "2025-03-02", "2025-03-05")
-    r = fi.stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
+    si = Q.stock_inputs(fixed, "2025-03-02", "2025-03-05")
+    r = stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
     assert len(r) == 4 and (r.difference_units == 0).all()

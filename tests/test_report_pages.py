@@ -486,7 +486,7 @@ def test_index_and_latest_pages_escape_and_carry_the_policy(tmp_path):
 
 def test_csv_export_cells_are_never_formulas(tmp_path):
     from ecomlib import excel
-    from ecomlib.metrics import finance as fi
+    from ecomlib.metrics import finance_report as fi
     df = pd.DataFrame({"waybill_no": ['=HYPERLINK("http://evil.example")', "+1", "-2+3", "@SUM(A1)",
                                       "\t=1", "ok", None],
                        "fee_fen": [100, -250, 0, 1, 2, 3, 4]})

@@ -266,6 +266,51 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     _m("mean_clv_fen", "人均未来价值", "CLV per member", "fen", "money", "sum_clv_fen",
        "count_members", source="member scores (models.clv)",
        doc="expected value of the members' next purchases (CLV) summed / members"),
+    # -- finance (the finance report: ecomlib.metrics.finance*, mart_sku_day_pnl) -----------
+    # rows: SKU-days (or their sums) of mart_sku_day_pnl, the shop's booked costs spread over
+    # its SKUs; estimated costs (finance.estimate_costs) add to the same columns
+    _m("platform_fee_fen", "平台佣金", "Platform fees", "fen", "money", "platform_fee_fen",
+       source="mart_sku_day_pnl", good="down",
+       doc="the platforms' commission (other_costs kind platform_fee), spread by net sales"),
+    _m("streamer_commission_fen", "达人佣金", "Streamer commission", "fen", "money",
+       "streamer_commission_fen", source="mart_sku_day_pnl", good="down",
+       doc="commission paid to streamers (kind streamer_commission), spread by net sales"),
+    _m("logistics_fen", "快递费", "Logistics", "fen", "money", "logistics_fen",
+       source="mart_sku_day_pnl", good="down", doc="courier fees, spread by units"),
+    _m("packaging_fen", "包材费", "Packaging", "fen", "money", "packaging_fen",
+       source="mart_sku_day_pnl", good="down", doc="packaging material, spread by units"),
+    _m("ad_spend_fen", "广告花费", "Ad spend", "fen", "money", "ad_spend_fen",
+       source="mart_sku_day_pnl", good="down",
+       doc="ad spend of the shop-day (mart_ads_daily's spend_fen), spread by paid amount"),
+    _m("other_costs_fen", "其他店铺费用", "Other shop costs", "fen", "money", "other_costs_fen",
+       source="mart_sku_day_pnl", good="down",
+       doc="a shop's costs of any other kind, spread by paid amount"),
+    _m("contribution_fen", "贡献利润", "Contribution", "fen", "money",
+       "paid_fen - refund_fen - cogs_fen - platform_fee_fen - streamer_commission_fen"
+       " - logistics_fen - packaging_fen - ad_spend_fen - other_costs_fen",
+       source="mart_sku_day_pnl",
+       doc="gross profit - platform fees - streamer commission - logistics - packaging - "
+           "ad spend - other shop costs"),
+    _m("contribution_rate", "贡献利润率", "Contribution margin", "rate", "pct",
+       "paid_fen - refund_fen - cogs_fen - platform_fee_fen - streamer_commission_fen"
+       " - logistics_fen - packaging_fen - ad_spend_fen - other_costs_fen",
+       "paid_fen - refund_fen", source="mart_sku_day_pnl", doc="contribution / net sales"),
+    _m("units_without_cost", "无成本件数", "Units without cost", "units", "int",
+       "units_without_cost", good="down",
+       doc="units sold of SKUs missing from products: their cost of goods is unknown (not 0)"),
+    _m("fee_rate", "佣金率", "Fee rate", "rate", "pct",
+       "platform_fee_fen + streamer_commission_fen", "paid_fen - refund_fen",
+       source="mart_sku_day_pnl", good="down",
+       doc="(platform fees + streamer commission) / net sales"),
+    _m("returned_unit_rate", "退货件率", "Returned units rate", "rate", "pct", "units_returned",
+       "units", good="down", doc="units returned / units sold, same orders"),
+    _m("price_fen", "平均售价", "Average price", "fen", "money", "paid_fen", "units",
+       good=None, doc="paid amount / units sold"),
+    _m("fulfilment_per_unit_fen", "件均快递包材", "Fulfilment per unit", "fen", "money",
+       "logistics_fen + packaging_fen", "units", source="mart_sku_day_pnl", good="down",
+       doc="(logistics + packaging) / units sold"),
+    _m("ad_per_unit_fen", "件均广告费", "Ad cost per unit", "fen", "money", "ad_spend_fen",
+       "units", source="mart_sku_day_pnl", good="down", doc="ad spend / units sold"),
 ]}
 
 
