@@ -825,7 +825,17 @@ def run_due(schedule: Schedule, warehouse=None, out_root: str | Path = "reports"
     due = due_jobs(schedule, now, out_root)
     if not due:
         return []
-    results = run_jobs([j for j, _ in due], schedule, warehouse, out_root, sleep)
+    # a scheduled run is for the day it fires (its rolling period ends the day before):
+    # run on another day, it renders another period; a job's own as_of wins
+    jobs = []
+    for job, fire in due:
+        nb = resolve_notebook(job.notebook)
+        if "as_of" in notebook_parameters(nb) and "as_of" not in job.overrides:
+            from dataclasses import replace
+            job = replace(job, overrides={**job.overrides,
+                                          "as_of": fire.astimezone(BEIJING).date().isoformat()})
+        jobs.append(job)
+    results = run_jobs(jobs, schedule, warehouse, out_root, sleep)
     state = _read_state(out_root)
     for (job, fire), res in zip(due, results):
         state[job.name] = {"last_due": fire.isoformat(), "last_status": res.status,

@@ -91,3 +91,35 @@ def test_the_cli_takes_papermill_style_parameters(wh, tmp_path, capsys, monkeypa
     assert (p["start"], p["end"]) == ("2025-06-16", "2025-06-22")
     with pytest.raises(runner.ParameterError, match="NAME VALUE"):
         runner.cli_parameters([["a", "b", "c"]])
+
+
+def test_the_schedule_renders_the_period_of_the_day_it_runs(wh, tmp_path):
+    """A fixed clock across a month end, a quarter and year end and 春节 2026: each pass of
+    the schedule renders its own period (recorded in the manifests, empty or not)."""
+    import datetime as dt
+    nb = _nb(tmp_path / "periodic.ipynb")
+    sf = tmp_path / "parameters" / "schedule.yaml"
+    sf.parent.mkdir()
+    sf.write_text(f"""
+defaults: {{parallel: 1, retries: 0, notebook_dirs: ["{tmp_path}"]}}
+reports:
+  - {{name: daily, notebook: "{nb}", cron: "0 8 * * *", overrides: {{period: yesterday}}}}
+  - {{name: monthly, notebook: "{nb}", cron: "0 9 1 * *", overrides: {{period: last_month}}}}
+  - {{name: quarterly, notebook: "{nb}", cron: "0 9 1 */3 *", overrides: {{period: last_quarter}}}}
+""", encoding="utf-8")
+    s = runner.load_schedule(sf)
+    out = tmp_path / "reports"
+    got = {}
+    for day in ("2025-06-30", "2025-07-01", "2026-01-01", "2026-02-17", "2026-02-18"):
+        now = dt.datetime.fromisoformat(day + "T10:00:00").replace(tzinfo=runner.BEIJING)
+        for r in runner.run_due(s, warehouse=wh, out_root=out, now=now):
+            got[(day, r.label)] = (r.parameters.get("start"), r.parameters.get("end"), r.status)
+    assert got[("2025-06-30", "daily")] == ("2025-06-29", "2025-06-29", "empty")
+    assert got[("2025-07-01", "daily")][:2] == ("2025-06-30", "2025-06-30")
+    assert got[("2025-07-01", "monthly")] == ("2025-06-01", "2025-06-30", "ok")   # June's sales
+    assert got[("2025-07-01", "quarterly")][:2] == ("2025-04-01", "2025-06-30")
+    assert got[("2026-01-01", "monthly")][:2] == ("2025-12-01", "2025-12-31")
+    assert got[("2026-01-01", "quarterly")][:2] == ("2025-10-01", "2025-12-31")
+    assert got[("2026-02-17", "daily")][:2] == ("2026-02-16", "2026-02-16")   # 除夕
+    assert got[("2026-02-18", "daily")][:2] == ("2026-02-17", "2026-02-17")   # 春节
+    assert ("2026-02-18", "monthly") not in got  # not due: ran on the 1st
