@@ -144,6 +144,16 @@ def date(v, with_time: bool | None = None) -> str:
     return ts.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def _is_bool(s: pd.Series) -> bool:
+    """A column of booleans (a bool dtype, or objects that are all True/False/missing)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return True
+    if not pd.api.types.is_object_dtype(s.dtype):
+        return False
+    vals = [v for v in s if not is_missing(v)]
+    return bool(vals) and all(type(v).__name__ in ("bool", "bool_") for v in vals)
+
+
 #: columns whose values are codes shown through :func:`ecomlib.i18n.label`
 TRANSLATED_COLUMNS = ("platform", "table", "table_name", "status")
 
@@ -167,7 +177,8 @@ def table(df: pd.DataFrame, lang: str = "zh", money_cols: Sequence[str] | None =
     style : return a pandas ``Styler`` with the index hidden and numbers right-aligned
         (what notebooks display); otherwise a frame of strings with a fresh 0..n-1 index.
 
-    Dates print as ``YYYY-MM-DD``, timestamps as ``YYYY-MM-DD HH:MM``; missing values as —.
+    Dates print as ``YYYY-MM-DD``, timestamps as ``YYYY-MM-DD HH:MM``; booleans as 是/否
+    (Yes/No); missing values as —.
     """
     i18n.check_lang(lang)
     cols = list(df.columns)
@@ -200,6 +211,9 @@ def table(df: pd.DataFrame, lang: str = "zh", money_cols: Sequence[str] | None =
             nn = s.dropna()
             with_time = bool(len(nn)) and bool((nn != nn.dt.normalize()).any())
             vals = [date(v, with_time) for v in s]
+        elif _is_bool(s):  # 是/否 (Yes/No), never True/False
+            vals = [MISSING if is_missing(v) else i18n.label("yes" if v else "no", lang)
+                    for v in s]
         elif c in trans:
             vals = [MISSING if is_missing(v) else i18n.label(v, lang) for v in s]
         elif pd.api.types.is_float_dtype(s.dtype):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import html as _html
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Iterable, Sequence
@@ -850,14 +851,37 @@ def unmapped_skus(wh, limit: int | None = None) -> pd.DataFrame:
         ORDER BY paid_fen DESC, x.platform, x.platform_sku_id, x.exported_sku{lim}""").fetchdf()
 
 
-def _reason_kind(reason) -> str:
-    from .metrics.overview import reason_kind
-    return reason_kind(reason)
+_QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
+_DUP = re.compile(r"= \(.*\); row \d+ of this file wins")
+_NUMBER_BEFORE = re.compile(r"\b(\w+) -?\d+(?:\.\d+)? (is below|is not)")
+_ROW_FIELDS = re.compile(r"row has \d+ fields, header has \d+")
+
+
+def reason_kind(reason) -> str:
+    """A quarantine reason without its row's values, so that reasons can be counted.
+
+    ``"quantity 'abc' is not a whole number"`` -> ``"quantity … is not a whole number"``;
+    ``"quantity 0 is below 1"`` -> ``"quantity … is below 1"``; a duplicate key reason keeps
+    its key columns and drops the key values and row number; a row with the wrong number of
+    fields keeps only that fact. Other reasons are returned unchanged. (It lived in the
+    overview report, which shows no diagnostics any more.)
+    """
+    if reason is None or (isinstance(reason, float) and math.isnan(reason)):
+        return ""
+    s = str(reason)
+    s = _DUP.sub("= (…); a later row wins", s)
+    s = _ROW_FIELDS.sub("row has a wrong number of fields", s)
+    s = _QUOTED.sub("…", s)
+    s = _NUMBER_BEFORE.sub(r"\1 … \2", s)
+    return s
+
+
+_reason_kind = reason_kind
 
 
 def quarantine_summary(wh, n_examples: int = 3) -> pd.DataFrame:
     """Quarantined rows by table, column and kind of reason (the reason without its row's
-    values, :func:`ecomlib.metrics.overview.reason_kind`).
+    values, :func:`reason_kind`).
 
     One row per (table_name, column, reason_kind): ``count_rows``, ``count_files`` and
     ``examples``: up to ``n_examples`` ``<file name>:<row number> <reason>`` (first rows by
@@ -1069,7 +1093,8 @@ def write_report(wh, path: str | Path, lang: str = "zh", checks: pd.DataFrame | 
     Sections: summary cards; every rule with its counts (failing errors first, then failing
     warnings, then passing rules); example rows of each failing rule with its formula; the
     quarantine summary by table, column and reason with examples (file:row); the unmapped-SKU
-    list; the quarantine trend by load (inline SVG bars and a table); the rule reference.
+    list; rows, loads and the last load per table; the quarantine trend by load (inline SVG
+    bars and a table); the rule reference.
     No scripts, stylesheets or fonts are loaded from anywhere (CSS is inline; the CJK font is
     whatever the reader's system has). ``checks`` reuses a :func:`run_checks` result
     (computed here if not given). Labels are Chinese by default, English with ``lang="en"``.
@@ -1139,6 +1164,9 @@ def write_report(wh, path: str | Path, lang: str = "zh", checks: pd.DataFrame | 
         parts.append(f"<p class='note'>{_t(f'按实付金额显示前 {MAX_UNMAPPED_ROWS} 个（共 {len(unmapped)} 个）；完整清单见 quality.unmapped_skus()。', f'Top {MAX_UNMAPPED_ROWS} of {len(unmapped)} by paid amount; quality.unmapped_skus() lists them all.', lang)}</p>")
     parts.append(_frame_html(unmapped.head(MAX_UNMAPPED_ROWS), lang,
                              mono_cols=("platform_sku_id", "exported_sku")))
+    parts.append(f"<h2 id='tables'>{_t('各数据表行数与最近导入', 'Rows and last load per table', lang)}</h2>")
+    parts.append(f"<p class='note'>{_t('每张表的行数、成功导入次数和最近一次导入；行数为 0 的表还没有导入过，隔离行数大于 0 说明有数据在导入时被拦下（见上方隔离数据汇总）。', 'Rows, successful loads and the last load per table: a table with 0 rows was never loaded; quarantined rows were held back at load time (see the quarantine summary above).', lang)}</p>")
+    parts.append(_frame_html(wh.status(), lang))
     parts.append(f"<h2 id='trend'>{_t('各批次导入质量', 'Quality by load', lang)}</h2>")
     parts.append(f"<p class='note'>{_t('每个批次（一个文件的一张表）的隔离率 = 隔离行数 / 读入行数；悬停查看批次。', 'Quarantine rate of each load (one table of one file) = rows quarantined / rows in; hover a bar for the load.', lang)}</p>")
     parts.append(_sparkline_svg(trend, lang))

@@ -1,4 +1,6 @@
-"""ecomlib.metrics.overview: six-row inline frames with hand-computed expected frames."""
+"""ecomlib.metrics.overview: six-row inline frames with hand-computed expected frames (the
+warehouse diagnostics the overview used to show are tested with ecomlib.quality:
+tests/test_quality_loads.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -138,48 +140,129 @@ def test_month_end_stock_counts_units_without_cost():
     assert out["on_hand_value_fen"].tolist() == [0]
 
 
-@pytest.mark.parametrize("reason, kind", [
-    ("quantity 'abc' is not a whole number", "quantity … is not a whole number"),
-    ("quantity 0 is below 1", "quantity … is below 1"),
-    ("paid_at '2025-13-01' is not a date-time", "paid_at … is not a date-time"),
-    ("duplicate key (platform, order_id) = (jd, 12); row 9 of this file wins",
-     "duplicate key (platform, order_id) = (…); a later row wins"),
-    ("row has 3 fields, header has 5 (file may be cut off)",
-     "row has a wrong number of fields (file may be cut off)"),
-    ("status says paid/shipped/finished but paid_at is empty",
-     "status says paid/shipped/finished but paid_at is empty"),
-])
-def test_reason_kind(reason, kind):
-    assert ov.reason_kind(reason) == kind
+# -- the period, its comparisons and its KPIs ------------------------------------------------------
+def test_windows_compare_like_for_like():
+    import datetime as dt
+    d = dt.date
+    # a whole day with both comparisons in the data
+    w = ov.windows("2025-12-31", "2025-12-31", "2025-12-30", "2025-12-30", "2024-12-31",
+                   "2024-12-31", "2024-01-01", "2025-12-31")
+    assert (w.current, w.previous, w.year_ago, w.complete) == (
+        (d(2025, 12, 31), d(2025, 12, 31)), (d(2025, 12, 30), d(2025, 12, 30)),
+        (d(2024, 12, 31), d(2024, 12, 31)), True)
+    # a period past the data's end: its 7 covered days against 7 days of each comparison
+    w = ov.windows("2025-12-25", "2026-01-07", "2025-12-11", "2025-12-24", "2024-12-25",
+                   "2025-01-07", "2024-01-01", "2025-12-31")
+    assert not w.complete and (w.days, w.covered_days) == (14, 7)
+    assert w.current == (d(2025, 12, 25), d(2025, 12, 31))
+    assert w.previous == (d(2025, 12, 11), d(2025, 12, 17))
+    assert w.year_ago == (d(2024, 12, 25), d(2024, 12, 31))
+    # the data starts after the year-ago period: no 同比 (shown as —, never -100 %)
+    w = ov.windows("2025-03-01", "2025-03-31", "2025-02-01", "2025-02-28", "2024-03-01",
+                   "2024-03-31", "2024-06-01", "2025-12-31")
+    assert w.year_ago is None and w.previous == (d(2025, 2, 1), d(2025, 2, 28))
+    assert ov.windows("2025-03-01", "2025-03-31", None, None, None, None, None, None).covered_days == 0
+    # a whole period against whole periods: 2025 against all 366 days of 2024
+    w = ov.windows("2025-01-01", "2025-12-31", "2024-01-01", "2024-12-31", "2024-01-01",
+                   "2024-12-31", "2024-01-01", "2025-12-31")
+    assert w.complete and w.previous == (d(2024, 1, 1), d(2024, 12, 31))
 
 
-def test_quarantine_summary_counts_by_table_column_and_kind():
-    q = pd.DataFrame({
-        "file": ["/in/a.csv", "/in/a.csv", "/in/b.csv", "/in/b.csv"],
-        "table_name": ["order_lines"] * 3 + ["orders"],
-        "row_number": [7, 3, 2, 5],
-        "column": ["quantity", "quantity", "quantity", "paid_at"],
-        "reason": ["quantity 0 is below 1", "quantity -2 is below 1", "quantity 0 is below 1",
-                   "paid_at 'x' is not a date-time"],
-        "raw": ["{}"] * 4, "load_id": [1, 1, 2, 2],
+def _shop_days():
+    """overview/shop_days-shaped rows: two shops, two days; j1 has no traffic export."""
+    return pd.DataFrame({
+        "sales_date": pd.to_datetime(["2025-12-30", "2025-12-30", "2025-12-31", "2025-12-31"]),
+        "platform": ["tmall", "jd"] * 2, "shop_id": ["t1", "j1"] * 2,
+        "count_orders": [5, 3, 4, 2], "count_paid_orders": [4, 3, 4, 2],
+        "count_buyers": [4, 2, 3, 2], "gmv_fen": [4000, 900, 3000, 600],
+        "paid_fen": [4000, 900, 3000, 600], "refund_fen": [400, 0, 0, 60],
+        "cogs_fen": [0] * 4, "units": [4, 3, 4, 2], "units_returned": [0] * 4,
+        "visitors": [100, 0, 150, 0], "page_views": [300, 0, 400, 0],
     })
-    out = ov.quarantine_summary(q)
-    expected = pd.DataFrame({
-        "table_name": ["order_lines", "orders"],
-        "column": ["quantity", "paid_at"],
-        "reason_kind": ["quantity … is below 1", "paid_at … is not a date-time"],
-        "count_rows": np.array([3, 1], dtype="int64"),
-        "count_files": np.array([2, 1], dtype="int64"),
-        "example": ["a.csv:3  quantity -2 is below 1", "b.csv:5  paid_at 'x' is not a date-time"],
-    })
-    assert_frame_equal(out, expected, check_index_type=False)
-    assert ov.quarantine_summary(q.iloc[0:0]).empty
 
 
-def test_recent_loads_newest_first_with_file_names():
-    log = pd.DataFrame({"load_id": [1, 2, 3], "file": ["/x/a.csv", "/x/b.csv", "/y/c.xlsx [订单]"],
-                        "table_name": ["orders"] * 3, "rows_in": [1, 2, 3]})
-    out = ov.recent_loads(log, n=2)
-    assert out["load_id"].tolist() == [3, 2]
-    assert out["file_name"].tolist() == ["c.xlsx [订单]", "b.csv"]
-    assert list(out.columns) == ["load_id", "file_name", "table_name", "rows_in"]
+def test_kpis_take_conversion_over_the_shops_with_traffic_only():
+    k = ov.kpis(_shop_days())
+    assert k["paid_fen"] == 8500 and k["count_paid_orders"] == 13 and k["count_buyers"] == 11
+    assert k["aov_fen"] == pytest.approx(8500 / 11)       # paid / buyer-days
+    assert k["order_value_fen"] == pytest.approx(8500 / 13)
+    assert k["refund_rate"] == pytest.approx(460 / 8500)
+    # t1 only: 7 buyer-days over 250 visitor-days (j1's 4 buyers have no visitors to divide by)
+    assert k["visitors"] == 250 and k["conversion_rate"] == pytest.approx(7 / 250)
+    none = ov.kpis(_shop_days().assign(visitors=0))
+    assert np.isnan(none["visitors"]) and np.isnan(none["conversion_rate"])
+    assert ov.kpis(_shop_days(), extra=("net_sales_fen",))["net_sales_fen"] == 8500 - 460
+
+
+def test_by_group_carries_the_comparisons():
+    sd = _shop_days()
+    cur, prev = sd[sd.sales_date == "2025-12-31"], sd[sd.sales_date == "2025-12-30"]
+    out = ov.by_group(cur, prev, prev.iloc[0:0])
+    assert out["shop_id"].tolist() == ["t1", "j1"]
+    np.testing.assert_allclose(out["paid_mom_rate"], [3000 / 4000 - 1, 600 / 900 - 1])
+    assert out["paid_yoy_rate"].isna().all()              # no year-ago data: NaN, not -100 %
+    assert np.isnan(out.loc[1, "visitors"]) and np.isnan(out.loc[1, "conversion_rate"])
+    np.testing.assert_allclose(out["share_rate"], [3000 / 3600, 600 / 3600])
+    plat = ov.by_group(cur, prev, None, "platform")
+    assert plat["platform"].tolist() == ["tmall", "jd"]
+
+
+def _targets():
+    months = pd.to_datetime(["2025-11-01", "2025-12-01"])
+    return pd.DataFrame({"level": "shop", "entity": ["t1", "t1", "j1", "j1"],
+                         "month": list(months) * 2, "target_fen": [30000, 31000, 6000, 9300],
+                         "metric": "paid_fen"})
+
+
+def test_period_target_spreads_each_month_over_its_days():
+    # Nov 29..Dec 2: t1 2/30 x 30000 + 2/31 x 31000 = 4000; j1 2/30 x 6000 + 2/31 x 9300 = 1000
+    assert ov.period_target_fen(_targets(), ["t1", "j1"], "2025-11-29", "2025-12-02") == \
+        pytest.approx(5000)
+    assert ov.period_target_fen(_targets(), ["t1"], "2025-12-31", "2025-12-31") == pytest.approx(1000)
+    # a shop without a target, or a month without one: no target for the selection
+    assert ov.period_target_fen(_targets(), ["t1", "x9"], "2025-12-01", "2025-12-31") is None
+    assert ov.period_target_fen(_targets(), ["t1"], "2025-12-31", "2026-01-01") is None
+
+
+def test_month_target_sums_the_shops_and_projects_the_run_rate():
+    att = pd.DataFrame({"level": "shop", "entity": ["t1", "j1"],
+                        "month": pd.to_datetime(["2025-12-01"] * 2),
+                        "target_fen": [31000, 9300], "actual_fen": [20000, 5000],
+                        "days_elapsed": [20, 20], "days_in_month": [31, 31]})
+    m = ov.month_target(att, "2025-12-20")
+    assert (m["target_fen"], m["actual_fen"]) == (40300, 25000)
+    assert m["attainment_rate"] == pytest.approx(25000 / 40300)
+    assert m["time_rate"] == pytest.approx(20 / 31)
+    assert m["projected_fen"] == pytest.approx(25000 / 20 * 31)
+    assert ov.month_target(att, "2025-11-30") is None
+
+
+def test_top_seller_stock_tells_out_low_ok_and_unknown():
+    sales = pd.DataFrame({"sales_date": pd.to_datetime(["2025-12-30"] * 4),
+                          "sku": ["A", "B", "C", "D"], "units": [28, 28, 28, 1],
+                          "paid_fen": [9000, 8000, 7000, 100]})
+    per_sku = pd.DataFrame({"sku": ["A", "B", "C"], "units_sold": [28, 28, 28],
+                            "avg_daily_units": [1.0, 1.0, 1.0], "closing_units": [0, 5, 30],
+                            "closing_stock_units": [0, 5, 30]})
+    stock = pd.DataFrame({"snapshot_date": pd.to_datetime(["2025-12-31"] * 3),
+                          "sku": ["A", "B", "C"]})
+    products = pd.DataFrame({"sku": ["A", "B", "C", "D"], "product_name": ["面霜", "口红", "茶", "桌布"],
+                             "category": ["护肤", "彩妆", "茶饮", "家居"]})
+    out = ov.top_seller_stock(per_sku, sales, products, stock, n=4, low_days=7)
+    assert out["sku"].tolist() == ["A", "B", "C", "D"]
+    assert out["stock_status"].tolist() == ["stock_out", "low", "ok", "no_stock_data"]
+    assert out["days_of_supply"].tolist()[:3] == [0.0, 5.0, 30.0]
+    assert out["product_name"].tolist()[0] == "面霜"
+    # the top n by paid amount only
+    assert ov.top_seller_stock(per_sku, sales, products, stock, n=2)["sku"].tolist() == ["A", "B"]
+
+
+def test_sku_changes_rank_with_the_previous_period():
+    cur = pd.DataFrame({"sku": ["A", "B"], "product_name": ["面霜", "口红"], "category": ["护肤", "彩妆"],
+                        "paid_fen": [3000, 1000], "refund_fen": [300, 0], "units": [3, 1]})
+    prev = pd.DataFrame({"sku": ["A"], "paid_fen": [2000]})
+    out = ov.sku_changes(cur, prev)
+    assert out["sku"].tolist() == ["A", "B"]
+    np.testing.assert_allclose(out["paid_mom_rate"], [0.5, np.nan])
+    np.testing.assert_allclose(out["share_rate"], [0.75, 0.25])
+    np.testing.assert_allclose(out["refund_rate"], [0.1, 0.0])

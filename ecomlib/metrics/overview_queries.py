@@ -1,7 +1,8 @@
 """The data-overview report's data: thin functions over the marts (queries in
 ``ecomlib/sql/queries/overview/*.sql``, run by :func:`ecomlib.queries.run`). No business rule
-here: sales day, paid, refunds and cost of goods are the model layer's. The warehouse's
-bookkeeping (status, load log, quarantine) comes from :class:`ecomlib.warehouse.Warehouse`.
+here: sales day, paid, refunds and cost of goods are the model layer's. Stock of the top
+sellers is read with the inventory report's own functions
+(:mod:`ecomlib.metrics.inventory_queries`), freshness with :mod:`ecomlib.freshness`.
 
 ``start``/``end`` are inclusive Beijing dates; ``shops``/``platforms`` lists (None or empty:
 all).
@@ -11,9 +12,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import queries
-from .overview import ADDITIVE
+from .overview import ADDITIVE, SHOP_DAY_SUMS
 
-__all__ = ["sales", "daily_by_platform", "stock"]
+__all__ = ["sales", "daily_by_platform", "stock", "shop_days", "shops", "sku_sales"]
 
 
 def _ints(df: pd.DataFrame, cols) -> pd.DataFrame:
@@ -48,3 +49,32 @@ def stock(wh, start, end) -> pd.DataFrame:
     for c in ("snapshot_date", "month_start"):
         df[c] = pd.to_datetime(df[c])
     return df
+
+
+def shop_days(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+    """Every calendar day x shop of the selection with sales in the range (query
+    ``overview/shop_days``): mart_shop_daily's measures and the day's visitors and page
+    views, 0 on days without; ``sales_date`` and ``month_start`` as pandas datetimes."""
+    df = queries.run(wh, "overview/shop_days", start_date=start, end_date=end, shops=shops,
+                     platforms=platforms)
+    for c in ("sales_date", "month_start"):
+        df[c] = pd.to_datetime(df[c])
+    return _ints(df, SHOP_DAY_SUMS)
+
+
+def shops(wh, shops=None, platforms=None) -> pd.DataFrame:
+    """The selection's shops with their names and first/last sales day (``overview/shops``,
+    mart_shops); a shop without a name in the shops table is named by its id."""
+    df = queries.run(wh, "overview/shops", shops=shops, platforms=platforms)
+    df["shop_name"] = df["shop_name"].where(df["shop_name"].notna() & (df["shop_name"] != ""),
+                                            df["shop_id"])
+    return df
+
+
+def sku_sales(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+    """Paid sales per SKU with the product's name and category (``overview/sku_sales``); a
+    code missing from products keeps its code as its name."""
+    df = queries.run(wh, "overview/sku_sales", start_date=start, end_date=end, shops=shops,
+                     platforms=platforms)
+    df["product_name"] = df["product_name"].where(df["product_name"].notna(), df["sku"])
+    return _ints(df, ["paid_fen", "refund_fen", "units"])
