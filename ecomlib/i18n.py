@@ -378,6 +378,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "is_alert": ("告警", "Alert"),
     "basis": ("比较依据", "Compared with"),
     "alert": ("告警", "Alert"),
+    "normal_range": ("正常范围", "Normal range"),
+    # the channels report's summary, actions and Excel sheets (channels_report)
+    "is_complete": ("整周", "Whole week"),
+    "visitor_share_rate": ("占本平台访客", "Share of platform visitors"),
+    "platform_conversion_rate": ("本平台平均转化率", "Platform conversion"),
+    "missing_buyers": ("少成交买家(人·天,估)", "Buyer-days short (est.)"),
+    "ad_loss_fen": ("广告亏损(估)", "Ad loss (est.)"),
+    "paid_per_day_fen": ("日均实付金额", "Paid per day"),
+    "action": ("事项", "Action"),
+    "section": ("详见", "See"),
     # the apps (big screen, explorer)
     "alert_stock_out": ("已缺货", "Out of stock"),
     "alert_low": ("即将缺货", "Running low"),

@@ -121,7 +121,8 @@ def _delta_html(change, metric: str, lang: str, points: bool = False) -> str:
         colour = MUTED
     else:
         colour = UP if change > 0 else DOWN  # red = up, green = down (market convention)
-    txt = (f"{abs(change) * 100:.1f}" + i18n.text(" 个百分点", " pts", lang)) if points \
+    pts = abs(change) * 100  # a move under 0.05 points keeps two decimals (not "▲ 0.0")
+    txt = (f"{pts:.{2 if pts < 0.05 else 1}f}" + i18n.text(" 个百分点", " pts", lang)) if points \
         else fmt.pct(abs(change))
     return f'<span style="color:{colour}">{arrow} {_h.escape(txt)}</span>'
 
@@ -142,7 +143,7 @@ def card_html(c: Card, lang: str = "zh") -> str:
                     f'<b>{_h.escape(fmt.pct(c.attainment))}</b>')
     note = f'<div style="font-size:12px;color:{MUTED}">{_h.escape(c.note)}</div>' if c.note else ""
     return (f'<div class="ecom-card" data-metric="{_h.escape(c.metric)}" '
-            f'data-value="{_h.escape(str(c.value))}" style="flex:1 1 170px;max-width:260px;'
+            f'data-value="{_h.escape(str(c.value))}" style="flex:1 1 140px;max-width:260px;'
             f'border:1px solid #dee2e6;border-radius:8px;padding:10px 14px;margin:4px;'
             f'background:#fff">'
             f'<div style="font-size:13px;color:#495057">{_h.escape(name)}</div>'
@@ -239,7 +240,7 @@ def html(title: str, period_label: str, cards: Sequence[Card], change_list: Sequ
             f"<div style='display:flex;flex-wrap:wrap;margin:6px 0'>{cards_html}</div>"
             f"<div style='display:flex;flex-wrap:wrap;gap:24px'>"
             f"<div style='flex:1 1 420px' class='ecom-actions'><div style='font-weight:700'>"
-            f"{t('今天要做', 'To do today')}</div><ol style='margin:4px 0 0 18px;padding:0'>"
+            f"{t('今天要做', 'To do today')}</div><ol style='margin:4px 0 0 26px;padding:0'>"
             f"{acts}</ol></div>"
             f"<div style='flex:1 1 420px' class='ecom-changes'><div style='font-weight:700'>"
             f"{t('主要变化', 'Largest changes')}</div><ul style='margin:4px 0 0 18px;padding:0'>"

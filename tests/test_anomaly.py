@@ -115,3 +115,37 @@ def test_check_from_gives_the_same_days_as_checking_everything():
     r = anomaly.check_series(days, v, ch.campaign_calendar(days, camps).to_numpy(),
                              check_from="2025-11-01").set_index("date")
     assert r.loc["2025-11-08", "basis"] == "campaign" and r.loc["2025-11-08", "is_alert"]
+
+
+def _alert(metric, value, lower, upper, expected=10.0):
+    return pd.Series({"metric": metric, "platform": "jd", "shop_id": "jd_flagship",
+                      "shop_name": "山野生活京东旗舰店", "date": pd.Timestamp("2025-12-24"),
+                      "value": value, "expected": expected, "lower": lower, "upper": upper,
+                      "deviation_rate": value / expected - 1, "basis": "normal",
+                      "count_reference": 56, "phase": "normal"})
+
+
+def test_bounds_are_shown_at_the_precision_the_decision_used():
+    """Issue 21: "支付订单数 2, 正常范围 2–34" fired because the bound 2.19 was shown rounded."""
+    r = _alert("count_paid_orders", 2.0, 2.19, 34.5)
+    msg = anomaly.alert_message(r)
+    assert "支付订单数为 2" in msg and "正常范围 2.2–34.5" in msg and "范围 2–34" not in msg
+    assert "山野生活京东旗舰店" in msg and "jd_flagship" not in msg  # the shop by its name
+    assert anomaly.alert_brief(r) == "12-24 山野生活京东旗舰店：支付订单数 2，低于正常范围 2.2–34.5"
+    # a bound closer to the value gets as many decimals as it takes
+    assert "正常范围 2.04–34.5" in anomaly.alert_message(_alert("count_paid_orders", 2.0, 2.04, 34.5))
+    # money: ¥1,234.56 against a low bound of ¥1,234.60 is not "¥1,235 ... ¥1,235"
+    m = anomaly.alert_brief(_alert("paid_fen", 123456.0, 123460.0, 500000.0, 300000.0))
+    assert "实付金额 ¥1,234.56，低于正常范围 ¥1,234.60–¥5,000" in m
+    # rates: 12.34 % above 12.336 %; the other bound keeps its own precision
+    assert "退款率 12.340%，高于正常范围 0.0%–12.336%" in anomaly.alert_brief(
+        _alert("refund_rate", 0.1234, 0.0, 0.12336, 0.05))
+    # whole numbers stay whole: no needless decimals
+    assert "正常范围 3–34" in anomaly.alert_message(_alert("count_paid_orders", 2.0, 3.0, 34.0))
+    # no upper bound (a campaign day without an earlier campaign): the minimum is named
+    assert "低于正常下限 ¥1,234.60" in anomaly.alert_brief(
+        _alert("paid_fen", 123456.0, 123460.0, np.inf, 300000.0))
+    # every shown decision reads true: value outside the shown bound, at the shown digits
+    for lo in (2.001, 2.01, 2.19, 2.5, 2.99):
+        d = anomaly.decimals_for("count_paid_orders", 2.0, lo, 40.0)
+        assert round(2.0, d) < round(lo, d), lo

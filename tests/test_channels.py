@@ -281,3 +281,40 @@ def test_errors_name_function_and_column():
         ch.traffic_funnel(pd.DataFrame({"platform": [], "source": []}))
     with pytest.raises(KeyError, match="channels.uv_value.*visitors"):
         ch.uv_value(pd.DataFrame({"platform": [], "shop_id": [], "paid_fen": [], "count_buyers": []}))
+
+
+def test_weekly_marks_incomplete_weeks():
+    # the frame ends on Tuesday 2025-01-14: the second week has 2 of its 7 days
+    wk = ch.weekly_by_shop(_shop_days()).set_index(["week_start", "shop_id"])
+    assert wk["count_days"].tolist() == [2, 2, 2, 2] and not wk["is_complete"].any()
+    days = pd.date_range("2025-01-06", "2025-01-15")  # Mon 6th .. Wed 15th
+    full = pd.DataFrame({"sales_date": days, "week_start": days - pd.to_timedelta(days.day_of_week, unit="D"),
+                         "shop_id": "a", "paid_fen": 100, "count_buyers": 1, "count_paid_orders": 1})
+    w = ch.weekly_by_shop(full).set_index("week_start")
+    assert w.loc[T("2025-01-06"), "is_complete"] and w.loc[T("2025-01-06"), "paid_fen"] == 700
+    assert w.loc[T("2025-01-13"), "count_days"] == 3 and not w.loc[T("2025-01-13"), "is_complete"]
+    # cut by the period's end: only the days up to it count
+    cut = ch.weekly_by_shop(full, end="2025-01-09").set_index("week_start")
+    assert cut.loc[T("2025-01-06"), "count_days"] == 4 and not cut["is_complete"].any()
+
+
+def test_action_lists_by_hand():
+    f = ch.traffic_funnel(pd.DataFrame({
+        "platform": ["tmall"] * 3 + ["jd"] * 2, "source": ["搜索", "推荐", "直播", "搜索", "推荐"],
+        "visitors": [1000, 3000, 40, 500, 500], "add_to_cart": [0] * 5,
+        "buyers": [50, 30, 0, 20, 5]}))
+    b = ch.below_average_sources(f).set_index(["platform", "source"])
+    # tmall: 80 of 4040 = 1.98 %; 推荐 1.0 % is below with 74 % of the visitors; 直播 (1 %
+    # of the visitors) is too small to judge; jd: 25 / 1000 = 2.5 %, 推荐 1.0 % below
+    assert list(b.index) == [("tmall", "推荐"), ("jd", "推荐")]
+    assert b.loc[("tmall", "推荐"), "platform_conversion_rate"] == pytest.approx(80 / 4040)
+    assert b.loc[("tmall", "推荐"), "missing_buyers"] == pytest.approx(3000 * 80 / 4040 - 30)
+    assert b.loc[("jd", "推荐"), "missing_buyers"] == pytest.approx(7.5)
+    plans = pd.DataFrame({"campaign": ["x", "y", "z"], "spend_fen": [1000, 500, 800],
+                          "attributed_gross_profit_fen": [900.0, 200.0, 1600.0],
+                          "roi": [-0.1, -0.6, 1.0]})
+    lp = ch.losing_ad_plans(plans)
+    assert lp["campaign"].tolist() == ["y", "x"] and lp["ad_loss_fen"].tolist() == [300.0, 100.0]
+    per = pd.DataFrame({"streamer": ["A", "B", "own"], "is_own_stream": [False, False, True],
+                        "commission_roi": [-0.2, 0.5, np.nan]})
+    assert ch.losing_streamers(per)["streamer"].tolist() == ["A"]

@@ -41,7 +41,8 @@ __all__ = [
     "platform_share", "traffic_funnel", "uv_value", "ad_performance", "roas_by_phase",
     "marginal_roas", "fit_response_curve", "discount_depth", "deep_discount_campaign_share",
     "price_elasticity", "pooled_elasticity", "campaign_uplift", "uplift_daily",
-    "streamer_performance", "daily_shop_metrics",
+    "streamer_performance", "daily_shop_metrics", "below_average_sources", "losing_ad_plans",
+    "losing_streamers",
 ]
 
 #: the additive columns of a shop-day (channels/shop_days): summed over days and shops
@@ -262,16 +263,25 @@ def shop_summary(period: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("paid_fen", ascending=False, ignore_index=True)
 
 
-def weekly_by_shop(shop_days: pd.DataFrame, start=None) -> pd.DataFrame:
+def weekly_by_shop(shop_days: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """Per calendar week (``week_start``, Monday, from dim_calendar) and shop: ``paid_fen``,
     ``buyer_days`` and 客单价 ``aov_fen`` = paid / buyer-days of the week, 笔单价
-    ``order_value_fen`` = paid / paid orders. Weeks starting before ``start`` (the first,
-    partial week of a period) are left out."""
-    _check(shop_days, ["week_start", "shop_id", "paid_fen", "count_buyers", "count_paid_orders"],
-           "weekly_by_shop")
-    wk = rows.sums(shop_days.assign(week_start=pd.to_datetime(shop_days["week_start"])),
-                   ["week_start", "shop_id"], ["paid_fen", "count_buyers", "count_paid_orders"])
+    ``order_value_fen`` = paid / paid orders, ``count_days`` (days of the week in the frame,
+    up to ``end``) and ``is_complete`` (all 7 days there). A week cut by the end of the period
+    or of the data is incomplete: its sums cover only its days, so it must not be read (or
+    drawn) as a whole week. Weeks starting before ``start`` (the first, partial week of a
+    period) are left out."""
+    _check(shop_days, ["week_start", "sales_date", "shop_id", "paid_fen", "count_buyers",
+                       "count_paid_orders"], "weekly_by_shop")
+    d = shop_days.assign(week_start=pd.to_datetime(shop_days["week_start"]),
+                         sales_date=pd.to_datetime(shop_days["sales_date"]))
+    if end is not None:
+        d = d[d["sales_date"] <= pd.Timestamp(end)]
+    wk = rows.sums(d, ["week_start", "shop_id"], ["paid_fen", "count_buyers", "count_paid_orders"])
     wk = rows.add(wk, ["buyer_days", "aov_fen", "order_value_fen"])
+    n = d.groupby("week_start")["sales_date"].nunique()
+    wk["count_days"] = wk["week_start"].map(n).astype("int64")
+    wk["is_complete"] = wk["count_days"] >= 7
     if start is not None:
         wk = wk[wk["week_start"] >= pd.Timestamp(start)]
     return wk.reset_index(drop=True)
@@ -839,6 +849,50 @@ def streamer_performance(streamers: pd.DataFrame, other_costs: pd.DataFrame | No
     out = rows.add(out, ["gross_profit_fen", "refund_rate", "buyer_days", "aov_fen",
                          "commission_roi"])
     return out.sort_values("paid_fen", ascending=False, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------------------
+# what to act on (the report's action list)
+# ----------------------------------------------------------------------------------------
+def below_average_sources(funnel: pd.DataFrame, min_share: float = 0.05) -> pd.DataFrame:
+    """Traffic sources that convert below their platform's average: rows of
+    :func:`traffic_funnel` (by platform and source) with ``platform_conversion_rate`` = the
+    platform's buyers / visitors over all its sources, ``source_conversion_rate`` below it and
+    at least ``min_share`` of the platform's visitors (a small source's rate is noise).
+    ``missing_buyers`` = visitors x platform rate - buyers: the buyers the source would have
+    brought at the platform's average. Largest shortfall first."""
+    _check(funnel, ["platform", "visitors", "buyers", "source_conversion_rate"],
+           "below_average_sources")
+    cols = [*funnel.columns, "platform_conversion_rate", "visitor_share_rate", "missing_buyers"]
+    if not len(funnel):
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    f = funnel.copy()
+    tot = f.groupby("platform")[["visitors", "buyers"]].transform("sum")
+    f["platform_conversion_rate"] = _ratio(tot["buyers"], tot["visitors"])
+    f["visitor_share_rate"] = _ratio(f["visitors"], tot["visitors"])
+    f["missing_buyers"] = f["visitors"] * f["platform_conversion_rate"] - f["buyers"]
+    out = f[(f["source_conversion_rate"] < f["platform_conversion_rate"])
+            & (f["visitor_share_rate"] >= min_share)]
+    return out.sort_values("missing_buyers", ascending=False, ignore_index=True)[cols]
+
+
+def losing_ad_plans(by_plan: pd.DataFrame) -> pd.DataFrame:
+    """Ad plans whose ROI is below 0 (:func:`ad_performance` rows with ``roi``): their
+    attributed gross profit does not pay for their spend. ``ad_loss_fen`` = spend -
+    attributed gross profit (what the plan cost beyond what it earned), largest first."""
+    _check(by_plan, ["spend_fen", "attributed_gross_profit_fen", "roi"], "losing_ad_plans")
+    out = by_plan[by_plan["roi"] < 0].copy()
+    out["ad_loss_fen"] = out["spend_fen"] - out["attributed_gross_profit_fen"]
+    return out.sort_values("ad_loss_fen", ascending=False, ignore_index=True)
+
+
+def losing_streamers(per: pd.DataFrame) -> pd.DataFrame:
+    """Streamers (达人, not own streams) whose commission ROI is below 0 (rows of
+    :func:`streamer_performance`): their gross profit does not cover their commission.
+    Lowest ROI first."""
+    _check(per, ["is_own_stream", "commission_roi"], "losing_streamers")
+    out = per[~per["is_own_stream"].astype(bool) & (per["commission_roi"] < 0)]
+    return out.sort_values("commission_roi", ignore_index=True)
 
 
 # ----------------------------------------------------------------------------------------

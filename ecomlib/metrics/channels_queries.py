@@ -15,7 +15,7 @@ from .. import queries
 from . import channels as ch
 
 __all__ = ["shop_days", "traffic_sources", "ads", "sku_days", "streamer_sessions", "costs",
-           "calendar", "campaigns", "CALENDAR_MARGIN_DAYS"]
+           "calendar", "campaigns", "shop_names", "product_names", "CALENDAR_MARGIN_DAYS"]
 
 #: days of calendar read before and after the period, so that campaign windows near its
 #: edges are whole (a window's dips reach 10 days beyond it)
@@ -94,3 +94,16 @@ def campaigns(wh, start, end, pre_days: int = 7, post_days: int = 10) -> list[ch
     margin = pd.Timedelta(days=CALENDAR_MARGIN_DAYS)
     cal = calendar(wh, pd.Timestamp(start) - margin, pd.Timestamp(end) + margin)
     return ch.campaigns_from_calendar(cal, start, end, pre_days, post_days)
+
+
+def shop_names(wh) -> dict[str, str]:
+    """``{shop_id: shop name}`` of every shop (``channels/shops``: the shop table's name, the
+    id where it has none)."""
+    df = queries.run(wh, "channels/shops")
+    return dict(zip(df["shop_id"], df["shop_name"]))
+
+
+def product_names(wh) -> dict[str, str]:
+    """``{sku: product name}`` of the SKU master (``channels/products``)."""
+    df = queries.run(wh, "channels/products")
+    return dict(zip(df["sku"], df["product_name"]))

@@ -49,8 +49,10 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt, i18n
+from ..i18n import text
 
-__all__ = ["METRICS", "check_series", "detect", "alerts", "alert_message", "plot_band"]
+__all__ = ["METRICS", "check_series", "detect", "alerts", "alert_message", "alert_brief",
+           "decimals_for", "range_text", "plot_band"]
 
 #: watched series: kind (level / rate), directions alerted, count noise, denominator column
 METRICS: dict[str, dict] = {
@@ -281,28 +283,94 @@ def detect(daily: pd.DataFrame, phases: pd.Series | None = None,
     return pd.concat(outs, ignore_index=True)[cols]
 
 
-def _val(metric: str, x: float, lang: str) -> str:
-    if not np.isfinite(x):
-        return fmt.MISSING
+def _base_decimals(metric: str) -> int:
+    """Decimals a metric's value is shown with: yuan 0, rates 1 (in %), counts 0, ratios 2."""
     if metric.endswith("_fen"):
-        return fmt.yuan(x, lang, decimals=0)
+        return 0
     if metric.endswith("_rate"):
-        return fmt.pct(x)
+        return 1
     if metric.startswith("count_"):
-        return f"{x:,.0f}"
-    return f"{x:,.2f}"
+        return 0
+    return 2
+
+
+def _rounded(metric: str, x: float, decimals: int) -> float:
+    """``x`` as the reader sees it at ``decimals`` (yuan, percent or the number itself)."""
+    scale = 0.01 if metric.endswith("_fen") else 100.0 if metric.endswith("_rate") else 1.0
+    return round(float(x) * scale, decimals)
+
+
+def _val(metric: str, x: float, lang: str, decimals: int | None = None) -> str:
+    """One value of ``metric`` as text with ``decimals`` (default the metric's own; a count
+    that is a whole number is always shown whole)."""
+    if x is None or not np.isfinite(x):
+        return fmt.MISSING
+    d = _base_decimals(metric) if decimals is None else decimals
+    if metric.endswith("_fen"):
+        return fmt.yuan(x, lang, decimals=d)
+    if metric.endswith("_rate"):
+        return fmt.pct(x, d)
+    if metric.startswith("count_"):
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.{d}f}"
+    return f"{x:,.{d}f}"
+
+
+def decimals_for(metric: str, value: float, lower: float, upper: float,
+                 max_extra: int = 4) -> int:
+    """The decimals at which the alert's decision shows in its text: the value must read
+    outside the bound it crossed (a count of 2 below a bound of 2.19 reads "2" against
+    "2.2", never "2" against "2"), and a count's bounds that are not whole numbers keep a
+    decimal. Starts at the metric's own precision and adds up to ``max_extra`` digits."""
+    base = _base_decimals(metric)
+    if metric.startswith("count_"):
+        frac = any(np.isfinite(b) and not float(b).is_integer() for b in (lower, upper))
+        base = max(base, 1 if frac else 0)
+    if value is None or not np.isfinite(value):
+        return base
+    for d in range(base, base + max_extra + 1):
+        v = _rounded(metric, value, d)
+        low = np.isfinite(lower) and value < lower
+        high = np.isfinite(upper) and value > upper
+        if low and not v < _rounded(metric, lower, d):
+            continue
+        if high and not v > _rounded(metric, upper, d):
+            continue
+        return d
+    return base + max_extra
+
+
+def range_text(metric: str, row, lang: str = "zh") -> str:
+    """The normal range of an alert row (``value``, ``lower``, ``upper``) at the precision
+    its decision used (:func:`decimals_for`): ``2.2–34.5``, or ``≥ ¥1,200`` when there is no
+    upper bound (a campaign day without an earlier campaign to compare with)."""
+    v, lower, upper = row["value"], row["lower"], row["upper"]
+    d = decimals_for(metric, v, lower, upper)
+    base = decimals_for(metric, np.nan, lower, upper)  # the bound not crossed: as usual
+    crossed_low = np.isfinite(v) and np.isfinite(lower) and v < lower
+    crossed_high = np.isfinite(v) and np.isfinite(upper) and v > upper
+    lo = _val(metric, lower, lang, d if crossed_low else base)
+    if not np.isfinite(upper):
+        return f"≥ {lo}"
+    return f"{lo}–{_val(metric, upper, lang, d if crossed_high else base)}"
+
+
+def _shop_label(row) -> str:
+    name = row.get("shop_name") if hasattr(row, "get") else None
+    return str(name) if isinstance(name, str) and name else str(row.get("shop_id", ""))
 
 
 def alert_message(row, lang: str = "zh") -> str:
-    """One sentence for one alert: what moved, by how much, compared with what."""
+    """One sentence for one alert: what moved, by how much, compared with what. The shop is
+    named by ``shop_name`` when the row has it; the value, expectation and normal range are
+    shown at the precision the decision used (:func:`decimals_for`)."""
     m = row["metric"]
     name = i18n.label(m, lang)
-    shop = " ".join(str(row[c]) for c in ("shop_id",) if c in row)
+    shop = _shop_label(row)
     plat = i18n.label(row["platform"], lang) if "platform" in row else ""
     day = pd.Timestamp(row["date"]).strftime("%Y-%m-%d")
-    val, exp = _val(m, row["value"], lang), _val(m, row["expected"], lang)
-    lo = _val(m, row["lower"], lang)
-    hi = _val(m, row["upper"], lang) if np.isfinite(row["upper"]) else "∞"
+    d = decimals_for(m, row["value"], row["lower"], row["upper"])
+    val, exp = _val(m, row["value"], lang, d), _val(m, row["expected"], lang, d)
+    rng = range_text(m, row, lang)
     up = row["value"] > row["expected"]
     if m.endswith("_rate"):
         diff = abs(row["value"] - row["expected"]) * 100
@@ -318,12 +386,35 @@ def alert_message(row, lang: str = "zh") -> str:
         phz = {"normal": "", "pre": "（大促前）", "campaign": "（大促期间）", "peak": "（大促峰值日）",
                "post": "（大促后）"}.get(ph, "")
         return (f"{day}{phz} {plat} {shop} 的{name}为 {val}，比预期 {exp} "
-                f"{'高' if up else '低'} {by_zh}（正常范围 {lo}–{hi}；对比：{basis}）。")
+                f"{'高' if up else '低'} {by_zh}（正常范围 {rng}；对比：{basis}）。")
     phe = {"normal": "", "pre": " (pre-campaign)", "campaign": " (campaign)", "peak": " (campaign peak)",
            "post": " (post-campaign)"}.get(ph, "")
     return (f"{day}{phe} {plat} {shop}: {name} was {val}, {by_en} "
-            f"{'above' if up else 'below'} the expected {exp} (normal range {lo} to {hi}; "
+            f"{'above' if up else 'below'} the expected {exp} (normal range {rng}; "
             f"compared with {basis}).")
+
+
+def alert_brief(row, lang: str = "zh", where: bool = True) -> str:
+    """A short line for an action list: day, shop, metric, value and the range it left
+    (``12-24 山野生活京东旗舰店：支付订单数 2，低于正常范围 2.2–34.5``); without ``where``
+    only the metric's part (``支付订单数 2，低于正常范围 2.2–34.5``), to join several
+    alerts of one shop-day."""
+    m = row["metric"]
+    d = decimals_for(m, row["value"], row["lower"], row["upper"])
+    day = pd.Timestamp(row["date"]).strftime("%m-%d")
+    val = _val(m, row["value"], lang, d)
+    low = np.isfinite(row["lower"]) and row["value"] < row["lower"]
+    if not np.isfinite(row["upper"]):  # only a lower bound: name it
+        lo = _val(m, row["lower"], lang, d)
+        place = text("低于正常下限 " + lo, "below the normal minimum " + lo, lang)
+    else:
+        rng = range_text(m, row, lang)
+        place = (text("低于", "below", lang) if low else text("高于", "above", lang)) + \
+            text("正常范围 ", " the normal range ", lang) + rng
+    sep = "：" if lang == "zh" else ": "
+    comma = "，" if lang == "zh" else ", "
+    what = f"{i18n.label(m, lang)} {val}{comma}{place}"
+    return f"{day} {_shop_label(row)}{sep}{what}" if where else what
 
 
 def alerts(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -340,15 +431,16 @@ def alerts(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def plot_band(checked: pd.DataFrame, shop_id: str, metric: str, lang: str = "zh",
-              since=None):
+              since=None, name: str | None = None):
     """One shop's metric over the checked days: the actual value, the expected value and the
-    normal band (shaded), with alert days marked in red. ``checked`` is :func:`detect`'s output."""
+    normal band (shaded), with alert days marked in red. ``checked`` is :func:`detect`'s output;
+    ``name``: the shop's name for the title (default its id)."""
     from .. import plots
     plots.setup(lang)
     d = checked[(checked["shop_id"] == shop_id) & (checked["metric"] == metric)].sort_values("date")
     if since is not None:
         d = d[d["date"] >= pd.Timestamp(since)]
-    title = f"{shop_id} · {i18n.label(metric, lang)}"
+    title = f"{name or shop_id} · {i18n.label(metric, lang)}"
     if d.empty:
         return plots._empty_figure(title, lang, (11, 3.2))
     scale = 100.0 if metric.endswith("_fen") else 1.0
