@@ -280,7 +280,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "position_units": ("库存位置(件)", "Inventory position (units)"),
     "order_units": ("建议采购(件)", "Suggested units"),
     "order_cost_fen": ("采购金额", "Order cost"),
-    "case_pack": ("箱规", "Case pack"),
+    "case_pack": ("箱规(件/箱)", "Case pack (units)"),
     "moq_units": ("起订量", "MOQ"),
     "stockout_date": ("预计断货日", "Expected stock-out date"),
     "days_to_stockout": ("在库可售天数", "Days until stock-out"),
@@ -303,6 +303,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "promised_days": ("承诺交期(天)", "Promised lead time (days)"),
     "late_days": ("延迟(天)", "Days late"),
     "is_on_time": ("准时", "On time"),
+    # the purchase list, the POs to chase and the summary (inventory_report)
+    "order_cases": ("采购箱数", "Cases"),
+    "order_by_date": ("下单日", "Order by"),
+    "expected_arrival_date": ("预计到货日", "Expected arrival"),
+    "arrives_after_stockout": ("到货前会断货", "Runs out before arrival"),
+    "cover_until_date": ("现有库存可撑到(含在途)", "Stock incl. in transit lasts until"),
+    "overdue_days": ("逾期(天)", "Days overdue"),
     # -- channels, overview and the apps (ecomlib.metrics.channels*, overview*, dashboard*,
     #    ecomlib.bigscreen, ecomlib.explorer, the channels report's anomaly checks) ---------
     # catalogue metrics: the catalogue's own wording (ecomlib.metrics.catalogue; tested)

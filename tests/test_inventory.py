@@ -159,3 +159,59 @@ def test_policy_changes_by_hand():
     assert got.loc["suggested", "capital_change_rate"] == pytest.approx(0.2)      # 1200 / 1000 - 1
     assert got.loc["demo_actual", "stockout_change_rate"] == 0
     assert np.isnan(inv.policy_changes(table.assign(stockout_days=0)).loc[1, "stockout_change_rate"])
+
+
+# -- 缺货SKU数, case packs, the purchase list and the PO lines to chase ---------------------------
+def test_count_skus_out_is_stocked_skus_ending_with_nothing(per):
+    # A had 10 at the start and ends with 0: out; B (20) and C (10) end with stock
+    assert per["count_skus_out"].to_dict() == {"A": 1, "B": 0, "C": 0}
+    assert catalogue.value("count_skus_out", per) == 1
+
+
+def test_a_sku_without_stock_or_sale_in_the_period_is_not_out(fx):
+    products, stock, sales, _ = fx
+    # A's stock is 0 from 01-03 and it does not sell on 01-04: not stocked in that day's period
+    one = inv.sku_period(sales, stock, products, "2025-01-04", "2025-01-04").set_index("sku")
+    assert one.loc["A", "count_skus_stocked"] == 0 and one.loc["A", "count_skus_out"] == 0
+
+
+def test_case_packs_come_from_the_parameter_sku_before_category(fx):
+    products = fx[0]
+    got = inv.case_pack_sizes(products, {"护肤": 12, "A": 6}, default=2)
+    assert got.to_dict() == {"A": 6, "B": 12, "C": 2}      # SKU entry, category entry, default
+    assert inv.case_pack_sizes(products).to_dict() == {"A": 1, "B": 1, "C": 1}
+    for bad in (0, 1.5, True, "12"):
+        with pytest.raises(ValueError, match="case pack of '护肤'"):
+            inv.case_pack_sizes(products, {"护肤": bad})
+
+
+def test_purchase_list_by_hand(fx):
+    products = fx[0]
+    sug = pd.DataFrame({"sku": ["B", "A", "C"], "supplier_id": ["S1", "S1", "S2"],
+                        "order_units": [24, 10, 0], "order_cost_fen": [0, 0, 0],
+                        "stockout_date": pd.to_datetime(["2025-02-01", "2025-01-07", pd.NaT]),
+                        "days_of_cover": [np.inf, 5.0, 30.0], "lead_days": [10.0, 9.2, 6.0]})
+    packs = inv.case_pack_sizes(products, {"A": 6, "B": 12})
+    got = inv.purchase_list(sug, products, packs, pd.Series({"S1": "供应商一"}), "2025-01-05")
+    assert list(got["sku"]) == ["A", "B"]                  # C orders nothing; A's cover ends first
+    a, b = got.iloc[0], got.iloc[1]
+    # A: 10 units -> 2 cases of 6 = 12 units x 10.00 yuan; arrives 01-05 + ceil(9.2) = 01-15,
+    # stock incl. in transit lasts 5 days from the stock of 01-04 (to 01-09): runs out first
+    assert (a.order_cases, a.order_units, a.order_cost_fen, a.unit_cost_fen) == (2, 12, 12_000, 1000)
+    assert a.order_by_date == pd.Timestamp("2025-01-05") and a.expected_arrival_date == pd.Timestamp("2025-01-15")
+    assert a.cover_until_date == pd.Timestamp("2025-01-09") and bool(a.arrives_after_stockout)
+    assert (a.supplier_name, a.product_name, a.case_pack) == ("供应商一", "精华 A", 6)
+    assert (b.order_cases, b.order_units, b.order_cost_fen) == (2, 24, 12_000)
+    assert pd.isna(b.cover_until_date) and not b.arrives_after_stockout
+    assert inv.purchase_list(sug.assign(order_units=0), products, packs, None, "2025-01-05").empty
+
+
+def test_overdue_po_lines_by_hand(fx):
+    po = fx[3]
+    # on 01-03 P4 (promised 12-30) has not arrived yet: it arrives that day -> 4 days overdue
+    got = inv.overdue_po_lines(po, "2025-01-03")
+    assert got[["po_id", "overdue_days"]].values.tolist() == [["P4", 4]]
+    assert got.loc[0, "supplier_name"] == "供应商二"
+    assert inv.overdue_po_lines(po, "2025-01-08").empty     # P5 is due on 01-08: not late yet
+    got = inv.overdue_po_lines(po, "2025-01-10")
+    assert got[["po_id", "overdue_days"]].values.tolist() == [["P5", 2]]

@@ -193,6 +193,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     _m("stockout_days_sku", "缺货天数", "Stock-out days", "count", "int", "stockout_days_sku",
        source="inventory.sku_period", grain="SKUs over one period", good="down",
        doc="SKU-days of the period ending with nothing on hand"),
+    _m("count_skus_out", "缺货SKU数", "SKUs out of stock", "count", "int", "count_skus_out",
+       source="inventory.sku_period", grain="SKUs at one period end", good="down",
+       doc="SKUs stocked in the period (on hand at its start, or sold in it) that end it with "
+           "nothing on hand"),
     _m("lost_sales_fen", "损失销售额(估)", "Lost sales (est.)", "fen", "money",
        "lost_sales_fen", source="inventory.stockouts", grain="SKUs over one period",
        good="down", doc="units a stock-out kept from selling (demand of nearby in-stock days "

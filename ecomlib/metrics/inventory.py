@@ -30,6 +30,7 @@ from . import catalogue
 __all__ = [
     "sku_period", "turnover", "sell_through_rate", "active_sku_rate", "abc_xyz",
     "slow_dead_stock", "stockouts", "stockout_alerts", "dead_stock_alerts", "policy_changes",
+    "case_pack_sizes", "purchase_list", "overdue_po_lines",
 ]
 
 _COLS = {"sales": ("sales_date", "sku", "units", "cogs_fen"),
@@ -72,7 +73,10 @@ def sku_period(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame,
       first snapshot);
     * ``count_skus_stocked`` (1 when stocked: on hand > 0 at the start or end, or a sale)
       and ``count_skus_sold`` (1 when stocked and at least one unit sold), the terms of 动销率;
-    * ``last_sale_date`` (latest sale up to ``end``, any time before), ``first_stock_date``.
+      ``count_skus_out`` (1 when stocked and ending the period with nothing on hand: 缺货SKU数);
+    * ``last_sale_date`` (latest sale up to ``end``, any time before) and
+      ``first_stock_date`` (the first snapshot of ``stock`` up to ``end``, any time before:
+      a SKU that never sold is dead counted from it, not from the period's start).
     """
     for f, k in ((sales, "sales"), (stock, "stock"), (products, "products")):
         _need(f, k, "sku_period")
@@ -115,8 +119,10 @@ def sku_period(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame,
     out["count_days"] = n_days
     act = _activity(out)
     out["count_skus_stocked"], out["count_skus_sold"] = act["count_skus_stocked"], act["count_skus_sold"]
+    out["count_skus_out"] = ((out["count_skus_stocked"] == 1) & (out["closing_units"] <= 0)).astype("int64")
     out["last_sale_date"] = out["sku"].map(last_sale)
-    out["first_stock_date"] = out["sku"].map(g["snapshot_date"].first())
+    out["first_stock_date"] = out["sku"].map(
+        day[day["snapshot_date"] <= end].groupby("sku")["snapshot_date"].min())
     return out
 
 
@@ -287,12 +293,22 @@ def stockouts(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame, 
         .sort_values(["lost_sales_fen", "sku"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _runs_out_first(days_of_cover, lead_days) -> pd.Series:
+    """True where stock on hand and in transit runs out before an order placed today
+    arrives, in whole days as a seller reads the dates: the cover's full days
+    (floor(days_of_cover)) are fewer than the days to arrival (ceil(lead_days))."""
+    cover = pd.to_numeric(pd.Series(days_of_cover), errors="coerce")
+    lead = pd.to_numeric(pd.Series(lead_days, index=cover.index), errors="coerce")
+    return (np.floor(cover) < np.ceil(lead)).fillna(False).astype(bool)
+
+
 def stockout_alerts(suggestions: pd.DataFrame) -> pd.DataFrame:
     """SKUs expected to run out within their lead time: rows of
     :func:`ecomlib.models.replenish.suggest_purchases` whose stock on hand plus in transit
-    lasts fewer days than the supplier's lead time (days_of_cover < lead_days: an order
-    placed today arrives after the shelf is empty), soonest stock-out first."""
-    a = suggestions[suggestions["days_of_cover"] < suggestions["lead_days"]]
+    lasts fewer whole days than the supplier's lead time takes (floor(days_of_cover) <
+    ceil(lead_days): an order placed today arrives after the shelf is empty), soonest
+    stock-out first."""
+    a = suggestions[_runs_out_first(suggestions["days_of_cover"], suggestions["lead_days"])]
     return a.sort_values(["days_to_stockout", "sku"]).reset_index(drop=True)
 
 
@@ -321,3 +337,97 @@ def policy_changes(table: pd.DataFrame, base: str = "demo_actual") -> pd.DataFra
         out["capital_change_rate"] = (out["avg_stock_value_fen"] / b["avg_stock_value_fen"] - 1
                                       if b["avg_stock_value_fen"] else np.nan)
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# the purchase list and the purchase orders to chase
+# ----------------------------------------------------------------------------------------
+def case_pack_sizes(products: pd.DataFrame, case_packs: dict | None = None,
+                    default: int = 1) -> pd.Series:
+    """Units per case pack of every SKU of ``products`` (sku, category): the SKU's own entry
+    of ``case_packs`` (``{sku or category: units}``, the report's parameter
+    ``case_packs``), else its category's, else ``default``. The products table carries no
+    case pack, so the parameter is the only source. Index ``sku``, name ``case_pack``; a
+    value that is not a whole number >= 1 is refused with the key that holds it."""
+    packs = dict(case_packs or {})
+    for k, v in [("default", default), *packs.items()]:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer, float)) or v < 1 \
+                or int(v) != v:
+            raise ValueError(f"inventory.case_pack_sizes: case pack of {k!r} must be a whole "
+                             f"number of units >= 1; got {v!r}")
+    sku, cat = products["sku"].astype(str), products["category"].astype(str)
+    by_cat = cat.map(lambda c: packs.get(c, default))
+    out = sku.map(lambda s: packs.get(s)).where(sku.isin(list(packs)), by_cat)
+    return pd.Series(out.astype("int64").to_numpy(), index=sku.to_numpy(), name="case_pack")
+
+
+def purchase_list(suggestions: pd.DataFrame, products: pd.DataFrame, case_packs: pd.Series,
+                  supplier_names: pd.Series | None, as_of) -> pd.DataFrame:
+    """The purchase list a buyer sends to suppliers: the suggestions with an order
+    (``order_units > 0``, rows of :func:`ecomlib.models.replenish.suggest_purchases`), one
+    row per supplier and SKU.
+
+    ``order_cases`` = order units / case pack (rounded up: the policy already orders whole
+    cases), ``order_units`` = cases x case pack; ``order_by_date`` = ``as_of`` (the day the
+    report is for: the SKU is at or below its reorder point now); ``expected_arrival_date`` =
+    as_of + the supplier's mean lead time rounded up to whole days; ``cover_until_date`` =
+    as_of - 1 + floor(days_of_cover): the day stock on hand and in transit lasts to at the
+    forecast demand (empty beyond ten years); ``arrives_after_stockout``: the order arrives
+    after that day + 1 (floor(days_of_cover) < ceil(lead_days), the rule of
+    :func:`stockout_alerts`, in the whole days the two dates show: ask the supplier to
+    expedite). ``unit_cost_fen`` is the product's current unit
+    cost, ``order_cost_fen`` = units x unit cost. Sorted by supplier name, cover day, SKU. ``supplier_names``: supplier_id -> name (None: ids)."""
+    cols = ["supplier_id", "supplier_name", "sku", "product_name", "category", "case_pack",
+            "order_cases", "order_units", "unit_cost_fen", "order_cost_fen", "order_by_date",
+            "expected_arrival_date", "cover_until_date", "arrives_after_stockout"]
+    if suggestions is None or not len(suggestions):
+        return pd.DataFrame(columns=cols)
+    s = suggestions[suggestions["order_units"] > 0].copy()
+    if not len(s):
+        return pd.DataFrame(columns=cols)
+    prod = products.set_index("sku")
+    as_of = pd.Timestamp(as_of).normalize()
+    s["supplier_name"] = s["supplier_id"].map(supplier_names) if supplier_names is not None \
+        else s["supplier_id"]
+    s["supplier_name"] = s["supplier_name"].fillna(s["supplier_id"])
+    s["product_name"] = s["sku"].map(prod["product_name"]) if "product_name" in prod else s["sku"]
+    s["category"] = s["sku"].map(prod["category"])
+    s["case_pack"] = s["sku"].map(case_packs).fillna(1).astype("int64")
+    s["order_cases"] = np.ceil(s["order_units"] / s["case_pack"]).astype("int64")
+    s["order_units"] = (s["order_cases"] * s["case_pack"]).astype("int64")
+    s["unit_cost_fen"] = s["sku"].map(prod["unit_cost_fen"]).fillna(0).astype("int64")
+    s["order_cost_fen"] = (s["order_units"] * s["unit_cost_fen"]).astype("int64")
+    s["order_by_date"] = as_of
+    lead = np.ceil(pd.to_numeric(s["lead_days"], errors="coerce").fillna(0)).astype(int)
+    s["expected_arrival_date"] = as_of + pd.to_timedelta(lead, unit="D")
+    cover = pd.to_numeric(s["days_of_cover"], errors="coerce")
+    ok = cover.notna() & np.isfinite(cover) & (cover < 3650)
+    days = np.floor(cover.where(ok, 0)).astype(int)
+    s["cover_until_date"] = ((as_of - pd.Timedelta(days=1)) + pd.to_timedelta(days, unit="D")).where(ok)
+    s["arrives_after_stockout"] = _runs_out_first(cover, s["lead_days"])
+    return s.sort_values(["supplier_name", "cover_until_date", "sku"], na_position="last")[cols] \
+        .reset_index(drop=True)
+
+
+def overdue_po_lines(purchase_lines: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Purchase-order lines to chase on ``as_of`` (the report's day; its data end the day
+    before): ordered before ``as_of``, promised for a day before it and not received by then
+    (``received_on`` empty or on/after ``as_of``). ``overdue_days`` = as_of - promised_on.
+    Rows of ``mart_purchase_lines`` (po_id, sku, supplier_id, supplier_name, ordered_on,
+    promised_on, received_on, quantity_ordered), most overdue first."""
+    cols = ["supplier_id", "supplier_name", "po_id", "sku", "ordered_on", "promised_on",
+            "quantity_ordered", "overdue_days"]
+    if purchase_lines is None or not len(purchase_lines):
+        return pd.DataFrame(columns=cols)
+    as_of = pd.Timestamp(as_of).normalize()
+    po = purchase_lines.copy()
+    for c in ("ordered_on", "promised_on", "received_on"):
+        po[c] = pd.to_datetime(po[c])
+    if "supplier_name" not in po:
+        po["supplier_name"] = po["supplier_id"]
+    open_ = po["received_on"].isna() | (po["received_on"] >= as_of)
+    late = po[open_ & (po["ordered_on"] < as_of) & po["promised_on"].notna()
+              & (po["promised_on"] < as_of)].copy()
+    late["overdue_days"] = (as_of - late["promised_on"]).dt.days.astype("int64")
+    return late.sort_values(["overdue_days", "supplier_id", "po_id", "sku"],
+                            ascending=[False, True, True, True])[cols].reset_index(drop=True)

@@ -323,7 +323,8 @@ def compare_policies(results: dict[str, dict]) -> pd.DataFrame:
 def replay_year(sales_daily: pd.DataFrame, snapshots: pd.DataFrame, purchase_orders: pd.DataFrame,
                 products: pd.DataFrame, forecasts: pd.DataFrame, start, end,
                 service_level: float = 0.95, review_days: int = 7, moq_cases: int = 1,
-                min_history_weeks: int = 12, seed: int = 0) -> dict:
+                min_history_weeks: int = 12, seed: int = 0,
+                case_packs: pd.Series | None = None) -> dict:
     """Replay ``start``..``end`` day by day with the demo's own ordering and with the
     suggested policy, on the same estimated demand. Returns ``{"table", "skus", "excluded",
     "daily"}``.
@@ -350,6 +351,8 @@ def replay_year(sales_daily: pd.DataFrame, snapshots: pd.DataFrame, purchase_ord
       replaying the own POs on the units sold reproduces the snapshots.
     * SKUs compared: those with ``min_history_weeks`` of sales before ``start`` and a
       snapshot on the day before it (the others are listed in ``excluded``).
+    * Case packs: ``case_packs`` (units per case, index sku; the report's parameter) when
+      given, else :func:`infer_case_packs` of the POs ordered before ``start``.
     """
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     days = pd.date_range(start, end, freq="D")
@@ -414,7 +417,8 @@ def replay_year(sales_daily: pd.DataFrame, snapshots: pd.DataFrame, purchase_ord
     weekly = weekly.reindex(index=skus, columns=weeks, fill_value=0).to_numpy(float)
     err = [weekly[:, t] - weekly[:, t - 13:t].mean(axis=1) for t in range(13, 39)]
     sigma_daily = np.sqrt(np.mean(np.square(err), axis=0)) / np.sqrt(7)
-    packs = infer_case_packs(po[po["ordered_on"] < start]).reindex(skus).fillna(1).to_numpy()
+    packs = (case_packs if case_packs is not None else infer_case_packs(
+        po[po["ordered_on"] < start])).reindex(skus).fillna(1).to_numpy()
     lead = sup.set_index("supplier_id")
     L = pd.Series(supplier).map(lead["lead_days_mean"]).fillna(14).to_numpy(float)
     sL = pd.Series(supplier).map(lead["lead_days_std"]).fillna(0).to_numpy(float)
