@@ -129,11 +129,9 @@ def frame(start, end, campaigns: list[dict] | None = None) -> pd.DataFrame:
     return df[COLUMNS]
 
 
-def write(con, campaigns: list[dict] | None = None, margin_days: int = 400) -> int:
-    """(Re)write ``dim_calendar`` on a DuckDB connection, covering every date of the data
-    (orders, stock, traffic, ads, costs, fx rates, purchase orders) with ``margin_days``
-    before and after (forecast horizons, last year's comparison days). Returns its rows."""
-    spans = con.execute("""
+#: the first and last day of the data (canonical tables; portable SQL: the Spark build runs it
+#: too, ecomlib.spark)
+SPAN_SQL = """
         SELECT MIN(d), MAX(d) FROM (
             SELECT CAST(created_at AS DATE) AS d FROM orders
             UNION ALL SELECT CAST(paid_at AS DATE) FROM orders
@@ -142,11 +140,25 @@ def write(con, campaigns: list[dict] | None = None, margin_days: int = 400) -> i
             UNION ALL SELECT spend_date FROM ad_spend
             UNION ALL SELECT cost_date FROM other_costs
             UNION ALL SELECT rate_date FROM fx_rates
-            UNION ALL SELECT ordered_on FROM purchase_orders)""").fetchall()[0]
-    lo, hi = spans
+            UNION ALL SELECT ordered_on FROM purchase_orders) x"""
+#: days of calendar before the first and after the last day of the data
+MARGIN_DAYS = 400
+
+
+def calendar_span(lo, hi, margin_days: int = MARGIN_DAYS) -> tuple[dt.date, dt.date]:
+    """The calendar's first and last day for data from ``lo`` to ``hi`` (:data:`SPAN_SQL`;
+    None: today)."""
     today = dt.date.today()
-    lo = (lo or today) - dt.timedelta(days=margin_days)
-    hi = (hi or today) + dt.timedelta(days=margin_days)
+    return ((lo or today) - dt.timedelta(days=margin_days),
+            (hi or today) + dt.timedelta(days=margin_days))
+
+
+def write(con, campaigns: list[dict] | None = None, margin_days: int = MARGIN_DAYS) -> int:
+    """(Re)write ``dim_calendar`` on a DuckDB connection, covering every date of the data
+    (orders, stock, traffic, ads, costs, fx rates, purchase orders) with ``margin_days``
+    before and after (forecast horizons, last year's comparison days). Returns its rows."""
+    lo, hi = con.execute(SPAN_SQL).fetchall()[0]
+    lo, hi = calendar_span(lo, hi, margin_days)
     cal = frame(lo, hi, campaigns)
     con.register("_calendar", cal)
     try:

@@ -3,15 +3,18 @@
     ecom demo-data [--out DIR] [--size small|medium|large]
     ecom ingest PATH... [--format NAME] [--table NAME] [--no-build]
     ecom build [--full]
+    ecom build --engine spark --source DIR --out DIR [--master URL]
+    ecom export --parquet DIR [--full]
     ecom status [--quarantine N]
     ecom quality [--html PATH] [--lang zh|en] [--fail-on error|warning|never]
-    ecom run [NOTEBOOK...] [--all] [--params FILE]
+    ecom run [NOTEBOOK...] [--all] [--params FILE] [--per-shop [SHOP,SHOP]] [--parallel N]
     ecom watch INBOX [--once]
     ecom salt
 
 Every command takes ``--warehouse PATH`` (default ``data/warehouse.duckdb`` or
-``$ECOMLIB_WAREHOUSE``). Errors are printed as one clear message (no traceback) and the
-exit code is non-zero.
+``$ECOMLIB_WAREHOUSE``); ``--marts DIR`` reads a folder of Parquet marts (``ecom build
+--engine spark --out DIR``) instead, for ``run``, ``serve`` and the other readers. Errors
+are printed as one clear message (no traceback) and the exit code is non-zero.
 """
 from __future__ import annotations
 
@@ -96,12 +99,67 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_build(args) -> int:
-    """Build the model layer: marts as tables (incremental unless --full)."""
+    """Build the model layer: marts as tables (incremental unless --full); on Spark from a
+    Parquet export into a folder of Parquet marts (--engine spark)."""
+    if args.engine == "spark":
+        return _build_spark(args)
+    if args.source or args.out or args.master or args.conf:
+        print("ecom build: --source, --out, --master and --conf belong to --engine spark",
+              file=sys.stderr)
+        return 2
     from .warehouse import Warehouse
     with Warehouse(args.warehouse) as wh:
         res = wh.build(full=args.full)
     if args.verbose:
         _print_frame(pd.DataFrame(res.models)[["model", "layer", "kind", "rows", "seconds"]])
+    print(res.summary())
+    return 0
+
+
+def _build_spark(args) -> int:
+    from . import spark
+    if not args.source or not args.out:
+        print("ecom build --engine spark: give --source DIR (an `ecom export --parquet` folder) "
+              "and --out DIR (where the marts go)", file=sys.stderr)
+        return 2
+    conf = {}
+    for item in args.conf or []:
+        if "=" not in item:
+            print(f"ecom build: --conf {item}: give KEY=VALUE", file=sys.stderr)
+            return 2
+        k, v = item.split("=", 1)
+        conf[k.strip()] = v.strip()
+
+    def progress(name, kind, rows):
+        if args.verbose and kind != "view":
+            print(f"  {name:<28} {kind:<8} {rows if rows is not None else '':>12}", flush=True)
+    try:
+        res = spark.build(args.source, args.out, master=args.master, conf=conf,
+                          progress=progress)
+    except spark.SparkUnavailable as e:
+        print(f"ecom build --engine spark: {e}", file=sys.stderr)
+        return 2
+    print(res.summary())
+    return 0
+
+
+def cmd_export(args) -> int:
+    """The canonical tables as Hive-partitioned Parquet (only what changed since the last
+    export)."""
+    from . import export
+    from .warehouse import Warehouse, default_path
+    p = Path(args.warehouse) if args.warehouse else default_path()
+    if not p.is_file():
+        print(f"ecom export: warehouse {p} does not exist; run `ecom ingest` first",
+              file=sys.stderr)
+        return 2
+
+    def progress(r):
+        if args.verbose:
+            print(f"  {r.table:<20} {r.written:>5} of {r.partitions:>5} partition(s) written, "
+                  f"{r.removed} removed, {r.rows_written:>10,} rows, {r.seconds:.1f} s")
+    with Warehouse(p, read_only=True) as wh:
+        res = export.export_parquet(wh.con, args.parquet, full=args.full, progress=progress)
     print(res.summary())
     return 0
 
@@ -176,7 +234,20 @@ def cmd_run(args) -> int:
             runner.resolve_notebook(n) for n in args.notebooks]
         given = runner.cli_parameters(args.parameter)
         jobs = []
-        for nb in notebooks:
+        if args.per_shop is not None:  # each shop's runs under reports/shops/<shop>/
+            if args.shop:
+                print("ecom run: give either --shop or --per-shop", file=sys.stderr)
+                return 2
+            shops = [s.strip() for s in args.per_shop.split(",") if s.strip()]
+            shops = runner.fan_out_shops(args.warehouse, shops or None)
+            if not shops:
+                print("ecom run --per-shop: no shop with sales in the warehouse",
+                      file=sys.stderr)
+                return 2
+            print(f"{len(notebooks)} report(s) x {len(shops)} shop(s), {args.parallel} at once")
+            jobs = runner.per_shop_jobs(notebooks, shops, params=args.params, overrides=given,
+                                        retries=args.retries)
+        for nb in (notebooks if args.per_shop is None else []):
             for shop in (args.shop or [None]):
                 jobs.append(runner.Job(name=nb.stem + (f"-{shop}" if shop else ""),
                                        notebook=str(nb), cron="* * * * *", params=args.params,
@@ -282,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "exports -> DuckDB warehouse -> reports")
     p.add_argument("--warehouse", help="warehouse file (default data/warehouse.duckdb or "
                    "$ECOMLIB_WAREHOUSE)")
+    p.add_argument("--marts", metavar="DIR", help="read a folder of Parquet marts (ecom build "
+                   "--engine spark --out DIR) instead of the warehouse file (sets "
+                   "$ECOMLIB_MARTS_DIR for reports and apps)")
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                    help="how long to wait while another process holds the warehouse (an ingest "
                         "or reports); default 60 or $ECOMLIB_LOCK_WAIT")
@@ -311,7 +385,23 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--full", action="store_true", help="rebuild everything, not only what "
                    "the loads since the last build touched")
     b.add_argument("-v", "--verbose", action="store_true", help="list every model built")
+    b.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"],
+                   help="duckdb: the warehouse file (default); spark: the same models on "
+                        "Apache Spark from a Parquet export (--source) to Parquet marts (--out)")
+    b.add_argument("--source", metavar="DIR", help="(spark) the `ecom export --parquet` folder")
+    b.add_argument("--out", metavar="DIR", help="(spark) folder for the marts, one folder each")
+    b.add_argument("--master", metavar="URL", help="(spark) the cluster (spark://host:7077, "
+                   "yarn, ...); default local[*] or $ECOMLIB_SPARK_MASTER")
+    b.add_argument("--conf", action="append", metavar="KEY=VALUE",
+                   help="(spark) a Spark setting, e.g. spark.driver.memory=4g; repeatable")
     b.set_defaults(func=cmd_build)
+
+    e = sub.add_parser("export", help="the canonical tables as Hive-partitioned Parquet "
+                       "(platform, shop, month) for Spark and other engines, incrementally")
+    e.add_argument("--parquet", required=True, metavar="DIR", help="the export folder")
+    e.add_argument("--full", action="store_true", help="rewrite every partition")
+    e.add_argument("-v", "--verbose", action="store_true", help="one line per table")
+    e.set_defaults(func=cmd_export)
 
     s = sub.add_parser("status", help="tables, row counts, last loads, quarantine")
     s.add_argument("--loads", type=int, default=10, help="how many recent loads to list")
@@ -332,6 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--all", action="store_true", help="run every report notebook")
     r.add_argument("--params", help="parameters YAML (default parameters/<notebook>.yaml)")
     r.add_argument("--shop", action="append", help="run once per shop (repeatable)")
+    r.add_argument("--per-shop", nargs="?", const="", default=None, metavar="SHOP,SHOP",
+                   help="fan the reports out over every shop with sales (or the shops listed), "
+                        "each shop's runs under <out>/shops/<shop>/; --parallel runs at once")
     r.add_argument("--parallel", type=int, default=2, help="reports run at once (default 2)")
     r.add_argument("--retries", type=int, default=0, help="extra attempts after a failure")
     r.add_argument("--due", action="store_true",
@@ -381,6 +474,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.wait is not None:  # report kernels started from here inherit it
         os.environ["ECOMLIB_LOCK_WAIT"] = str(args.wait)
+    if args.marts:  # read-only warehouses (reports, apps: their kernels inherit it) read it
+        from .warehouse import MARTS_DIR_ENV
+        os.environ[MARTS_DIR_ENV] = str(Path(args.marts).resolve())
+        args.warehouse = args.warehouse or str(Path(args.marts).resolve())
     try:
         return args.func(args)
     except KeyboardInterrupt:

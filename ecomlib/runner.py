@@ -226,8 +226,7 @@ def check_parameters(nb: Path, values: dict, source: str, warehouse: Path | None
     if wanted and warehouse is not None and Path(warehouse).exists():
         from .warehouse import Warehouse
         with Warehouse(warehouse, read_only=True) as wh:
-            known = wh.sql("SELECT platform, shop_id FROM shops UNION "
-                           "SELECT DISTINCT platform, shop_id FROM orders")
+            known = wh.known_shops()
         for k, col in (("shops", "shop_id"), ("platforms", "platform")):
             vals = wanted.get(k)
             if not vals:
@@ -555,6 +554,13 @@ def write_index(out_root: Path) -> Path:
             except (json.JSONDecodeError, OSError):
                 continue
         runs.sort(key=lambda r: r.get("started_at", ""), reverse=True)
+        shop_runs: dict[str, list] = {}  # <out_root>/shops/<shop>/<notebook>/<date>/<run>/
+        for m in Path(out_root).glob(f"{SHOPS_DIR}/*/*/*/*/manifest.json"):
+            try:
+                shop_runs.setdefault(m.parents[3].name, []).append(
+                    json.loads(m.read_text(encoding="utf-8")))
+            except (json.JSONDecodeError, OSError):
+                continue
 
         def link(r):
             name = h.escape(r.get("label") or r["notebook"])
@@ -616,6 +622,7 @@ def write_index(out_root: Path) -> Path:
                 extra = (f"<tr class='fallback'><td colspan='7'>↳ 最新成功版本 latest good: "
                          f"{link(good[key])} ({h.escape(good[key]['started_at'])})</td></tr>")
             top.append(row(r) + extra)
+        shops_html = _shop_sections(shop_runs, head, row, link)
         from .safe_html import csp_meta
         page = (f"<!doctype html><html lang='zh'><head>{csp_meta()}<meta charset='utf-8'>"
                 "<title>报表 Reports</title><style>body{font-family:'Noto Sans CJK SC',"
@@ -625,12 +632,95 @@ def write_index(out_root: Path) -> Path:
                 ".fallback td{color:#555;font-size:90%}.empty{color:#a60}</style></head><body>"
                 "<h1>报表 Reports</h1>" + _quality_link(out_root) +
                 "<h2>各报表最新一次 Latest run of each report</h2>"
-                f"<table>{head}{''.join(top)}</table><h2>全部运行记录 All runs</h2>"
+                f"<table>{head}{''.join(top)}</table>{shops_html}<h2>全部运行记录 All runs</h2>"
                 f"<table>{head}{''.join(row(r) for r in runs)}</table></body></html>")
         out = Path(out_root) / "index.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(page, encoding="utf-8")
         return out
+
+
+def _shop_sections(shop_runs: dict[str, list], head: str, row, link) -> str:
+    """The index's 按店铺 section: per shop (``ecom run --per-shop``), the latest run of each
+    report (and its latest good one when that failed), and a link to the shop's own index
+    with all its runs."""
+    import html as h
+    from urllib.parse import quote
+    if not shop_runs:
+        return ""
+
+    def shop_of(folder, rs):
+        shops = (rs[0].get("parameters") or {}).get("shops") or []
+        return str(shops[0]) if len(shops) == 1 else folder
+    parts = []
+    for folder, rs in sorted(shop_runs.items(), key=lambda kv: shop_of(*kv)):
+        rs.sort(key=lambda r: r.get("started_at", ""), reverse=True)
+        latest, good = {}, {}
+        for r in rs:
+            latest.setdefault(r["notebook"], r)
+            if r["status"] == "ok":
+                good.setdefault(r["notebook"], r)
+        rows = []
+        for key, r in sorted(latest.items()):
+            rows.append(row(r))
+            if r["status"] != "ok" and key in good:
+                rows.append(f"<tr class='fallback'><td colspan='7'>↳ 最新成功版本 latest good: "
+                            f"{link(good[key])} ({h.escape(good[key]['started_at'])})</td></tr>")
+        n_bad = sum(r["status"] == "failed" for r in latest.values())
+        href = quote(f"{SHOPS_DIR}/{folder}/index.html")
+        parts.append(f"<h3>店铺 Shop: {h.escape(shop_of(folder, rs))}"
+                     + (f" <span class='failed'>({n_bad} 失败 failed)</span>" if n_bad else "")
+                     + f"</h3><p><a href=\"{h.escape(href)}\">该店铺全部运行记录 all runs of "
+                     f"this shop</a> ({len(rs)})</p><table>{head}{''.join(rows)}</table>")
+    return (f"<h2>按店铺 By shop ({len(shop_runs)})</h2>" + "".join(parts))
+
+
+# -- many shops --------------------------------------------------------------------------------
+#: the folder under the report root holding each shop's runs (``ecom run --per-shop``)
+SHOPS_DIR = "shops"
+
+
+def shop_folder(shop_id: str) -> str:
+    """The folder of a shop's runs: the shop id when it is a plain name (letters, digits,
+    Chinese, ``_ . -``), else its plain characters and a short hash (a shop id is data)."""
+    import hashlib
+    plain = re.sub(r"[^\w.-]", "_", str(shop_id)).lstrip(".") or "_"
+    if plain == str(shop_id):
+        return plain
+    return f"{plain[:60]}-{hashlib.sha1(str(shop_id).encode('utf-8')).hexdigest()[:8]}"
+
+
+def fan_out_shops(warehouse=None, shops: list[str] | None = None) -> list[str]:
+    """The shops ``ecom run --per-shop`` runs the reports for: ``shops`` as given (each must
+    be a shop of the warehouse), else every shop with sales (``mart_shops``), by shop id."""
+    from .warehouse import Warehouse, default_path
+    with Warehouse(warehouse or default_path(), read_only=True) as wh:
+        known = wh.known_shops()
+        if shops:
+            missing = [s for s in shops if s not in set(known["shop_id"])]
+            if missing:
+                raise ParameterError(
+                    f"--per-shop: {', '.join(missing)} not in the warehouse (known: "
+                    f"{', '.join(sorted(set(known['shop_id'])))})")
+            return list(dict.fromkeys(shops))
+        try:
+            df = wh.sql("SELECT DISTINCT shop_id FROM mart_shops "
+                        "WHERE first_sales_date IS NOT NULL ORDER BY shop_id")
+        except Exception:  # noqa: BLE001 - a warehouse never built has no mart_shops
+            raise ParameterError("--per-shop: the warehouse has no marts yet; run "
+                                 "`ecom build` first") from None
+    return df["shop_id"].tolist()
+
+
+def per_shop_jobs(notebooks, shops: list[str], params: str | None = None,
+                  overrides: dict | None = None, retries: int = 0) -> list["Job"]:
+    """One job per shop and report (``shops: [<shop>]``), archived under
+    ``shops/<shop>/`` of the report root (:func:`shop_folder`)."""
+    return [Job(name=f"{Path(nb).stem}-{shop}", notebook=str(nb), cron="* * * * *",
+                params=params, overrides={**(overrides or {}), "shops": [shop]},
+                retries=retries, retry_delay_s=5,
+                archive=f"{SHOPS_DIR}/{shop_folder(shop)}")
+            for shop in shops for nb in notebooks]
 
 
 # -- schedule ----------------------------------------------------------------------------------
@@ -646,6 +736,8 @@ class Job:
     retries: int = 1
     retry_delay_s: float = 30.0
     timeout_s: int | None = None
+    #: a folder under the report root for this job's runs (``shops/<shop>`` for per-shop runs)
+    archive: str | None = None
 
 
 @dataclass
@@ -775,6 +867,13 @@ def _read_state(out_root: Path) -> dict:
 
 
 def _run_with_retries(job: Job, warehouse, out_root: Path, sleep=time.sleep) -> RunResult:
+    if job.archive:  # runs under <out_root>/<archive>/ (its own index); the top index lists them
+        from dataclasses import replace
+        try:
+            return _run_with_retries(replace(job, archive=None), warehouse,
+                                     Path(out_root) / job.archive, sleep)
+        finally:
+            write_index(Path(out_root))
     res = None
     for attempt in range(1, job.retries + 2):
         try:

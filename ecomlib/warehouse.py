@@ -65,6 +65,25 @@ def default_path() -> Path:
     return Path(os.environ.get("ECOMLIB_WAREHOUSE", DEFAULT_PATH))
 
 
+#: a folder of Parquet marts (``ecom build --engine spark --out``) that read-only warehouses
+#: open instead of the warehouse file (``ecom --marts DIR`` sets it; report kernels inherit it)
+MARTS_DIR_ENV = "ECOMLIB_MARTS_DIR"
+
+
+def marts_folder(path: str | Path | None, read_only: bool) -> Path | None:
+    """The marts folder a warehouse opened with ``path`` reads: ``$ECOMLIB_MARTS_DIR`` for a
+    read-only open, else ``path`` itself when it is a folder; None for a warehouse file."""
+    env = os.environ.get(MARTS_DIR_ENV, "").strip()
+    if read_only and env:
+        return Path(env)
+    if path is not None and str(path) and Path(path).is_dir():
+        if not read_only:
+            raise ValueError(f"{path} is a folder (of Parquet marts?), not a warehouse file: "
+                             "a marts folder is read-only; load exports into a .duckdb file")
+        return Path(path)
+    return None
+
+
 def file_hash(path: str | Path) -> str:
     """SHA-256 of the file's bytes (the load log's content hash)."""
     h = hashlib.sha256()
@@ -182,10 +201,25 @@ class Warehouse:
 
     ``read_only=True`` opens an existing file for reading (notebooks, apps). ``wait``:
     seconds to wait while another process holds the file (see :func:`connect`).
+
+    A folder of Parquet marts (``ecom build --engine spark --out DIR``) given as ``path``, or
+    named by ``$ECOMLIB_MARTS_DIR`` for a read-only open, is opened instead as an in-memory
+    DuckDB with views named as the marts (and ``dim_calendar``) over its Parquet files, and
+    views named as the canonical tables over the build's Parquet export when it is still
+    there (:func:`ecomlib.export.open_marts`); the load log and quarantine are empty. The
+    queries over the marts, the reports and the apps then run unchanged (``marts_dir`` says
+    which folder).
     """
+
+    #: the Parquet marts folder this warehouse reads (None: a DuckDB warehouse file)
+    marts_dir: Path | None = None
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False,
                  wait: float | None = None):
+        folder = marts_folder(path if path else default_path(), read_only)
+        if folder is not None:
+            self._open_marts(folder)
+            return
         self.path = Path(path) if path else default_path()
         self.read_only = read_only
         if read_only:
@@ -204,6 +238,35 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = connect(self.path, read_only=False, wait=wait)
             self.init()
+
+    def _open_marts(self, folder: Path) -> None:
+        from . import export
+        if not export.is_marts_folder(folder):
+            raise FileNotFoundError(
+                f"{folder} holds no marts (folders of Parquet files named mart_*): write them "
+                "with `ecom build --engine spark --source DIR --out DIR`")
+        self.path = Path(folder)
+        self.read_only = True
+        self.marts_dir = Path(folder)
+        self.con = duckdb.connect()
+        limit = os.environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")
+        if limit:
+            self.con.execute("SET memory_limit = ?", [limit])
+        for stmt in _META_DDL:  # no load history in a marts folder: empty, but there
+            self.con.execute(stmt)
+        found = export.open_marts(self.con, folder)
+        if found["tables"]:
+            rollups.create_views(self.con)
+
+    def known_shops(self) -> pd.DataFrame:
+        """``platform, shop_id`` of every shop the warehouse knows: listed in ``shops`` or
+        with orders (a marts folder without its canonical export: ``mart_shops``)."""
+        have = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if {"shops", "orders"} <= have:
+            return self.sql("SELECT platform, shop_id FROM shops UNION "
+                            "SELECT DISTINCT platform, shop_id FROM orders")
+        return self.sql("SELECT DISTINCT platform, shop_id FROM mart_shops")
 
     # -- lifecycle -----------------------------------------------------------------------
     def __enter__(self) -> "Warehouse":
