@@ -24,7 +24,13 @@ Figures per size (see bench/README.md):
 5. full refresh of every report notebook through ``ecomlib.runner.run_report``: wall seconds and
    peak memory (this process + its children, sampled), and the same notebooks with only their
    parameters cell (the kernel-start floor);
-6. seconds per million order lines of each step across sizes.
+6. seconds per million order lines of each step across sizes;
+7. the model layer on Apache Spark (``--steps spark``, at ``--spark-sizes``, default 1M lines):
+   the warehouse exported to Hive-partitioned Parquet (``ecom export --parquet``, and again
+   with nothing changed: the incremental no-op), then a full build of every model by DuckDB
+   (on a copy of the warehouse file) and by Spark in local mode on the export (``ecom build
+   --engine spark``, session start-up timed apart), and whether every mart agrees. A figure,
+   not a target: Spark earns its start-up and shuffles on a cluster, not on two cores.
 """
 from __future__ import annotations
 
@@ -52,6 +58,7 @@ CACHE = BENCH / "cache"
 LINES_PER_MEMBER = 8.3
 AS_OF = "2025-12-31"
 REPORT_PARALLEL = 2  # reports at once in step 5 (set by --parallel)
+SPARK_SIZES: set[float] | None = {1.0}  # sizes at which step 7 runs (None: every size)
 CLV_MEMBERS = 100_000
 
 
@@ -480,6 +487,57 @@ def bench_reports(wh_path: Path, tmp: Path, parallel: int = 2) -> dict:
 # ----------------------------------------------------------------------------------------
 # driver
 # ----------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------
+# 7. the model layer on Spark (local) beside DuckDB
+# ----------------------------------------------------------------------------------------
+def bench_spark(wh_path: Path, tmp: Path) -> dict:
+    """Export the warehouse to Parquet, build every model with DuckDB (full, on a copy of the
+    file) and with Spark local[*] on the export; seconds of each and whether the marts agree."""
+    import duckdb
+
+    from ecomlib import export, modelling, spark as sp
+    from ecomlib.warehouse import Warehouse
+
+    out: dict = {}
+    pq, marts = tmp / "parquet", tmp / "spark_marts"
+    with Warehouse(wh_path, read_only=True) as wh:
+        log("  ecom export --parquet ...")
+        res, wall, _ = timed(export.export_parquet, wh.con, pq)
+        out["export_s"] = wall
+        out["export_partitions"] = sum(t.partitions for t in res.tables)
+        out["export_rows"] = sum(t.rows_written for t in res.tables)
+        out["export_mib"] = sum(f.stat().st_size for f in pq.rglob("*.parquet")) / 2**20
+        _, out["export_again_s"], _ = timed(export.export_parquet, wh.con, pq)
+    copy = tmp / "duckdb_build.duckdb"
+    shutil.copy(wh_path, copy)
+    log("  DuckDB full build (every model) ...")
+    con = duckdb.connect(str(copy))
+    _, out["duckdb_build_s"], out["duckdb_build_cpu_s"] = timed(modelling.build, con, full=True)
+    con.close()
+    log("  Spark local build (every model) ...")
+    t = time.perf_counter()
+    spark = sp.session()
+    out["spark_session_start_s"] = time.perf_counter() - t
+    try:
+        with PeakMemory() as mem:  # this process + the JVM (a child)
+            r, out["spark_build_s"], _ = timed(sp.build, pq, marts, spark=spark)
+        out["spark_peak_memory_gib"] = mem.peak_bytes / 2**30
+        out["spark_version"] = r.spark_version
+        out["spark_slowest_models_s"] = {m["model"]: m["seconds"] for m in sorted(
+            r.models, key=lambda m: m["seconds"], reverse=True)[:5]}
+        out["spark_master"] = r.master
+    finally:
+        spark.stop()
+    out["spark_vs_duckdb"] = out["spark_build_s"] / out["duckdb_build_s"]
+    con = duckdb.connect(str(copy), read_only=True)
+    cmp = sp.compare_marts(con, marts)
+    con.close()
+    out["marts"] = len(cmp)
+    out["outputs_agree"] = all(c["missing"] == c["extra"] == 0 and not c["money"]
+                               and not c["columns"] for c in cmp)
+    return out
+
+
 def run_size(size: float, steps: set[str]) -> dict:
     d = ensure_data(size)
     out: dict = {"size_million_lines": size, "machine_speed": machine_speed(),
@@ -495,8 +553,11 @@ def run_size(size: float, steps: set[str]) -> dict:
         for name, fn in (("members", lambda: bench_members(wh_path)),
                          ("clv", lambda: bench_clv(summary)),
                          ("forecast", lambda: bench_forecast(wh_path)),
-                         ("reports", lambda: bench_reports(wh_path, tmp, REPORT_PARALLEL))):
+                         ("reports", lambda: bench_reports(wh_path, tmp, REPORT_PARALLEL)),
+                         ("spark", lambda: bench_spark(wh_path, tmp))):
             if name not in steps:
+                continue
+            if name == "spark" and SPARK_SIZES is not None and size not in SPARK_SIZES:
                 continue
             if name == "clv" and summary is None:
                 out[name] = {"status": "skipped: no member summary"}
@@ -607,6 +668,17 @@ def fmt_table(results: list[dict]) -> str:
                 add(f"{'    ' + run['notebook'] + ' (' + run['status'] + ')':<46}{run['seconds']:>12.1f}")
         else:
             add(f"5 reports: {rp.get('status', 'not run at this size (--steps)')}")
+        sk = r.get("spark", {})
+        if "spark_build_s" in sk:
+            add(f"{'7 model build s: DuckDB full / Spark local':<46}{sk['duckdb_build_s']:>12.1f}"
+                f"{sk['spark_build_s']:>12.1f}{'':>12}{sk['spark_vs_duckdb']:>9.1f}x")
+            add(f"{'  Spark session start s; marts agree':<46}{sk['spark_session_start_s']:>12.1f}"
+                f"{str(sk['outputs_agree']):>12}{sk['marts']:>12}")
+            add(f"{'  export s (first / again), partitions, MiB':<46}{sk['export_s']:>12.1f}"
+                f"{sk['export_again_s']:>12.1f}{sk['export_partitions']:>12,}"
+                f"{sk['export_mib']:>10.0f}")
+        elif sk:
+            add(f"7 spark: {sk.get('status')}")
     pm = per_million(results)
     cols = [k for k in pm[0] if k.endswith("_per_M")]
     add("\n== 6 seconds per million order lines ==")
@@ -664,7 +736,7 @@ def main(argv=None) -> int:
                     help="comma-separated sizes in millions of order lines (default 0.5; "
                          "the full set: 0.5,1,2,5)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 0.05M lines only")
-    ap.add_argument("--steps", default="members,clv,forecast,reports",
+    ap.add_argument("--steps", default="members,clv,forecast,reports,spark",
                     help="steps after ingest (comma-separated; default all)")
     ap.add_argument("--out", default=str(BENCH / "results.json"))
     ap.add_argument("--merge", action="store_true",
@@ -674,13 +746,18 @@ def main(argv=None) -> int:
                     help="reports run at once in step 5 (default 2, as `ecom run`)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs of each quick step (member summary, CLV fit); the fastest counts")
+    ap.add_argument("--spark-sizes", default="1",
+                    help="sizes (millions of lines) at which the spark step runs (default 1; "
+                         "'all' for every size)")
     ap.add_argument("--table", action="store_true", help="only print the table of --out")
     args = ap.parse_args(argv)
     if args.table:
         print(fmt_table(json.loads(Path(args.out).read_text())["sizes"]))
         return 0
-    global REPORT_PARALLEL, REPEATS
+    global REPORT_PARALLEL, REPEATS, SPARK_SIZES
     REPORT_PARALLEL = args.parallel
+    SPARK_SIZES = None if args.spark_sizes.strip() == "all" else {
+        float(s) for s in args.spark_sizes.split(",") if s.strip()}
     REPEATS = args.repeats
     sizes = [0.05] if args.quick else [float(s) for s in args.sizes.split(",") if s.strip()]
     steps = {s.strip() for s in args.steps.split(",") if s.strip()}
