@@ -41,6 +41,9 @@ class Card:
     year_ago: float | None = None
     target: float | None = None
     note: str = ""
+    #: a second metric shown in the same card, below a line (e.g. 毛利率 under 毛利): its
+    #: value, 环比 and 同比 (its own target and note too, when given)
+    sub: "Card | None" = None
 
     @property
     def mom(self) -> float | None:
@@ -127,9 +130,8 @@ def _delta_html(change, metric: str, lang: str, points: bool = False) -> str:
     return f'<span style="color:{colour}">{arrow} {_h.escape(txt)}</span>'
 
 
-def card_html(c: Card, lang: str = "zh") -> str:
-    """One card (``data-metric`` and ``data-value`` carry the raw figures for tests)."""
-    name = catalogue.label(c.metric, lang) or c.metric
+def _card_rows(c: Card, lang: str) -> list[str]:
+    """The 环比, 同比 and target lines of a card (a rate moves in percentage points)."""
     is_rate = catalogue.fmt_kind(c.metric) == "pct"
     if is_rate:  # a rate's change is in percentage points
         mom = None if _missing(c.previous) or _missing(c.value) else c.value - c.previous
@@ -141,7 +143,30 @@ def card_html(c: Card, lang: str = "zh") -> str:
     if c.attainment is not None:
         rows.append(f'{i18n.text("目标达成", "of target", lang)} '
                     f'<b>{_h.escape(fmt.pct(c.attainment))}</b>')
+    return rows
+
+
+def _sub_html(s: Card, lang: str) -> str:
+    """A card's second metric (:attr:`Card.sub`), below a line, smaller than the first."""
+    name = catalogue.label(s.metric, lang) or s.metric
+    note = f'<div style="color:{MUTED}">{_h.escape(s.note)}</div>' if s.note else ""
+    return (f'<div class="ecom-sub" data-metric="{_h.escape(s.metric)}" '
+            f'data-value="{_h.escape(str(s.value))}" style="border-top:1px solid #e9ecef;'
+            f'margin-top:6px;padding-top:4px;font-size:12px;line-height:1.5">'
+            f'<div style="font-size:13px;color:#495057">{_h.escape(name)} '
+            f'<b style="font-size:16px;color:#212529;font-variant-numeric:tabular-nums">'
+            f'{_h.escape(fmt_value(s.metric, s.value, lang))}</b></div>'
+            f'{"<br>".join(_card_rows(s, lang))}{note}</div>')
+
+
+def card_html(c: Card, lang: str = "zh") -> str:
+    """One card (``data-metric`` and ``data-value`` carry the raw figures for tests; a
+    second metric (``sub``) carries its own in a ``div.ecom-sub`` inside the card)."""
+    name = catalogue.label(c.metric, lang) or c.metric
+    rows = _card_rows(c, lang)
     note = f'<div style="font-size:12px;color:{MUTED}">{_h.escape(c.note)}</div>' if c.note else ""
+    if c.sub is not None:
+        note += _sub_html(c.sub, lang)
     return (f'<div class="ecom-card" data-metric="{_h.escape(c.metric)}" '
             f'data-value="{_h.escape(str(c.value))}" style="flex:1 1 140px;max-width:260px;'
             f'border:1px solid #dee2e6;border-radius:8px;padding:10px 14px;margin:4px;'
@@ -216,10 +241,12 @@ def change_sentence(c: Change, lang: str = "zh") -> str:
 def html(title: str, period_label: str, cards: Sequence[Card], change_list: Sequence[Change] = (),
          actions: Sequence[Action] = (), health: str = "", lang: str = "zh",
          health_link: str = "") -> str:
-    """The summary block (see the module docstring)."""
+    """The summary block (see the module docstring). A change may also be a sentence the
+    report wrote itself (a ``str``, e.g. a move between RFM tiers), shown as it is."""
     t = lambda zh, en: i18n.text(zh, en, lang)  # noqa: E731
     cards_html = "".join(card_html(c, lang) for c in cards)
-    ch = "".join(f"<li>{_h.escape(change_sentence(c, lang))}</li>" for c in change_list) or \
+    ch = "".join(f"<li>{_h.escape(c if isinstance(c, str) else change_sentence(c, lang))}</li>"
+                 for c in change_list) or \
         f"<li style='color:{MUTED}'>{t('与上期相比没有明显变化。', 'No notable change on the previous period.')}</li>"
     colours = {"high": UP, "medium": "#e8590c", "low": MUTED}
     acts = "".join(
@@ -233,7 +260,7 @@ def html(title: str, period_label: str, cards: Sequence[Card], change_list: Sequ
         if health_link:
             inner = f"<a href=\"{_h.escape(health_link)}\">{inner}</a>"
         badge = f"<div style='font-size:12px;color:#495057;margin-top:4px'>{inner}</div>"
-    return (f"<div class='ecom-summary' style='font-family:\"Noto Sans CJK SC\",\"WenQuanYi Micro "
+    out = (f"<div class='ecom-summary' style='font-family:\"Noto Sans CJK SC\",\"WenQuanYi Micro "
             f"Hei\",sans-serif'>"
             f"<div style='font-size:13px;color:{MUTED}'>{_h.escape(title)} · "
             f"{_h.escape(period_label)}</div>"
@@ -245,9 +272,52 @@ def html(title: str, period_label: str, cards: Sequence[Card], change_list: Sequ
             f"<div style='flex:1 1 420px' class='ecom-changes'><div style='font-weight:700'>"
             f"{t('主要变化', 'Largest changes')}</div><ul style='margin:4px 0 0 18px;padding:0'>"
             f"{ch}</ul></div></div>{badge}</div>")
+    _record(title, period_label, cards, change_list, actions, health, lang)
+    return out
 
 
 def display(*args, **kwargs) -> None:
     """Show :func:`html` in a notebook."""
     from IPython.display import HTML, display as show
     show(HTML(html(*args, **kwargs)))
+
+
+def record(title, period_label, cards, change_list=(), actions=(), health="",
+           lang: str = "zh") -> dict:
+    """The summary as plain data (for ``summary.json`` and the daily push): cards with their
+    values and changes, the changes and the actions as sentences."""
+    def card(c: Card) -> dict:
+        return {"metric": c.metric, "label": catalogue.label(c.metric, lang) or c.metric,
+                "value": None if _missing(c.value) else float(c.value),
+                "text": fmt_value(c.metric, c.value, lang),
+                "mom": c.mom, "yoy": c.yoy, "attainment": c.attainment,
+                "previous": None if _missing(c.previous) else c.previous,
+                "year_ago": None if _missing(c.year_ago) else c.year_ago,
+                "target": None if _missing(c.target) else c.target}
+    return {"title": title, "period": period_label, "lang": lang,
+            "cards": [card(c) for c in cards],
+            "changes": [c if isinstance(c, str) else change_sentence(c, lang)
+                        for c in change_list],
+            "actions": [{"text": a.text, "severity": a.severity, "link": a.link,
+                         "count": a.count} for a in actions],
+            "health": health}
+
+
+def _record(title, period_label, cards, change_list, actions, health, lang) -> None:
+    """Inside a report run (a notebook whose parameters give ``output_dir``), keep the
+    summary beside the report as ``summary.json``: the daily push (ecomlib.daily_push)
+    reads it, so the push says what the reports say, computed once."""
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+        out = ip.user_ns.get("output_dir") if ip is not None else None
+    except Exception:  # noqa: BLE001 - not in IPython
+        out = None
+    if not out:
+        return
+    import json
+    from pathlib import Path
+    rec = record(title, period_label, cards, change_list, actions, health, lang)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    (Path(out) / "summary.json").write_text(json.dumps(rec, ensure_ascii=False, indent=1,
+                                                       default=str), encoding="utf-8")
