@@ -755,6 +755,8 @@ class Schedule:
     # how long a report waits for a warehouse an ingest is writing (``ECOMLIB_LOCK_WAIT`` in
     # the kernels; an explicit ``ecom --wait`` wins); None = the library default (60 s)
     lock_wait_s: float | None = None
+    #: send the 经营日报 (ecomlib.daily_push) after the morning's overview run
+    daily_push: bool = True
 
 
 def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
@@ -817,10 +819,10 @@ def load_schedule(path: str | Path = PARAMS_DIR / "schedule.yaml") -> Schedule:
     if dup:
         raise ParameterError(f"{path}: duplicate report name(s) {', '.join(dup)}")
     return Schedule(jobs, int(defaults.get("parallel", 2)), list(alerts.get("webhooks") or []),
-                    alerts.get("email"), tuple(alerts.get("notify") or ("failure", "anomalies", "summary")),
+                    alerts.get("email"), tuple(alerts["notify"] or ()) if "notify" in alerts else ("failure", "anomalies", "summary"),
                     str(path), defaults.get("duckdb_memory_limit", "1GB") or None,
                     float(defaults["lock_wait_s"]) if defaults.get("lock_wait_s") is not None
-                    else None)
+                    else None, bool(alerts.get("daily_push", True)))
 
 
 def notebook_dirs(extra=None, schedule_path: Path | None = None) -> list[Path]:
@@ -935,6 +937,16 @@ def run_due(schedule: Schedule, warehouse=None, out_root: str | Path = "reports"
                                           "as_of": fire.astimezone(BEIJING).date().isoformat()})
         jobs.append(job)
     results = run_jobs(jobs, schedule, warehouse, out_root, sleep)
+    if schedule.daily_push and any(resolve_notebook(j.notebook).stem == "overview" for j in jobs):
+        # the 经营日报 goes once a day, after the morning's overview (ecomlib.daily_push)
+        from . import daily_push
+        from .warehouse import default_path
+        day = now.astimezone(BEIJING).date() - dt.timedelta(days=1)
+        try:
+            daily_push.send(schedule, out_root, Path(warehouse or default_path()), day, results)
+        except Exception as e:  # noqa: BLE001 - a failed push never fails the reports
+            (Path(out_root) / "alert-errors.log").open("a", encoding="utf-8").write(
+                f"{_beijing_now().isoformat(timespec='seconds')} daily push: {e}\n")
     state = _read_state(out_root)
     for (job, fire), res in zip(due, results):
         state[job.name] = {"last_due": fire.isoformat(), "last_status": res.status,
