@@ -612,12 +612,17 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def add_labels(extra: dict[str, tuple[str, str]]) -> None:
-    """Register a domain module's labels (``{key: (zh, en)}``) so each analysis module keeps
-    its own vocabulary beside its code. A key that is already registered keeps its wording
-    (the base table above, then the first module to register it): shared words such as
-    ``category`` read the same in every report, and no import order can fail."""
+    """Register labels of an extension (a user's column-mapping vocabulary, a plug-in):
+    ``{key: (zh, en)}``. Every label of the workbench itself is in :data:`LABELS` above, one
+    wording per key; a key registered again with another wording is refused (a label must
+    not depend on which module was imported first)."""
     for k, v in extra.items():
-        LABELS.setdefault(k, tuple(v))
+        v = tuple(v)
+        have = LABELS.get(k)
+        if have is not None and have != v:
+            raise ValueError(f"i18n.add_labels: {k!r} already reads {have}; {v} would make "
+                             "its wording depend on import order: use another key")
+        LABELS[k] = v
 
 
 def check_lang(lang: str) -> str:

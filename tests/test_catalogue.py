@@ -63,3 +63,11 @@ def test_every_metric_is_complete():
     assert cat.label("aov_fen") == "客单价" and cat.label("order_value_fen") == "笔单价"
     with pytest.raises(KeyError, match="no metric 'nope'"):
         cat.metric("nope")
+
+
+def test_labels_cannot_be_registered_twice_with_another_wording():
+    from ecomlib import i18n
+    i18n.add_labels({"paid_fen": i18n.LABELS["paid_fen"]})  # the same wording: fine
+    with pytest.raises(ValueError, match="import order"):
+        i18n.add_labels({"paid_fen": ("付款", "Paid")})
+    assert i18n.label("paid_fen") == "实付金额"
