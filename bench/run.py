@@ -60,6 +60,7 @@ AS_OF = "2025-12-31"
 REPORT_PARALLEL = 2  # reports at once in step 5 (set by --parallel)
 SPARK_SIZES: set[float] | None = {1.0}  # sizes at which step 7 runs (None: every size)
 CLV_MEMBERS = 100_000
+DEMO_FORECAST: dict = {}  # step 4 on the default demo (run once with the forecast step)
 
 
 # ----------------------------------------------------------------------------------------
@@ -412,30 +413,66 @@ def bench_clv(summary: pd.DataFrame) -> dict:
 # 4. forecast
 # ----------------------------------------------------------------------------------------
 def bench_forecast(wh_path: Path) -> dict:
-    if not (ROOT / "ecomlib" / "models" / "forecast.py").exists():
-        return {"status": "pending: ecomlib/models/forecast.py does not exist yet"}
+    """The inventory report's forecast on the whole warehouse (``forecast_select``): every
+    candidate backtested at rolling origins, the method per segment chosen on the selection
+    part, conformal intervals calibrated there, everything scored once on the last 26 weeks
+    (the holdout), then the forward forecast with the chosen methods; the figures of the
+    issue under ``forecast``: wape_chosen_rate, wape_best_baseline_rate, coverage_80_rate,
+    coverage_95_rate (and seconds: backtest + forecast, wall and CPU)."""
+    if not (ROOT / "ecomlib" / "models" / "forecast_select.py").exists():
+        return {"status": "pending: ecomlib/models/forecast_select.py does not exist yet"}
     import pandas as pd
 
     from ecomlib.metrics import inventory_queries
     from ecomlib.models import forecast as F
+    from ecomlib.models import forecast_select as FS
     from ecomlib.warehouse import Warehouse
 
     with Warehouse(wh_path, read_only=True) as wh:
         first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM mart_sales_daily").iloc[0]
         daily, wall_q, _ = timed(inventory_queries.sku_daily, wh, first, last)
+        shop_weekly = inventory_queries.sku_shop_weekly(wh, first, last)
         calendar = inventory_queries.calendar(wh, pd.Timestamp(first) - pd.Timedelta(days=7),
                                               pd.Timestamp(last) + pd.Timedelta(weeks=10))
     panel, wall_panel, _ = timed(F.weekly_panel, daily, first, last)
-    weeks = sorted(panel["week_start"].unique())
-    origin = weeks[-27] if len(weeks) > 60 else weeks[len(weeks) // 2]
-    bt, wall_bt, _ = timed(F.backtest, panel, origin, every_weeks=4, horizons=8, intervals=False,
-                           calendar=calendar)
-    fc, wall_fc, _ = timed(F.forecast_ahead, panel, horizons=8, calendar=calendar)
-    return {"skus": int(panel["sku"].nunique()), "weeks": len(weeks),
-            "origins": len(bt.origins), "sku_daily_query_s": wall_q, "panel_s": wall_panel,
-            "backtest_s": wall_bt, "forecast_s": wall_fc,
-            "total_s": wall_q + wall_panel + wall_bt + wall_fc,
-            "overall_scores": bt.overall.to_dict("records") if len(bt.overall) else []}
+    ev, wall_bt, cpu_bt = timed(FS.evaluate, panel, calendar, horizons=8, shop_weekly=shop_weekly)
+    fc, wall_fc, cpu_fc = timed(FS.forecast_chosen, panel, ev, calendar, horizons=8)
+    return {"skus": int(panel["sku"].nunique()), "weeks": int(panel["week_start"].nunique()),
+            "origins": len(ev.origins["selection"]) + len(ev.origins["holdout"]),
+            "sku_daily_query_s": wall_q, "panel_s": wall_panel,
+            "backtest_s": wall_bt, "forecast_s": wall_fc, "backtest_cpu_s": cpu_bt,
+            "forecast_cpu_s": cpu_fc, "total_s": wall_q + wall_panel + wall_bt + wall_fc,
+            "forecast_backtest_s": wall_bt + wall_fc, "forecast_backtest_cpu_s": cpu_bt + cpu_fc,
+            **ev.summary,
+            "holdout_wape": {r.method: r.wape_rate for r in ev.holdout.itertuples()},
+            "choice": {r.segment: r.method for r in ev.choice.itertuples()},
+            "totals_holdout": ev.totals_holdout.to_dict("records")}
+
+
+def bench_forecast_demo() -> dict:
+    """Step 4 on the demo (``ecom demo-data``, the default size: 6,000 members, 240 SKUs),
+    loaded into a fresh warehouse (untimed)."""
+    from ecomlib import demo
+    from ecomlib.warehouse import Warehouse
+
+    d = CACHE / "demo_default"
+    stamp = d / ".complete"
+    if not stamp.exists():
+        if d.exists():
+            shutil.rmtree(d)
+        log(f"generating the default demo exports into {d}")
+        demo.write_demo(d, demo.DemoConfig(), layout="exports")
+        stamp.write_text("{}")
+    tmp = Path(tempfile.mkdtemp(prefix="bench_demo_", dir=CACHE))
+    try:
+        with Warehouse(tmp / "wh.duckdb") as wh:
+            wh.init()
+            wh.ingest([p for p in sorted(d.iterdir()) if not p.name.startswith(".")],
+                      errors="record", progress=False)
+            wh.build()
+        return bench_forecast(tmp / "wh.duckdb")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------------
@@ -652,6 +689,7 @@ def fmt_table(results: list[dict]) -> str:
                 f"{f['skus']:>12,}{f['origins']:>12}")
             add(f"{'  backtest / forecast / query+panel s':<46}{f['backtest_s']:>12.1f}"
                 f"{f['forecast_s']:>12.1f}{f['sku_daily_query_s'] + f['panel_s']:>12.1f}")
+            lines.extend(_forecast_lines(f))
         else:
             add(f"4 forecast: {f.get('status', 'not run at this size (--steps)')}")
         rp = r.get("reports", {})
@@ -690,6 +728,40 @@ def fmt_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _forecast_lines(f: dict) -> list[str]:
+    """The forecast's holdout figures (forecast_select): WAPE chosen vs the better baseline,
+    coverage of the 80 % / 95 % intervals, CPU seconds."""
+    if "wape_chosen_rate" not in f:
+        return []
+    return [f"{'  holdout WAPE chosen / best baseline (which)':<46}{f['wape_chosen_rate']:>12.2%}"
+            f"{f['wape_best_baseline_rate']:>12.2%}{f['best_baseline']:>12}"
+            f"{1 - f['wape_chosen_rate'] / f['wape_best_baseline_rate']:>9.1%}",
+            f"{'  holdout coverage 80 % / 95 %; total WAPE':<46}{f['coverage_80_rate']:>12.1%}"
+            f"{f['coverage_95_rate']:>12.1%}{f.get('wape_total_rate', float('nan')):>12.2%}",
+            f"{'  forecast+backtest wall / cpu s':<46}{f['forecast_backtest_s']:>12.1f}"
+            f"{f['forecast_backtest_cpu_s']:>12.1f}"]
+
+
+def forecast_targets(label: str, f: dict) -> list[str]:
+    """Issue 22's targets for one size (or the demo): holdout WAPE of the chosen forecast at
+    least 10 % below the better of seasonal naive and the 13-week mean; coverage within 3
+    points of 80 % and 95 %."""
+    if "wape_chosen_rate" not in f:
+        return []
+    out = []
+
+    def row(name, value, ok):
+        out.append(f"{name:<58}{value:>16}   {'met' if ok else 'MISSED'}")
+
+    gain = 1 - f["wape_chosen_rate"] / f["wape_best_baseline_rate"]
+    row(f"{label}: holdout WAPE >= 10 % below the best baseline", f"{gain:.1%}", gain >= 0.10)
+    row(f"{label}: coverage of the 80 % interval within 3 points", f"{f['coverage_80_rate']:.1%}",
+        abs(f["coverage_80_rate"] - 0.80) <= 0.03)
+    row(f"{label}: coverage of the 95 % interval within 3 points", f"{f['coverage_95_rate']:.1%}",
+        abs(f["coverage_95_rate"] - 0.95) <= 0.03)
+    return out
+
+
 def target_lines(results: list[dict], pm: list[dict]) -> list[str]:
     """The issue's targets, read at the largest size measured, each with met / MISSED."""
     big = max(results, key=lambda r: r["size_million_lines"])
@@ -714,6 +786,14 @@ def target_lines(results: list[dict], pm: list[dict]) -> list[str]:
             c["speedup_vs_lifetimes"] >= 1)
         row("CLV parameters equal to 3 decimals", str(c["equal_to_3_decimals"]),
             c["equal_to_3_decimals"])
+    fb = big.get("forecast", {})
+    if "forecast_backtest_s" in fb:
+        row("forecast + backtest < 30 s", f"{fb['forecast_backtest_s']:.1f} s",
+            fb["forecast_backtest_s"] < 30)
+    for r in results:
+        out.extend(forecast_targets(f"{r['size_million_lines']:g}M", r.get("forecast", {})))
+    if DEMO_FORECAST:
+        out.extend(forecast_targets("demo", DEMO_FORECAST))
     rp = big.get("reports", {})
     if "full" in rp:
         row("all reports < 90 s wall", f"{rp['full']['seconds']:.1f} s",
@@ -752,7 +832,9 @@ def main(argv=None) -> int:
     ap.add_argument("--table", action="store_true", help="only print the table of --out")
     args = ap.parse_args(argv)
     if args.table:
-        print(fmt_table(json.loads(Path(args.out).read_text())["sizes"]))
+        saved = json.loads(Path(args.out).read_text())
+        DEMO_FORECAST.update(saved.get("demo", {}).get("forecast", {}))
+        print(fmt_table(saved["sizes"]))
         return 0
     global REPORT_PARALLEL, REPEATS, SPARK_SIZES
     REPORT_PARALLEL = args.parallel
@@ -769,10 +851,23 @@ def main(argv=None) -> int:
                 old[r["size_million_lines"]] = r  # steps not run again are kept
             else:
                 results.append(r)
+    if args.merge and Path(args.out).exists():
+        DEMO_FORECAST.update(json.loads(Path(args.out).read_text()).get("demo", {}).get("forecast", {}))
+    if "forecast" in steps and not args.quick:
+        log("demo (default size): 4. forecast")
+        try:
+            DEMO_FORECAST.clear()
+            DEMO_FORECAST.update(bench_forecast_demo())
+        except Exception as e:  # the sizes still run
+            traceback.print_exc()
+            DEMO_FORECAST.update({"status": f"error: {type(e).__name__}: {e}"})
     for size in sizes:
         results.append({**old.get(size, {}), **run_size(size, steps)})
         results.sort(key=lambda r: r["size_million_lines"])
         Path(args.out).write_text(json.dumps(_report(results, args), indent=2, default=str))
+    if DEMO_FORECAST:
+        print("\n== demo (default size) ==")
+        print("\n".join(_forecast_lines(DEMO_FORECAST)) or DEMO_FORECAST.get("status", ""))
     print(fmt_table(results))
     print(f"\nwrote {args.out}")
     return 0
@@ -786,7 +881,8 @@ def _report(results, args) -> dict:
                         "python": platform.python_version(), "pandas": pd.__version__,
                         "duckdb": duckdb.__version__,
                         "load_average_at_end": os.getloadavg()},
-            "sizes": results, "per_million_lines": per_million(results)}
+            "sizes": results, "per_million_lines": per_million(results),
+            "demo": {"forecast": dict(DEMO_FORECAST)}}
 
 
 if __name__ == "__main__":

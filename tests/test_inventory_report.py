@@ -362,7 +362,7 @@ def test_report_figures_tie_to_the_canonical_tables_and_the_lines(demo_warehouse
         assert c.year_ago == pytest.approx(ya[m], rel=1e-9), m
     # the suppliers' lead times are the mart's; the backtest and the replay ran
     assert report["suppliers"]["count_po_lines"].sum() > 0
-    assert report["backtest"] is not None and len(report["replay"]["table"]) == 3
+    assert report["evaluation"] is not None and len(report["replay"]["table"]) == 3
 
 
 def test_purchase_list_in_case_packs_as_of_the_report_day(report):

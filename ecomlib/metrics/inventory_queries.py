@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import queries
 
-__all__ = ["sku_daily", "stock_daily", "products", "purchase_lines", "calendar"]
+__all__ = ["sku_daily", "sku_shop_weekly", "stock_daily", "products", "purchase_lines", "calendar"]
 
 
 def _dates(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
@@ -39,6 +39,16 @@ def sku_daily(wh, start, end, platforms: Sequence[str] | None = None,
     df = queries.run(wh, "inventory/sku_daily", start_date=start, end_date=end,
                      platforms=_list(platforms), shops=_list(shops))
     return _dates(df, "sales_date")
+
+
+def sku_shop_weekly(wh, start, end, platforms: Sequence[str] | None = None,
+                    shops: Sequence[str] | None = None) -> pd.DataFrame:
+    """Paid units per week (Monday ``week_start``), ``shop_id`` and ``sku`` over the selected
+    platforms and shops (query ``inventory/sku_shop_weekly``): the forecast's shop totals
+    (:func:`ecomlib.models.forecast_select.reconcile`)."""
+    df = queries.run(wh, "inventory/sku_shop_weekly", start_date=start, end_date=end,
+                     platforms=_list(platforms), shops=_list(shops))
+    return _dates(df, "week_start")
 
 
 def stock_daily(wh, start, end, warehouses: Sequence[str] | None = None) -> pd.DataFrame:

@@ -326,6 +326,7 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     """
     from .. import freshness
     from ..models import forecast as F
+    from ..models import forecast_select as FS
     from ..models import replenish as R
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if period is None:
@@ -430,21 +431,22 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     first_origin = start - pd.Timedelta(days=start.day_of_week) - pd.Timedelta(days=7)
     weeks = pd.DatetimeIndex(sorted(weekly_all["week_start"].unique()))
     can_bt = len(weeks) > 0 and (weeks < first_origin).sum() >= 51 and (weeks > first_origin).sum() >= 2
-    if run_backtest and can_bt:
-        bt = F.backtest(weekly_all, first_origin, every_weeks=backtest_every_weeks,
-                        horizons=horizon_weeks, intervals=False, extra_days=campaign_days,
-                        calendar=calendar)
-        out["backtest"] = bt
-        if run_replay and len(bt.forecasts):
-            out["bands"] = F.conformal_bands(bt.forecasts)
-            out["coverage_rate"] = F.interval_coverage(bt.forecasts)
-            out["replay"] = R.replay_year(sales, stock, po, products, bt.forecasts, start, end,
+    # the candidates, chosen per segment before a 26-week holdout (models.forecast_select)
+    can_ev = len(weeks) >= 51 + 26 + 8 + 4
+    if run_backtest and can_ev:
+        ev = FS.evaluate(weekly_all, calendar, horizons=horizon_weeks, extra_days=campaign_days,
+                         shop_weekly=Q.sku_shop_weekly(wh, hist0, end, platforms, shops))
+        out["evaluation"] = ev
+        out["coverage_rate"] = ev.summary["coverage_80_rate"]
+        if run_replay and can_bt:
+            out["replay"] = R.replay_year(sales, stock, po, products,
+                                          ev.rows.assign(combined=ev.rows["chosen_mean"]), start, end,
                                           service_level, review_days, moq_cases,
                                           case_packs=packs)
     elif run_backtest:
-        notes.append(("回测需要报告期开始前至少 51 周的销售历史，本次跳过回测和模拟。",
-                      "The backtest needs at least 51 weeks of sales history before the period "
-                      "starts: backtest and replay skipped."))
+        notes.append(("模型比较需要至少 89 周的销售历史（一年起步、选择期和 26 周检验期），本次跳过回测和模拟。",
+                      "Comparing the forecasts needs at least 89 weeks of sales history (a year to start "
+                      "from, the selection weeks and a 26-week holdout): backtest and replay skipped."))
     # models
     n_weeks = weekly_now["week_start"].nunique()
     out["forecast"] = pd.DataFrame()
@@ -452,13 +454,20 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     out["stockout_alerts"] = pd.DataFrame()
     if n_weeks >= 20 and weekly_now["units"].sum() > 0:
         t0 = time.perf_counter()
-        fc = F.forecast_ahead(weekly_now, horizons=horizon_weeks, extra_days=campaign_days,
-                              bands=out["bands"], quantiles=None, calendar=calendar)
+        if "evaluation" in out:  # the chosen method per segment and its conformal bands
+            fc = FS.forecast_chosen(weekly_now, out["evaluation"], calendar, horizon_weeks,
+                                    extra_days=campaign_days)
+            sigma = FS.sigma_daily(fc)
+        else:
+            fc = F.forecast_ahead(weekly_now, horizons=horizon_weeks, extra_days=campaign_days,
+                                  bands=out["bands"], quantiles=None, calendar=calendar)
+            sigma = R.forecast_error_sigma(weekly_now)
         out["forecast_seconds"] = time.perf_counter() - t0
         out["forecast"] = fc
         sup_all = R.supplier_performance(po[po["ordered_on"] <= now_end])
-        sigma = R.forecast_error_sigma(weekly_now)
-        dem = R.demand_for_policy(fc, sigma, products, sup_all, review_days)
+        # the policy needs mean demand: the chosen forecast moved by its mean backtest error
+        dem = R.demand_for_policy(fc.assign(forecast_units=fc["mean_units"]) if "mean_units" in fc
+                                  else fc, sigma, products, sup_all, review_days)
         dem = dem[dem["sku"].isin(set(per["sku"]))]
         pol = R.policy_table(dem, sup_all, service_level, review_days, moq_cases, packs)
         last = stock[stock["snapshot_date"] == stock["snapshot_date"].max()]
