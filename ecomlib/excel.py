@@ -7,7 +7,8 @@ Every report's workbook is written here, so that they all follow one convention:
 * ratio columns (``*_rate``, 0..1) keep their value with a percent format ``0.0%``;
 * date-times lose their time zone (the warehouse's are Beijing wall-clock time) and get
   ``YYYY-MM-DD HH:MM:SS``; plain dates, and date-time columns whose values are all
-  midnights (days, months), ``YYYY-MM-DD``;
+  midnights (days), ``YYYY-MM-DD``; a month column (named ``month`` or ``*_month``, every
+  value the 1st of its month) ``YYYY-MM``: a month reads 2025-01, never 2025-01-01;
 * a missing value (NaN, NaT, None) is an empty cell that keeps its column's format;
   +-inf is written as the text ``inf`` / ``-inf`` (Excel has no infinity);
 * every sheet has its header row frozen and an autofilter over its columns, and column
@@ -37,6 +38,7 @@ INT_FORMAT = "#,##0"
 NUMBER_FORMAT = "#,##0.00"
 DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
 DATE_FORMAT = "YYYY-MM-DD"
+MONTH_FORMAT = "YYYY-MM"
 MAX_SHEET_NAME = 31  # Excel's limit
 
 
@@ -108,7 +110,11 @@ def number_format(s: pd.Series) -> str | None:
         d = s.dropna()
         if isinstance(d.dtype, pd.DatetimeTZDtype):
             d = d.dt.tz_localize(None)
-        return DATE_FORMAT if len(d) and bool((d == d.dt.normalize()).all()) else DATETIME_FORMAT
+        if not len(d) or not bool((d == d.dt.normalize()).all()):
+            return DATETIME_FORMAT
+        if (name == "month" or name.endswith("_month")) and bool((d.dt.day == 1).all()):
+            return MONTH_FORMAT
+        return DATE_FORMAT
     return None
 
 
@@ -146,7 +152,7 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path,
     try:
         formats = {f: wb.add_format({"num_format": f})
                    for f in (MONEY_FORMAT, RATE_FORMAT, DATETIME_FORMAT, DATE_FORMAT,
-                             INT_FORMAT, NUMBER_FORMAT)}
+                             MONTH_FORMAT, INT_FORMAT, NUMBER_FORMAT)}
         head_format = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "bottom": 1})
         for name, df in tables.items():
             ws = wb.add_worksheet(str(name)[:MAX_SHEET_NAME])
@@ -175,7 +181,7 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path,
                             if isinstance(v, (bool, np.bool_)) else v for v in vals]
                 cols.append(vals)
                 sample = [v for v in vals[:500] if v is not None]
-                if f in (DATE_FORMAT,):
+                if f in (DATE_FORMAT, MONTH_FORMAT):
                     wide = 10
                 elif f == DATETIME_FORMAT:
                     wide = 19

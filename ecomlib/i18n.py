@@ -608,6 +608,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "previous_snapshot_date": ("上一快照日", "Previous snapshot"),
     "expected_closing_units": ("应有期末", "Expected closing"),
     "difference_units": ("差异", "Difference"),
+    # the finance summary and its workbook (finance_report)
+    "lowest_cash_fen": ("13周最低现金", "Lowest cash in 13 weeks"),
+    "net_sales_mom_rate": ("净销售额环比", "Net sales vs prev. month"),
+    "net_sales_yoy_rate": ("净销售额同比", "Net sales vs last year"),
+    "is_whole_month": ("整月", "Whole month"),
+    "shortfall_fen": ("差额", "Short of target"),
+    "ship_date": ("发货日", "Ship date"),
 }
 
 

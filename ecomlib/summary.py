@@ -293,7 +293,8 @@ def record(title, period_label, cards, change_list=(), actions=(), health="",
                 "mom": c.mom, "yoy": c.yoy, "attainment": c.attainment,
                 "previous": None if _missing(c.previous) else c.previous,
                 "year_ago": None if _missing(c.year_ago) else c.year_ago,
-                "target": None if _missing(c.target) else c.target}
+                "target": None if _missing(c.target) else c.target,
+                **({"sub": card(c.sub)} if c.sub is not None else {})}
     return {"title": title, "period": period_label, "lang": lang,
             "cards": [card(c) for c in cards],
             "changes": [c if isinstance(c, str) else change_sentence(c, lang)

@@ -343,8 +343,9 @@ def test_a_refund_without_its_line_is_named_not_hidden(tmp_path, settings):
     assert "total.refund_fen: 2800 vs 2900" in bad
     h = r["health"].set_index("rule_id")
     assert h.loc["refunds.orphan", "count_failing"] == 1
-    text = str(rep.health_sentence(r["health"], 0, "en"))
-    assert "refunds.orphan (1 rows)" in text and "1 of the 4 quality rules" in text
+    text = rep.health_text(r["health"], 0, "en")
+    assert "1 of the 4 rules that concern these figures fail (1 rows)" in text
+    assert rep.health_text(r["health"], 0, "zh").startswith("数据质量：与财务数字有关的 4 条规则中 1 条未通过（1 行）")
 
 
 # -- targets and commission -----------------------------------------------------------------------------
@@ -525,7 +526,7 @@ def test_export_csv_in_yuan(tmp_path):
     raw = p.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw[3:].decode("utf-8").splitlines()
-    assert lines[0] == "运单号,账单运费 (元),ship_date,平均售价 (元)"
+    assert lines[0] == "运单号,账单运费 (元),发货日,平均售价 (元)"
     assert lines[1:] == ["YT1,4.50,2025-01-02,0.125", "YT2,-0.05,2025-01-03,"]
 
 
@@ -538,7 +539,7 @@ def test_excel_export_formats_and_empty_cells(tmp_path):
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert rows[1][1:] == [123.45, 0.25, "inf"] and rows[2][1:] == [-0.05, None, 0.015]
     assert rows[1][0] == pd.Timestamp("2025-01-01").to_pydatetime()
-    assert ws[3][0].number_format.startswith("YYYY-MM-DD")   # the date format is excel.py's
+    assert ws[3][0].number_format == "YYYY-MM"   # a month reads 2025-02, not 2025-02-01 00:00:00
     assert [c.number_format for c in ws[3]][1:] == ["#,##0.00", "0.0%", "#,##0.00"]
 
 
@@ -557,7 +558,8 @@ def test_finance_code_reads_marts_and_repeats_no_rule():
     for p in (queries.QUERY_DIR / "finance").glob("*.sql"):
         rels = modelling._relations(queries.text(f"finance/{p.stem}").replace("$", ":"))
         assert rels <= {"mart_sku_day_pnl", "mart_costs_daily", "mart_ads_daily", "mart_shipments",
-                        "mart_stock_moves", "mart_stock_daily", "mart_purchase_lines"}, (p, rels)
+                        "mart_stock_moves", "mart_stock_daily", "mart_purchase_lines",
+                        "mart_shops", "mart_products"}, (p, rels)   # names: the seller's words
     assert not [n for n in dir(rollups) if n.startswith(("FIN_", "SALES_SUMS", "REFUND_CASES",
                                                          "SPREAD_FIXED", "LINE_REFUND"))]
     assert set(rollups.VIEWS) == {"int_sku_resolved"}

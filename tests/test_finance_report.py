@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from ecomlib import i18n
+from ecomlib import summary as S
 from ecomlib.metrics import catalogue
 from ecomlib.metrics import finance as fi
 from ecomlib.metrics import finance_report as rep
@@ -239,14 +240,17 @@ def _checks(failing) -> pd.DataFrame:
                          "count_failing": pd.array(failing, dtype="Int64")})
 
 
-def test_the_health_line_passes_or_names_what_fails():
-    ok = str(rep.health_sentence(_checks([0, 0]), 0, "zh"))
-    assert "2 条质量规则全部通过" in ok and "没有成本" not in ok
-    bad = str(rep.health_sentence(_checks([0, 3]), 12, "en"))
-    assert "1 of the 2 quality rules that concern these figures fail: refunds.orphan (3 rows)" in bad
-    assert "12 units sold have no cost" in bad
-    unknown = str(rep.health_sentence(_checks([None, 0]), 0, "en"))
-    assert "order_lines.orphan (could not run)" in unknown
+def test_the_health_badge_passes_or_counts_what_fails():
+    ok = rep.health_text(_checks([0, 0]), 0, "zh")
+    assert ok == "数据质量：与财务数字有关的 2 条规则全部通过 · 查看质量报告"
+    bad = rep.health_text(_checks([0, 3]), 12, "en")
+    assert "1 of the 2 rules that concern these figures fail (3 rows)" in bad
+    assert "12 units sold have no cost" in bad and bad.endswith("see the quality report")
+    zh = rep.health_text(_checks([0, 3]), 12, "zh")
+    assert "2 条规则中 1 条未通过（3 行）" in zh and "12 件已售商品没有成本" in zh
+    assert "refunds.orphan" not in zh      # rule ids are the quality report's, not the seller's
+    unknown = rep.health_text(_checks([None, 0]), 0, "en")
+    assert "1 of the 2 rules" in unknown
 
 
 def test_estimates_are_said_only_when_there_are_any():
@@ -286,3 +290,129 @@ def test_contribution_is_a_ratio_of_sums():
     assert t.contribution_fen == catalogue.value("contribution_fen", rows) == 1800
     assert t.contribution_rate == pytest.approx(1800 / 3000)   # not the mean of 0.4 and 0.7
     assert t.contribution_rate == pytest.approx(catalogue.value("contribution_rate", rows))
+
+
+# -- the 经营摘要: cards, changes, actions (each with the opposite data) -------------------------------
+def _days(shops=("a", "b"), **cols) -> pd.DataFrame:
+    n = len(shops)
+    return _rows(sales_date=[T("2025-12-01")] * n, platform=["tmall"] * n, shop_id=list(shops),
+                 **{k: list(v) for k, v in cols.items()})
+
+
+def test_cards_carry_target_margins_and_the_lowest_cash():
+    cur = _days(paid_fen=[60000, 40000], refund_fen=[5000, 0], cogs_fen=[20000, 10000],
+                ad_spend_fen=[5000, 3000])
+    prev = _days(paid_fen=[50000, 30000], refund_fen=[0, 0], cogs_fen=[20000, 10000],
+                 ad_spend_fen=[1000, 1000])
+    cash = _cash([500, -100, -300, 200])
+    cs = rep.cards(cur, prev, None, cash, 1000, target=80000, target_metric="paid_fen", lang="zh")
+    by = {c.metric: c for c in cs}
+    assert [c.metric for c in cs] == ["paid_fen", "net_sales_fen", "gross_profit_fen",
+                                      "contribution_fen", "refund_rate", "ad_spend_fen", "lowest_cash_fen"]
+    assert by["paid_fen"].attainment == pytest.approx(100000 / 80000) and by["net_sales_fen"].target is None
+    assert by["gross_profit_fen"].sub.metric == "gross_margin_rate"
+    assert by["gross_profit_fen"].sub.value == pytest.approx(65000 / 95000)
+    assert by["contribution_fen"].value == 95000 - 30000 - 8000 and by["contribution_fen"].sub.previous == pytest.approx(48000 / 80000)
+    assert by["refund_rate"].year_ago is None and by["lowest_cash_fen"].value == -300
+    assert "最低在第 3 周" in by["lowest_cash_fen"].note and "占净销售额 8.4%" in by["ad_spend_fen"].note
+    # net sales as the target's metric: the target goes on that card, no 实付金额 card
+    cs = rep.cards(cur, prev, None, None, 0, target=90000, target_metric="net_sales_fen")
+    assert cs[0].metric == "net_sales_fen" and cs[0].target == 90000 and "lowest_cash_fen" not in [c.metric for c in cs]
+    # refunds still coming in: not compared, and it says so
+    rr = {c.metric: c for c in rep.cards(cur, prev, prev, None, refunds_settled=False)}["refund_rate"]
+    assert rr.previous is None and rr.year_ago is None and "暂不比较" in rr.note
+    html = S.card_html(by["gross_profit_fen"], "zh")
+    assert 'class="ecom-sub" data-metric="gross_margin_rate"' in html and "个百分点" in html
+
+
+def test_largest_changes_name_the_shop_category_and_cost():
+    prev = _days(paid_fen=[50000, 50000], ad_spend_fen=[1000, 1000], cogs_fen=[10000, 10000])
+    cur = _days(paid_fen=[80000, 50000], ad_spend_fen=[1000, 6000], cogs_fen=[16000, 10000])
+    ch = rep.largest_changes(cur, prev, None, None, {"a": "甲店", "b": "乙店"})
+    by = {c.metric: c for c in ch}
+    assert by["net_sales_fen"].driver == "甲店" and by["ad_spend_fen"].driver == "乙店"
+    assert ch[0].metric == "net_sales_fen"     # +30000 of 100000 net sales before ad's +5000
+    sku = lambda cats, contrib: _rows(sales_date=[T("2025-12-01")] * len(cats), sku=list("xyz")[:len(cats)],  # noqa: E731
+                                      category=list(cats), paid_fen=[10000] * len(cats),
+                                      ad_spend_fen=[10000 - c for c in contrib])
+    ch = rep.largest_changes(cur, prev, sku(["护肤", "零食"], [2000, 9000]),
+                             sku(["护肤", "零食"], [8000, 9000]), {})
+    c = {c.metric: c for c in ch}["contribution_fen"]
+    assert c.driver == "护肤" and c.delta == -6000
+    # small moves are not listed; nothing without a previous period
+    assert rep.largest_changes(prev.assign(paid_fen=[50100, 50000]), prev, None, None, {}) == []
+    assert rep.largest_changes(cur, None, None, None, {}) == []
+
+
+def _r(**kw) -> dict:
+    base = {"names": {"a": "甲店", "b": "乙店"}, "products": {"x": "燕麦"}, "cash": _cash([500, 400]),
+            "cash_floor_fen": 0, "shop_targets": pd.DataFrame(), "sku_structure": pd.DataFrame(),
+            "courier_summary": _summary({}), "commission": pd.DataFrame(), "start": T("2025-12-01"),
+            "end": T("2025-12-31"), "incomplete": False, "target_metric": "paid_fen"}
+    base.update(kw)
+    return base
+
+
+def test_actions_follow_the_numbers():
+    assert rep.actions(_r()) == []          # cash fine, no target, no loss, nothing to claim
+    neg = rep.actions(_r(cash=_cash([500, -100, -300, 200])))
+    assert neg[0].link == "#cash" and neg[0].severity == "high"
+    assert "第 2 周（2025-01-08 起）转为负数" in neg[0].text and "最低 -¥3" in neg[0].text
+    low = rep.actions(_r(cash=_cash([500, 100, 300]), cash_floor_fen=200))
+    assert low[0].severity == "medium" and "低于安全线" in low[0].text
+    st = pd.DataFrame({"shop_id": ["a", "b"], "target_fen": [1000.0, 1000.0], "actual_fen": [900.0, 1200.0]})
+    st["attainment_rate"] = st.actual_fen / st.target_fen
+    st["shortfall_fen"] = (st.target_fen - st.actual_fen).clip(lower=0)
+    t = rep.actions(_r(shop_targets=st))
+    assert len(t) == 1 and t[0].link == "#targets" and t[0].text.startswith("复盘目标：1 个店铺实付金额未达成本期目标：甲店 达成 90.0%")
+    assert rep.actions(_r(shop_targets=st.assign(attainment_rate=[1.0, 1.2]))) == []
+    ss = fi.profit_structure(pd.DataFrame({"sku": ["x", "y", fi.UNALLOCATED], "contribution_fen": [-500, 800, -50]}), "sku")
+    loss = rep.actions(_r(sku_structure=ss))
+    assert loss[0].link == "#loss-skus" and "1 个 SKU 扣除全部费用后亏损" in loss[0].text and "燕麦（x） -¥5" in loss[0].text
+    assert rep.actions(_r(sku_structure=ss[ss.sku != "x"])) == []   # the unallocated row is no SKU
+    claim = rep.actions(_r(courier_summary=_summary({"bill_duplicate": 500}), bill_is_demo=True))
+    assert claim[0].text.startswith("向快递公司追回 ¥5（演示账单）：重复计费 1 单 ¥5")
+    com = pd.DataFrame({"operator": ["张伟", "李娜"], "month": [T("2025-12-01")] * 2,
+                        "commission_fen": [30000, 0], "is_final": [True, True]})
+    pay = rep.actions(_r(commission=com))
+    assert pay[0].link == "#commission" and "发放运营提成 ¥300（2025-12，已结束月份）：张伟 ¥300" in pay[0].text
+    assert rep.actions(_r(commission=com.assign(is_final=False))) == []   # an open month is not due
+
+
+def test_period_targets_pro_rata_and_complete():
+    t = pd.DataFrame({"level": ["shop", "shop", "shop", "team"], "entity": ["a", "a", "b", "x"],
+                      "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-01-01", "2025-01-01"]),
+                      "target_fen": [3100, 2800, 3100, 1], "metric": "paid_fen"})
+    got = fi.period_targets(t, "2025-01-17", "2025-02-14").set_index("entity")
+    assert got.loc["a", "target_fen"] == 1500 + 1400 and got.loc["a", "is_complete"]
+    assert got.loc["b", "count_days"] == 15 and not got.loc["b", "is_complete"]   # no February target
+    assert "x" not in got.index
+
+
+def test_the_trend_does_not_compare_a_cut_month():
+    months = pd.to_datetime(["2025-10-01", "2025-11-01", "2025-12-01"])
+    m = fi.pnl(_rows(sales_date=list(months), paid_fen=[100, 200, 50]), period="month",
+               calendar=pd.DataFrame({"day": months, "month_start": months}))
+    ch = fi.changes(m, "net_sales_fen")
+    ch = ch.merge(fi.changes(m, "contribution_fen")[["month", "mom_rate", "yoy_rate"]], on="month",
+                  suffixes=("", "_contribution"))
+    tr = rep.trend_table(m, ch, T("2025-10-01"), T("2025-12-10"))
+    assert tr["count_days"].tolist() == [31, 30, 10] and tr["is_whole_month"].tolist() == [True, True, False]
+    assert tr["net_sales_mom_rate"].iloc[1] == pytest.approx(1.0) and np.isnan(tr["net_sales_mom_rate"].iloc[2])
+
+
+def test_views_and_sheets_are_in_the_sellers_words():
+    r = {"names": {"t1": "测试天猫店"}, "products": {"A": "燕麦"}}
+    d = pd.DataFrame({"platform": ["tmall"], "shop_id": ["t1"], "sku": ["A"], "category": ["unknown"],
+                      "kind": ["rent"], "check": ["bill_duplicate"], "level": ["shop"], "entity": ["t1"],
+                      "line": ["gmv_fen"]})
+    v = rep.view(d, None, r, "zh").iloc[0].to_dict()
+    assert v == {"platform": "天猫", "shop_id": "测试天猫店", "sku": "A", "product_name": "燕麦",
+                 "category": "未知", "kind": "租金", "check": "重复计费", "level": "店铺",
+                 "entity": "测试天猫店", "line": "GMV(拍下金额)"}
+    assert rep.sku_label("A", r["products"]) == "燕麦（A）" and rep.sku_label("B", r["products"]) == "B"
+    sheets = rep.excel_tables({**r, "actions": [S.Action("补货", "#loss-skus", "high")],
+                               "statement": fi.income_statement(_total(paid_fen=100))}, "zh")
+    assert list(sheets) == ["今天要做", "利润表"]
+    assert sheets["今天要做"].iloc[0].tolist() == ["高", "补货", "亏损 SKU"]
+    assert sheets["利润表"]["line"].iloc[-1] == "经营利润"

@@ -45,3 +45,12 @@ def test_the_block_escapes_data_and_links_actions():
     assert "<img" not in html and 'href="#reorder"' in html
     assert "今天要做" in html and "主要变化" in html and 'href="quality/q.html"' in html
     assert "今天没有需要处理的事项" in S.html("t", "p", [], actions=[])
+
+
+def test_a_card_can_carry_a_second_metric():
+    c = S.Card("gross_profit_fen", 50000, previous=40000,
+               sub=S.Card("gross_margin_rate", 0.5, previous=0.45, year_ago=None))
+    html = S.card_html(c, "zh")
+    assert html.count('class="ecom-card"') == 1 and 'class="ecom-sub" data-metric="gross_margin_rate"' in html
+    assert "毛利率" in html and "50.0%" in html and "5.0 个百分点" in html   # its own change, in points
+    assert html.index("毛利率") > html.index("25.0%")                       # below the first metric

@@ -315,6 +315,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
        doc="(logistics + packaging) / units sold"),
     _m("ad_per_unit_fen", "件均广告费", "Ad cost per unit", "fen", "money", "ad_spend_fen",
        "units", source="mart_sku_day_pnl", good="down", doc="ad spend / units sold"),
+    _m("lowest_cash_fen", "13周最低现金", "Lowest cash in 13 weeks", "fen", "money",
+       "closing_cash_fen", source="finance_cash.cash_flow_forecast",
+       grain="one forecast: the lowest of its weekly closing cash, never summed",
+       doc="the lowest weekly closing cash of the 13-week forecast from the period's end "
+           "(opening cash + cumulative net cash flow)"),
 ]}
 
 

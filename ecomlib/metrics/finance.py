@@ -40,7 +40,7 @@ __all__ = [
     "DERIVED", "UNALLOCATED", "UNKNOWN_CATEGORY", "ESTIMATED_KINDS", "kinds_to_estimate",
     "estimate_costs", "add_estimates", "pnl", "finish", "regroup", "by_sku", "overhead",
     "income_statement", "changes", "profit_structure", "cost_structure", "attainment",
-    "commission",
+    "period_targets", "commission",
 ]
 
 #: shop-level cost kinds shown as their own P&L columns (others go to other_costs_fen)
@@ -363,6 +363,38 @@ def attainment(daily_sales: pd.DataFrame, targets: pd.DataFrame, members: pd.Dat
     out["projected_fen"] = proj.round()
     out["projected_rate"] = _rate(out.projected_fen, out.target_fen)
     return out[cols].sort_values(["level", "entity", "month"], ignore_index=True)
+
+
+def period_targets(targets: pd.DataFrame, start, end, level: str = "shop") -> pd.DataFrame:
+    """Each ``level`` entity's target for the days ``start``..``end`` (inclusive), from the
+    monthly targets of :func:`ecomlib.metrics.finance_settings.load_targets` (level, entity,
+    month, target_fen, metric).
+
+    target_fen = sum over the days of (the day's month target / days in that month): a whole
+    month gets its month's target, part of a month its share by days; count_days = days of
+    the period that have a target (a month without one adds nothing), days = days of the
+    period; is_complete = every day has a target (a partial target reads as a shortfall and
+    is never compared as a whole). Returns entity, metric, target_fen (float), count_days,
+    days, is_complete, sorted by entity."""
+    cols = ["entity", "metric", "target_fen", "count_days", "days", "is_complete"]
+    t = targets[targets["level"] == level] if len(targets) else targets
+    a, b = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if not len(t) or b < a:
+        return pd.DataFrame(columns=cols)
+    days = pd.DataFrame({"month": pd.date_range(a, b).to_period("M").to_timestamp()})
+    per_month = days.groupby("month").size().rename("n").reset_index()
+    m = t.assign(month=pd.to_datetime(t["month"])).merge(per_month, on="month")
+    m["share_fen"] = m["target_fen"].astype("float64") * m["n"] / m["month"].dt.days_in_month
+    n_days = len(days)
+    out = m.groupby(["entity", "metric"], as_index=False).agg(target_fen=("share_fen", "sum"),
+                                                              count_days=("n", "sum"))
+    have = t[["entity", "metric"]].drop_duplicates()
+    out = have.merge(out, on=["entity", "metric"], how="left")
+    out["target_fen"] = out["target_fen"].fillna(0.0)
+    out["count_days"] = out["count_days"].fillna(0).astype("int64")
+    out["days"] = n_days
+    out["is_complete"] = out["count_days"] == n_days
+    return out[cols].sort_values("entity", ignore_index=True)
 
 
 def commission(att: pd.DataFrame, rule: dict) -> pd.DataFrame:

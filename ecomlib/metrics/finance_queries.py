@@ -17,7 +17,7 @@ from .. import queries
 
 __all__ = ["calendar", "shop_days", "skus", "sku_days", "booked_kinds", "overhead",
            "shipments", "stock_moves", "stock_inputs", "purchase_orders", "health_checks",
-           "HEALTH_RULES"]
+           "shop_names", "product_names", "HEALTH_RULES"]
 
 #: quality rules whose failures leave money out of the finance figures or misstate it
 #: (the report's data-health line counts them; the quality report has the detail)
@@ -136,9 +136,22 @@ def purchase_orders(wh, end) -> pd.DataFrame:
     return _dates(df, "ordered_on", "promised_on", "received_on")
 
 
-def health_checks(wh, rules: Sequence[str] = HEALTH_RULES) -> pd.DataFrame:
+def health_checks(wh, rules: Sequence[str] = HEALTH_RULES, lang: str = "zh") -> pd.DataFrame:
     """The quality rules ``rules`` run on the warehouse (:func:`ecomlib.quality.run_checks`:
-    rule_id, severity, count_failing, count_checked, examples ...), for the report's
-    data-health line."""
+    rule_id, severity, description in ``lang``, count_failing, count_checked, examples ...),
+    for the report's data-health badge."""
     from .. import quality
-    return quality.run_checks(wh, rules=rules)
+    return quality.run_checks(wh, rules=rules, lang=lang)
+
+
+def shop_names(wh) -> dict[str, str]:
+    """``{shop_id: shop name}`` of every shop (``finance/shops``: the shop table's name, the
+    id where it has none)."""
+    df = queries.run(wh, "finance/shops")
+    return dict(zip(df["shop_id"], df["shop_name"]))
+
+
+def product_names(wh) -> dict[str, str]:
+    """``{sku: product name}`` of the SKU master (``finance/products``)."""
+    df = queries.run(wh, "finance/products")
+    return {k: v for k, v in zip(df["sku"], df["product_name"]) if isinstance(v, str) and v}

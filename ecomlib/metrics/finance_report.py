@@ -1,5 +1,5 @@
 """The finance report (notebooks/finance.ipynb): its data in one call (:func:`build_report`),
-its sentences, charts and files.
+its 经营摘要 (:func:`summarize`), sentences, charts and files.
 
 * Data: :func:`build_report` reads the marts through :mod:`ecomlib.metrics.finance_queries`
   (``mart_sku_day_pnl``: sales and booked costs per SKU-day, costs spread by the mart;
@@ -7,26 +7,39 @@ its sentences, charts and files.
   and runs the pure functions of :mod:`~ecomlib.metrics.finance` (P&L, targets,
   commission), :mod:`~ecomlib.metrics.finance_cash`, :mod:`~ecomlib.metrics.finance_courier`,
   :mod:`~ecomlib.metrics.finance_pricing` and :mod:`~ecomlib.metrics.finance_stock`.
+* The period (:func:`resolve_period`): a rolling period of :mod:`ecomlib.periods` (default
+  ``last_month``, the schedule's run on the 1st), compared with its 环比 and 同比 periods;
+  a period the data do not cover to its end is marked and compared over as many days.
+* The 经营摘要 (:func:`summarize`): KPI cards (the target's metric against the shops'
+  monthly targets pro rata, 净销售额, 毛利 with 毛利率, 贡献利润 with its margin, 退款率,
+  广告花费, the 13-week forecast's lowest cash), the largest changes with the shop,
+  category or cost behind them, and the actions of the month: loss-making SKUs, shops
+  behind target, the week cash runs low, courier overcharges to claim, commission due.
 * Sentences: every sentence whose claim depends on the data (the largest cost, the shop
   with the lowest margin, who is behind target, which way stock is off, whether the
   strongest month kept its margin) is a function of the numbers here, tested with data that
   says the opposite (tests/test_finance_report.py). Each returns a
-  :class:`ecomlib.fmt.Sentence` in the report's language.
-* Data health: the report shows one line on the quality rules whose failures leave money
-  out of its figures (:func:`health_sentence`); the detail is the quality report's. Whether
-  the figures tie to the canonical tables is checked by the tests, with their own SQL.
-* Charts and files: :func:`waterfall_chart`, :func:`cash_chart`, :func:`export_excel`,
-  :func:`export_csv`.
+  :class:`ecomlib.fmt.Sentence` in the report's one language; shops are shown by their
+  names, products by name with the SKU code beside.
+* Data health: the summary's badge counts the quality rules whose failures leave money out
+  of the figures (:func:`health_text`) and links to the quality report, which has the
+  detail. Whether the figures tie to the canonical tables is checked by the tests.
+* Charts and files: :func:`waterfall_chart`, :func:`cash_chart`, :func:`excel_tables`,
+  :func:`export_excel`, :func:`export_csv`.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import fmt, i18n
+from .. import fmt, i18n, periods
+from .. import summary as S
 from ..i18n import label
+from . import catalogue
 from . import finance as fi
 from . import finance_queries as Q
 from .finance_cash import cash_flow_forecast, lowest_week
@@ -36,17 +49,118 @@ from .finance_settings import PARAMS, load_commission_rule, load_settings, load_
 from .finance_stock import stock_reconciliation
 
 __all__ = [
-    "build_report", "money", "statement_sentence", "estimated_sentence", "monthly_sentence",
+    "REPORT", "TITLE", "SECTIONS", "SHEETS", "LOSS_ANCHOR", "TREND_MONTHS", "resolve_period",
+    "title", "section",
+    "build_report", "summarize", "cards", "largest_changes", "actions", "health_text",
+    "period_text", "scope_sentence", "trend_table", "view", "sku_label", "excel_tables",
+    "money", "statement_sentence", "estimated_sentence", "monthly_sentence",
     "changes_sentence", "shop_sentence", "category_sentence", "sku_sentence",
     "drag_sentence", "cost_sentence", "targets_sentence", "commission_sentence",
     "cash_sentence", "pricing_sentence", "courier_sentence", "stock_sentence",
-    "health_sentence", "campaign_months", "waterfall_chart", "cash_chart", "export_excel",
-    "export_csv",
+    "freshness_sentence", "notes", "trend_sentences", "campaign_months", "waterfall_chart", "cash_chart",
+    "export_excel", "export_csv",
 ]
+
+REPORT = "finance"
+#: the report's name (zh, en): the page title is this and the period
+TITLE = ("财务分析", "Finance")
+#: months the monthly trend shows, up to the period's end (or the period, when longer)
+TREND_MONTHS = 13
+#: the report's sections: anchor -> (zh, en) heading; the summary's actions link to them
+SECTIONS = {
+    "statement": ("利润表", "Income statement"),
+    "trend": ("月度趋势与环比同比", "Monthly trend"),
+    "shops": ("平台与店铺", "Platforms and shops"),
+    "profit": ("利润结构：谁在赚钱，谁在拖累", "Profit structure: who makes it, who drags it"),
+    "costs": ("费用结构", "Where the cost went"),
+    "targets": ("目标达成", "Targets"),
+    "commission": ("运营提成", "Operator commission"),
+    "cash": ("13 周现金流预测", "13-week cash forecast"),
+    "pricing": ("保本与定价", "Break-even and pricing"),
+    "courier": ("快递费核对", "Courier bill check"),
+    "stock": ("库存对账", "Stock reconciliation"),
+    "freshness": ("数据时效", "Data freshness"),
+    "notes": ("说明", "Notes"),
+}
+#: the anchor of the loss-making SKUs table (inside "profit")
+LOSS_ANCHOR = "loss-skus"
+#: orders younger than this many days are still being refunded (7-day returns, disputes):
+#: a period made mostly of them does not compare its refund rate (as the overview)
+REFUND_SETTLE_DAYS = 30
+#: a change smaller than this (relative) is not among the largest changes; nor is a move of
+#: a rate under MIN_RATE_POINTS, or one whose effect is under MIN_IMPACT of net sales
+MIN_CHANGE = 0.05
+MIN_RATE_POINTS = 0.005
+MIN_IMPACT = 0.005
+#: at most this many SKUs or shops are named in one action line
+MAX_NAMED = 3
 
 #: the P&L's cost columns a sentence may name as "what eats a margin"
 _EATERS = ["platform_fee_fen", "streamer_commission_fen", "logistics_fen", "packaging_fen",
            "ad_spend_fen", "other_costs_fen"]
+
+
+def _tx(zh: str, en: str, lang: str) -> str:
+    return i18n.text(zh, en, lang)
+
+
+def _day(v) -> str:
+    return pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def _join(items, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(str(i) for i in items)
+
+
+def _shop_name(shop_id, names: dict | None) -> str:
+    return str((names or {}).get(shop_id, shop_id))
+
+
+def sku_label(sku, products: dict | None, lang: str = "zh") -> str:
+    """``山野生活燕麦明前龙井 100g礼盒（SY-CY016-02）``: the product name with the SKU code
+    beside (the code alone when the SKU master has no name; (未分摊) for the row of costs no
+    SKU carries)."""
+    if sku == fi.UNALLOCATED:
+        return label(sku, lang)
+    name = (products or {}).get(sku)
+    if not name:
+        return str(sku)
+    return f"{name}（{sku}）" if lang == "zh" else f"{name} ({sku})"
+
+
+# ----------------------------------------------------------------------------------------
+# the period, the title, headings
+# ----------------------------------------------------------------------------------------
+def resolve_period(wh, period: str = "", as_of="latest", start: str = "", end: str = "",
+                   previous_start: str = "", previous_end: str = "", year_ago_start: str = "",
+                   year_ago_end: str = "", shops=None, platforms=None) -> periods.Period:
+    """The period the report shows. Run by the runner, the parameters already hold the
+    resolved days (recorded in its manifest) and are used as they are; run by hand (no
+    ``start`` or no comparison days), :func:`ecomlib.periods.for_report` resolves them the
+    runner's way (empty ``period``: the report's default, ``last_month``; ``custom`` takes
+    ``start``/``end`` as given)."""
+    name = period or (periods.DEFAULT_PERIOD[REPORT] if not start else "custom")
+    if not (start and end and previous_start and previous_end and year_ago_start
+            and year_ago_end):
+        return periods.for_report(wh, REPORT, name, as_of, start, end,
+                                  list(platforms or []) or None, list(shops or []) or None)
+    d = lambda v: pd.Timestamp(v).date()  # noqa: E731
+    as_of_d = d(as_of) if as_of not in (None, "", "latest") else d(end) + dt.timedelta(days=1)
+    return periods.Period(name, d(start), d(end), as_of_d, d(previous_start), d(previous_end),
+                          d(year_ago_start), d(year_ago_end))
+
+
+def title(period: periods.Period, lang: str = "zh") -> str:
+    """``财务分析 · 上月 2025-12-01 至 2025-12-31``: the report's name and its period."""
+    return f"{_tx(*TITLE, lang)} · {period.label(lang)}"
+
+
+def section(anchor: str, lang: str = "zh", number: int | None = None) -> fmt.Heading:
+    """The ``<h2>`` of a section of :data:`SECTIONS`, with its anchor (the summary's links
+    point to it)."""
+    zh, en = SECTIONS[anchor]
+    pre = f"{number}. " if number else ""
+    return fmt.heading(pre + zh, pre + en, lang, 2, anchor)
 
 
 # ----------------------------------------------------------------------------------------
@@ -55,31 +169,46 @@ _EATERS = ["platform_fee_fen", "streamer_commission_fen", "logistics_fen", "pack
 def build_report(wh, start, end, shops=None, platforms=None, settings: dict | None = None,
                  targets_file=PARAMS / "targets.yaml", commission_file=PARAMS / "commission.yaml",
                  carrier_bill: str | None = None, opening_cash_fen: int = 0,
-                 min_units: int = 20) -> dict:
+                 min_units: int = 20, period: periods.Period | None = None, lang: str = "zh",
+                 cash_floor_fen: int = 0) -> dict:
     """Every table of the finance report for ``start``..``end`` (inclusive) and the
-    selection (``shops``/``platforms``, None: all; company-wide costs only without one).
+    selection (``shops``/``platforms``, None: all; company-wide costs only without one),
+    and its 经营摘要 (:func:`summarize`).
 
-    Reads the period and the 12 months before it (for year-over-year and the estimates'
-    window): shop-day P&L rows (``r["sales"]``: the period's, with estimated costs added
-    where a shop booked none of a kind, :func:`ecomlib.metrics.finance.estimate_costs`), the
-    P&L per SKU, the company-wide costs, targets and commission, the 13-week cash forecast
-    from ``end``, pricing, the courier bill check (a generated DEMO bill unless
-    ``carrier_bill`` names the carrier's CSV), the stock reconciliation and the data-health
-    checks (``r["health"]``).
+    ``period`` (:class:`ecomlib.periods.Period`, whose days are ``start``..``end``) gives
+    the 环比 and 同比 periods the summary compares with (None: a custom period, 环比 the
+    same number of days before it). Windows read: the period; the 12 months before it (the
+    estimates' window, as before); the :data:`TREND_MONTHS` months up to the period's end
+    (the monthly trend) and the 12 months before those (their 同比); the 环比 and 同比
+    periods. Returns shop-day P&L rows (``r["sales"]``: the period's, with estimated costs
+    added where a shop booked none of a kind over the estimates' window,
+    :func:`ecomlib.metrics.finance.estimate_costs`), the P&L per SKU, the company-wide costs,
+    targets and commission, the 13-week cash forecast from ``end``, pricing, the courier
+    bill check (a generated DEMO bill unless ``carrier_bill`` names the carrier's CSV), the
+    stock reconciliation, the data-health checks (``r["health"]``), shop and product names,
+    freshness, and ``cards``, ``changes``, ``actions`` and ``health_text`` for
+    :func:`ecomlib.summary.html`.
     """
     settings = settings or load_settings()
     shops = list(shops) if shops else None
     platforms = list(platforms) if platforms else None
     sel = {"shops": shops, "platforms": platforms}
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    hist_start = (start - pd.DateOffset(years=1)).to_period("M").to_timestamp()
+    P = period if period is not None else periods.resolve(
+        "custom", start=start.date().isoformat(), end=end.date().isoformat())
+    month = lambda t: pd.Timestamp(t).to_period("M").to_timestamp()  # noqa: E731
+    est_start = month(start - pd.DateOffset(years=1))
+    trend_start = min(month(start), month(end) - pd.DateOffset(months=TREND_MONTHS - 1))
+    hist_start = min(est_start, trend_start - pd.DateOffset(months=12),
+                     pd.Timestamp(P.previous_start), pd.Timestamp(P.year_ago_start))
     cal_all = Q.calendar(wh, hist_start, end)
     cal = cal_all[cal_all["day"] >= start].reset_index(drop=True)
     # the P&L rows: shop-days of the whole window, SKUs of the period (mart_sku_day_pnl)
     days_all = Q.shop_days(wh, hist_start, end, **sel)
     skus = Q.skus(wh, start, end, **sel)
     skus["category"] = skus["category"].fillna(fi.UNKNOWN_CATEGORY)
-    todo = fi.kinds_to_estimate(days_all, Q.booked_kinds(wh, hist_start, end, **sel), settings)
+    todo = fi.kinds_to_estimate(days_all[days_all["sales_date"] >= est_start],
+                                Q.booked_kinds(wh, est_start, end, **sel), settings)
     est = pd.DataFrame()
     if len(todo):
         rows = Q.sku_days(wh, hist_start, end, shops=sorted(set(todo.shop_id)),
@@ -91,14 +220,16 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     else:
         days_all = fi.add_estimates(days_all, est, ["sales_date", "platform", "shop_id"])
     sales = days_all[days_all["sales_date"] >= start].reset_index(drop=True)
+    r_w: dict = {"start": start, "end": end}
+    _windows(r_w, days_all, P)
     company = not (shops or platforms)
     oh_all = Q.overhead(wh, hist_start, end) if company else pd.DataFrame(
         {"cost_date": pd.Series(dtype="datetime64[ns]"), "kind": pd.Series(dtype=object),
          "amount_fen": pd.Series(dtype="int64")})
     oh = oh_all[oh_all["cost_date"] >= start].reset_index(drop=True)
-    r: dict = {"start": start, "end": end, "sales": sales, "overhead_days": oh,
+    r: dict = {**r_w, "period": P, "lang": lang, "sales": sales, "overhead_days": oh,
                "has_sales": bool(len(sales) and (sales[["gmv_fen", "paid_fen"]].to_numpy() != 0).any()),
-               "calendar": cal}
+               "calendar": cal, "company": company}
     r["total"] = fi.pnl(sales)
     r["overhead"] = fi.overhead(oh)
     r["statement"] = fi.income_statement(r["total"], r["overhead"])
@@ -109,7 +240,12 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     ch = ch.merge(ch2[["month", "contribution_fen", "mom_rate", "yoy_rate"]], on="month",
                   suffixes=("", "_contribution"))
     r["changes"] = ch[ch.month >= start].reset_index(drop=True)
+    r["trend"] = trend_table(monthly_all, ch, trend_start, r["eff_end"])
+    r["calendar_trend"] = cal_all[cal_all["day"] >= trend_start].reset_index(drop=True)
     r["weekly"] = fi.pnl(sales, period="week", calendar=cal)
+    if len(r["weekly"]):  # a week cut by the period counts fewer days
+        n = cal.groupby("week_start").size()
+        r["weekly"].insert(1, "count_days", r["weekly"]["week"].map(n).fillna(0).astype("int64"))
     r["by_platform"] = fi.pnl(sales, ["platform"])
     r["by_shop"] = fi.pnl(sales, ["platform", "shop_id"])
     r["by_sku"] = fi.by_sku(skus)
@@ -123,10 +259,12 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     targets, members = load_targets(targets_file)
     r["target_metric"] = str(targets["metric"].iloc[0]) if len(targets) else "paid_fen"
     if shops or platforms:
-        keep = set(days_all.shop_id.unique()) | set(shops or [])
+        keep = set(sales.shop_id.unique()) | set(days_all.loc[
+            days_all["sales_date"] >= est_start, "shop_id"].unique()) | set(shops or [])
         members = members[members.shop_id.isin(keep)]
         targets = targets.merge(members[["level", "entity"]].drop_duplicates(),
                                 on=["level", "entity"])
+    r["targets_all"] = targets
     targets = targets[(targets.month >= start.to_period("M").to_timestamp()) & (targets.month <= end)]
     r["attainment"] = fi.attainment(sales, targets, members, end)
     r["commission"] = fi.commission(r["attainment"], load_commission_rule(commission_file))
@@ -134,6 +272,7 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     # under a shop/platform filter, where the replenishment run rate stands in for them
     po = Q.purchase_orders(wh, end) if company else pd.DataFrame()
     r["cash"] = cash_flow_forecast(days_all, oh_all, po, end, opening_cash_fen, settings)
+    r["opening_cash_fen"], r["cash_floor_fen"] = int(opening_cash_fen), int(cash_floor_fen)
     r["pricing"] = unit_economics(r["by_sku"], min_units=min_units)
     # courier bill
     shipped = Q.shipments(wh, start, end, **sel)
@@ -152,8 +291,457 @@ def build_report(wh, start, end, shops=None, platforms=None, settings: dict | No
     r["stock"] = (stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
                   if si["opening_date"] is not None else pd.DataFrame())
     # data health: the quality rules that leave money out of these figures
-    r["health"] = Q.health_checks(wh)
+    r["health"] = Q.health_checks(wh, lang=lang)
+    # names, freshness and the comparisons of the 经营摘要
+    r["names"], r["products"] = Q.shop_names(wh), Q.product_names(wh)
+    from .. import freshness
+    fresh = freshness.table(wh, P.as_of, platforms, shops)
+    r["fresh"] = fresh
+    r["fresh_warning"] = freshness.warning(fresh, lang) if len(fresh) else None
+    prev_skus = None
+    if r["previous"] is not None:
+        a, b = r["previous"]
+        prev_skus = Q.skus(wh, a, b, **sel)
+        prev_skus["category"] = prev_skus["category"].fillna(fi.UNKNOWN_CATEGORY)
+        if len(est):
+            prev_skus = fi.add_estimates(prev_skus, est[(est["sales_date"] >= a)
+                                                        & (est["sales_date"] <= b)],
+                                         ["sku", "category"])
+    r["prev_skus"] = prev_skus
+    summarize(r, days_all, skus, lang)
     return r
+
+
+def _between(df: pd.DataFrame, col: str, a, b) -> pd.DataFrame:
+    if df is None or not len(df):
+        return df
+    d = pd.to_datetime(df[col])
+    return df[(d >= pd.Timestamp(a)) & (d <= pd.Timestamp(b))]
+
+
+def _windows(r: dict, days_all: pd.DataFrame, P: periods.Period) -> None:
+    """How far the data reach and what the period is compared with (into ``r``):
+    ``data_start``/``data_end`` (first and last day with paid sales in the selection, in
+    the days read), ``eff_end`` (the period's end, or the data's when earlier),
+    ``covered_days``, ``incomplete`` (the data stop before the period ends: it is compared
+    over as many days), ``previous`` / ``year_ago`` ((first, last) day of the 环比 / 同比
+    window, None when the data do not reach it), ``young_days`` (days of the period whose
+    orders are younger than :data:`REFUND_SETTLE_DAYS` on ``as_of``) and
+    ``refunds_settled`` (at most half of the period's days are that young)."""
+    sold = days_all.loc[days_all["paid_fen"] > 0, "sales_date"] if len(days_all) else \
+        pd.Series([], dtype="datetime64[ns]")
+    data_start = sold.min() if len(sold) else None
+    data_end = sold.max() if len(sold) else None
+    start, end = r["start"], r["end"]
+    eff_end = min(end, data_end) if data_end is not None else end
+    covered = max((eff_end - start).days + 1, 0) if data_end is not None else 0
+    incomplete = data_end is not None and data_end < end
+    n = covered if incomplete else P.days
+    day = pd.Timedelta(days=1)
+    prev_a, ya_a = pd.Timestamp(P.previous_start), pd.Timestamp(P.year_ago_start)
+    prev_b = min(pd.Timestamp(P.previous_end), prev_a + (n - 1) * day)
+    ya_b = min(pd.Timestamp(P.year_ago_end), ya_a + (n - 1) * day)
+    ok = data_start is not None and n > 0
+    as_of = pd.Timestamp(P.as_of)
+    young = int(sum((as_of - d).days < REFUND_SETTLE_DAYS for d in pd.date_range(start, eff_end))) \
+        if covered else 0
+    r.update(data_start=data_start, data_end=data_end, eff_end=eff_end, covered_days=covered,
+             incomplete=incomplete,
+             previous=(prev_a, prev_b) if ok and data_start <= prev_a else None,
+             year_ago=(ya_a, ya_b) if ok and data_start <= ya_a else None,
+             young_days=young, refunds_settled=young * 2 <= covered)
+
+
+def trend_table(monthly: pd.DataFrame, changes: pd.DataFrame, first, last_day) -> pd.DataFrame:
+    """The monthly trend: the P&L of each month from ``first`` (a month start) to the month
+    of ``last_day`` (:func:`~ecomlib.metrics.finance.pnl` by month), with count_days (days
+    of the month up to ``last_day``), days_in_month, is_whole_month, and the 环比 / 同比 of net
+    sales and contribution (:func:`~ecomlib.metrics.finance.changes`: against the previous
+    month and the same month a year earlier). A month cut by ``last_day`` is not compared as
+    if whole: its changes are left empty (NaN)."""
+    last_day = pd.Timestamp(last_day).normalize()
+    m = monthly[(monthly["month"] >= pd.Timestamp(first)) & (monthly["month"] <= last_day)].copy()
+    c = changes[["month", "mom_rate", "yoy_rate", "mom_rate_contribution",
+                 "yoy_rate_contribution"]].rename(columns={
+                     "mom_rate": "net_sales_mom_rate", "yoy_rate": "net_sales_yoy_rate",
+                     "mom_rate_contribution": "contribution_mom_rate",
+                     "yoy_rate_contribution": "contribution_yoy_rate"})
+    m = m.merge(c, on="month", how="left")
+    ends = m["month"] + pd.offsets.MonthEnd(0)
+    m["days_in_month"] = m["month"].dt.days_in_month.astype("int64")
+    m["count_days"] = ((np.minimum(ends, last_day) - m["month"]).dt.days + 1).clip(lower=0) \
+        .astype("int64")
+    m["is_whole_month"] = m["count_days"] == m["days_in_month"]
+    rates = ["net_sales_mom_rate", "net_sales_yoy_rate", "contribution_mom_rate",
+             "contribution_yoy_rate"]
+    m.loc[~m["is_whole_month"], rates] = np.nan
+    return m.reset_index(drop=True)
+
+
+def summarize(r: dict, days_all: pd.DataFrame, skus: pd.DataFrame, lang: str = "zh") -> dict:
+    """The 经营摘要 of a :func:`build_report` result (into ``r`` and returned): the rows of
+    the 环比 and 同比 windows (``prev_rows``, ``ya_rows``: None when the data do not reach
+    them), ``shop_targets`` (each shop's target for the days the data cover and its actual,
+    :func:`ecomlib.metrics.finance.period_targets`), ``target`` (their sum when every selling
+    shop has one, else None), ``cards``, ``changes``, ``actions`` and ``health_text``."""
+    cur = r["sales"]
+    cur = cur[cur["sales_date"] <= r["eff_end"]]
+    prev = _between(days_all, "sales_date", *r["previous"]) if r["previous"] else None
+    ya = _between(days_all, "sales_date", *r["year_ago"]) if r["year_ago"] else None
+    r["prev_rows"], r["ya_rows"] = prev, ya
+    # targets: each shop's monthly targets pro rata over the days the data cover
+    metric = r["target_metric"]
+    t = fi.period_targets(r["targets_all"], r["start"], r["eff_end"]) if r["covered_days"] \
+        else pd.DataFrame(columns=["entity", "target_fen", "is_complete"])
+    selling = sorted(set(cur.loc[cur["paid_fen"] > 0, "shop_id"])) if len(cur) else []
+    st = pd.DataFrame()
+    target = None
+    if len(t):
+        st = t[t["is_complete"]].rename(columns={"entity": "shop_id"})[["shop_id", "target_fen"]]
+        st["actual_fen"] = [catalogue.value(metric, cur[cur["shop_id"] == s]) for s in st["shop_id"]]
+        st["attainment_rate"] = st["actual_fen"] / st["target_fen"].where(st["target_fen"] > 0)
+        st["shortfall_fen"] = (st["target_fen"] - st["actual_fen"]).clip(lower=0)
+        plat = cur.drop_duplicates("shop_id").set_index("shop_id")["platform"] if len(cur) else {}
+        st.insert(0, "platform", st["shop_id"].map(plat))
+        if selling and set(selling) <= set(st["shop_id"]):
+            target = float(st["target_fen"].sum())
+    r["shop_targets"], r["target"] = st.reset_index(drop=True), target
+    r["cards"] = cards(cur, prev, ya, r["cash"], r["opening_cash_fen"], target, metric,
+                       r["refunds_settled"], r["young_days"], lang)
+    sku_prev = r.get("prev_skus")
+    r["changes"] = largest_changes(cur, prev, skus, sku_prev, r["names"], r["refunds_settled"],
+                                   lang)
+    r["actions"] = actions(r, lang)
+    units = int(r["total"]["units_without_cost"].iloc[0]) if len(r["total"]) else 0
+    r["health_text"] = health_text(r["health"], units, lang)
+    return r
+
+
+def cards(cur: pd.DataFrame, prev: pd.DataFrame | None, ya: pd.DataFrame | None,
+          cash: pd.DataFrame | None = None, opening_fen: int = 0, target: float | None = None,
+          target_metric: str = "paid_fen", refunds_settled: bool = True, young_days: int = 0,
+          lang: str = "zh") -> list[S.Card]:
+    """The KPI cards, each the catalogue's metric of the period's shop-day rows (``cur``)
+    with 环比 (``prev``) and 同比 (``ya``) (None: not in the data, shown as —): the target's
+    metric (实付金额 in targets.yaml) against ``target`` when there is one (net sales carries
+    it when that is the target's metric), 净销售额, 毛利 with 毛利率 under it, 贡献利润 with
+    贡献利润率, 退款率 (not compared while most of the period's orders are younger than
+    :data:`REFUND_SETTLE_DAYS`: their refunds are still coming in), 广告花费 (its share of
+    net sales beside it) and, with a forecast, the lowest weekly cash of the 13 weeks from
+    the period's end (no comparison: it is a forecast from the cash given)."""
+    v = catalogue.value
+
+    def card(m):
+        return S.Card(m, v(m, cur), None if prev is None else v(m, prev),
+                      None if ya is None else v(m, ya))
+    out = []
+    tnote = "" if target is None else _tx(
+        f"本期目标 {fmt.wan(target, lang)}（各店月目标按天折算）",
+        f"period target {fmt.wan(target, lang)} (monthly targets pro rata)", lang)
+    if target is not None and target_metric != "net_sales_fen":
+        c = card(target_metric)
+        c.target, c.note = target, tnote
+        out.append(c)
+    ns = card("net_sales_fen")
+    if target is not None and target_metric == "net_sales_fen":
+        ns.target, ns.note = target, tnote
+    out.append(ns)
+    gp = card("gross_profit_fen")
+    gp.sub = card("gross_margin_rate")
+    out.append(gp)
+    ct = card("contribution_fen")
+    ct.sub = card("contribution_rate")
+    out.append(ct)
+    rr = card("refund_rate")
+    if not refunds_settled:
+        rr.previous = rr.year_ago = None
+        rr.note = _tx(f"近 {REFUND_SETTLE_DAYS} 天订单的退款仍在发生，暂不比较",
+                      f"orders of the last {REFUND_SETTLE_DAYS} days are still being refunded: "
+                      "not compared", lang)
+    elif young_days:
+        rr.note = _tx(f"其中最近 {young_days} 天订单的退款仍在发生，退款率偏低",
+                      f"the last {young_days} days' orders are still being refunded: the rate "
+                      "reads low", lang)
+    out.append(rr)
+    ad = card("ad_spend_fen")
+    share = ad.value / ns.value if ns.value else float("nan")
+    if not fmt.is_missing(share):
+        ad.note = _tx(f"占净销售额 {fmt.pct(share)}", f"{fmt.pct(share)} of net sales", lang)
+    out.append(ad)
+    if cash is not None and len(cash):
+        low = lowest_week(cash)
+        out.append(S.Card("lowest_cash_fen", float(low.closing_cash_fen), note=_tx(
+            f"从期末现金 {fmt.wan(opening_fen, lang)} 起算，最低在第 {int(low.week)} 周"
+            f"（{pd.Timestamp(low.week_from):%m-%d} 起）",
+            f"from {fmt.wan(opening_fen, lang)} at the period's end; lowest in week "
+            f"{int(low.week)} (from {pd.Timestamp(low.week_from):%m-%d})", lang)))
+    return out
+
+
+def largest_changes(cur: pd.DataFrame, prev: pd.DataFrame | None, skus: pd.DataFrame | None,
+                    skus_prev: pd.DataFrame | None, names: dict, refunds_settled: bool = True,
+                    lang: str = "zh", top: int = 5) -> list[S.Change]:
+    """The largest moves against the 环比 period, each with what drove it
+    (:func:`ecomlib.summary.changes`): net sales and each cost kind (platform fees, streamer
+    commission, logistics, packaging, ad spend, other shop costs) by shop; contribution and
+    gross margin by category (SKU rows of both periods); the refund rate by shop while the
+    period's refunds have come in. A move is listed when it is at least :data:`MIN_CHANGE`
+    of its base and its effect is at least :data:`MIN_IMPACT` of the previous net sales
+    (rates: at least :data:`MIN_RATE_POINTS`); ordered by that effect, at most ``top``."""
+    if prev is None or not len(cur) or not len(prev):
+        return []
+    base = abs(catalogue.value("net_sales_fen", prev))
+    found = S.changes(cur, prev, ["net_sales_fen"] + _EATERS, "shop_id", names, top=20)
+    if refunds_settled:
+        found += S.changes(cur, prev, ["refund_rate"], "shop_id", names)
+    if skus is not None and skus_prev is not None and len(skus) and len(skus_prev):
+        cats = {k: label(k, lang) for k in set(skus["category"]) | set(skus_prev["category"])}
+        found += S.changes(skus, skus_prev, ["contribution_fen", "gross_margin_rate"],
+                           "category", cats, top=20)
+
+    def size(c) -> float:
+        if catalogue.fmt_kind(c.metric) == "pct":
+            return abs(c.delta)
+        return abs(c.delta) / base if base else float("inf")
+
+    def big(c) -> bool:
+        if catalogue.fmt_kind(c.metric) == "pct":
+            return abs(c.delta) >= MIN_RATE_POINTS
+        rel = abs(c.delta / c.previous) if c.previous else float("inf")
+        return rel >= MIN_CHANGE and size(c) >= MIN_IMPACT
+    found = [c for c in found if big(c)]
+    found.sort(key=size, reverse=True)
+    return found[:top]
+
+
+def _money(v, lang: str) -> str:
+    return fmt.wan(int(round(v)), lang)
+
+
+def actions(r: dict, lang: str = "zh") -> list[S.Action]:
+    """What to do after reading the period, most urgent first, each linked to its section:
+    stale exports (freshness); cash that the forecast takes below 0 (high) or below the
+    floor ``cash_floor_fen`` (the first such week, the lowest); shops behind their target for
+    the days the data cover (the largest shortfalls named); the SKUs that lose money after
+    every cost (the worst named with their products); what the courier bill lets you claim
+    back (by kind of problem; a DEMO bill says so); the commission due for the closed months
+    of the period (per operator)."""
+    out: list[S.Action] = []
+    names, products = r.get("names", {}), r.get("products", {})
+    M = lambda v: _money(v, lang)  # noqa: E731
+    if r.get("fresh_warning"):
+        out.append(S.Action(r["fresh_warning"], "#freshness", "high"))
+    cash = r.get("cash")
+    if cash is not None and len(cash):
+        low = lowest_week(cash)
+        floor = r.get("cash_floor_fen", 0) or 0
+        if low.closing_cash_fen < 0:
+            first = cash[cash["closing_cash_fen"] < 0].iloc[0]
+            out.append(S.Action(_tx(
+                f"安排资金：预测现金在第 {int(first.week)} 周（{_day(first.week_from)} 起）转为负数，"
+                f"最低 {M(low.closing_cash_fen)}（第 {int(low.week)} 周）；提前融资、推迟采购付款或压缩广告",
+                f"Arrange funds: cash goes negative in week {int(first.week)} (from "
+                f"{_day(first.week_from)}), lowest {M(low.closing_cash_fen)} (week "
+                f"{int(low.week)}); finance it, delay purchase payments or cut ads", lang),
+                "#cash", "high"))
+        elif low.closing_cash_fen < floor:
+            first = cash[cash["closing_cash_fen"] < floor].iloc[0]
+            out.append(S.Action(_tx(
+                f"留意现金：预测现金在第 {int(first.week)} 周（{_day(first.week_from)} 起）低于安全线 "
+                f"{M(floor)}，最低 {M(low.closing_cash_fen)}（第 {int(low.week)} 周）",
+                f"Watch cash: it falls below the floor of {M(floor)} in week {int(first.week)} "
+                f"(from {_day(first.week_from)}), lowest {M(low.closing_cash_fen)} (week "
+                f"{int(low.week)})", lang), "#cash", "medium"))
+    st = r.get("shop_targets")
+    if st is not None and len(st):
+        behind = st[st["attainment_rate"] < 1 - 1e-12].sort_values("shortfall_fen",
+                                                                    ascending=False)
+        if len(behind):
+            whole = r.get("incomplete") is False and pd.Timestamp(r["start"]).day == 1 and \
+                (pd.Timestamp(r["end"]) + pd.Timedelta(days=1)).day == 1
+            parts = [_tx(f"{_shop_name(x.shop_id, names)} 达成 {fmt.pct(x.attainment_rate)}（差 {M(x.shortfall_fen)}）",
+                         f"{_shop_name(x.shop_id, names)} {fmt.pct(x.attainment_rate)} ({M(x.shortfall_fen)} short)",
+                         lang) for x in behind.head(MAX_NAMED).itertuples()]
+            more = len(behind) - MAX_NAMED
+            tail = _tx("等", f" and {more} more", lang) if more > 0 else ""
+            what = label(r.get("target_metric", "paid_fen"), lang)
+            shops_en = "1 shop" if len(behind) == 1 else f"{len(behind)} shops"
+            out.append(S.Action(_tx(
+                ("复盘目标：" if whole else "追目标：") + f"{len(behind)} 个店铺{what}未达成本期目标："
+                + _join(parts, lang) + tail,
+                ("Review targets: " if whole else "Catch up: ") + f"{shops_en} below "
+                f"the period's {what.lower()} target: " + _join(parts, lang) + tail, lang),
+                "#targets", "medium", count=len(behind)))
+    ss = r.get("sku_structure")
+    if ss is not None and len(ss):
+        drags = ss[ss["is_drag"] & (ss["sku"] != fi.UNALLOCATED)].sort_values(
+            ["contribution_fen", "sku"])
+        if len(drags):
+            parts = [f"{sku_label(x.sku, products, lang)} {M(x.contribution_fen)}"
+                     for x in drags.head(MAX_NAMED).itertuples()]
+            out.append(S.Action(_tx(
+                f"处理亏损 SKU：{len(drags)} 个 SKU 扣除全部费用后亏损，合计 "
+                f"{M(drags['contribution_fen'].sum())}；亏得最多的：" + _join(parts, lang),
+                f"Fix loss-making SKUs: {len(drags)} SKU{'s' if len(drags) > 1 else ''} "
+                f"lose{'s' if len(drags) == 1 else ''} money after every cost, "
+                f"{M(drags['contribution_fen'].sum())} in all; the worst: " + _join(parts, lang),
+                lang), f"#{LOSS_ANCHOR}", "medium", count=len(drags)))
+    cs = r.get("courier_summary")
+    if cs is not None and len(cs):
+        s = cs.set_index("check")
+        total = int(s.loc["total", "claim_fen"]) if "total" in s.index else 0
+        if total > 0:
+            kinds = s.drop(index=[k for k in ("total", "bill_ok") if k in s.index])
+            kinds = kinds[kinds["claim_fen"] > 0].sort_values("claim_fen", ascending=False)
+            parts = [_tx(f"{label(k, 'zh')} {int(x.count_waybills)} 单 {M(x.claim_fen)}",
+                         f"{label(k, 'en')} {int(x.count_waybills)} lines {M(x.claim_fen)}", lang)
+                     for k, x in kinds.iterrows()]
+            demo = _tx("（演示账单）", " (demo bill)", lang) if r.get("bill_is_demo") else ""
+            out.append(S.Action(_tx(f"向快递公司追回 {M(total)}{demo}：", f"Claim {M(total)} back "
+                                    f"from the carrier{demo}: ", lang) + _join(parts, lang),
+                                "#courier", "medium"))
+    com = r.get("commission")
+    if com is not None and len(com):
+        due = com[com["is_final"].astype(bool) & (com["commission_fen"] > 0)]
+        if len(due):
+            per = due.groupby("operator")["commission_fen"].sum().sort_values(ascending=False)
+            months = sorted({pd.Timestamp(m).strftime("%Y-%m") for m in due["month"]})
+            parts = [f"{op} {M(v)}" for op, v in per.items()]
+            out.append(S.Action(_tx(
+                f"发放运营提成 {M(per.sum())}（{_join(months, 'zh')}，已结束月份）：" + _join(parts, lang),
+                f"Pay operator commission of {M(per.sum())} ({_join(months, 'en')}, closed): "
+                + _join(parts, lang), lang), "#commission", "low"))
+    rank = {"high": 0, "medium": 1, "low": 2}
+    return sorted(out, key=lambda a: rank.get(a.severity, 1))
+
+
+def health_text(checks: pd.DataFrame | None, units_without_cost: int = 0,
+                lang: str = "zh") -> str:
+    """The one-line data-health badge (linked to the quality report, which has the detail):
+    whether the quality rules that leave money out of these figures
+    (:data:`~ecomlib.metrics.finance_queries.HEALTH_RULES`) pass, how many fail or could
+    not run and the rows they hold, and the units sold without a cost (their cost of goods
+    is missing: gross profit reads high)."""
+    if checks is None or not len(checks):
+        return _tx("数据质量：未检查 · 查看质量报告", "Data quality: not checked · see the quality report",
+                   lang)
+    n = len(checks)
+    counts = checks["count_failing"]
+    failing = checks[counts.fillna(0) > 0]
+    unknown = checks[counts.isna()]
+    if failing.empty and unknown.empty:
+        zh = f"数据质量：与财务数字有关的 {n} 条规则全部通过"
+        en = f"Data quality: the {n} rules that concern these figures all pass"
+    else:
+        rows = int(failing["count_failing"].sum()) if len(failing) else 0
+        k = len(failing) + len(unknown)
+        zh = (f"数据质量：与财务数字有关的 {n} 条规则中 {k} 条未通过"
+              + (f"（{fmt.integer(rows)} 行）" if rows else "") + "，这些金额不在本报告的数字里或有误")
+        en = (f"Data quality: {k} of the {n} rules that concern these figures fail"
+              + (f" ({fmt.integer(rows)} rows)" if rows else "")
+              + "; that money is missing from the figures or wrong")
+    if units_without_cost:
+        zh += f"；{fmt.integer(units_without_cost)} 件已售商品没有成本（毛利偏高）"
+        en += f"; {fmt.integer(units_without_cost)} units sold have no cost (gross profit reads high)"
+    return _tx(zh + " · 查看质量报告", en + " · see the quality report", lang)
+
+
+def period_text(r: dict, lang: str = "zh") -> str:
+    """The period and what it is compared with: ``上月 2025-12-01 至 2025-12-31 · 环比
+    2025-11-01 至 2025-11-30 · 同比 2024-12-01 至 2024-12-31``; a period the data do not
+    cover to its end says how far they go and that the comparisons use as many days; a
+    comparison the data do not reach says so."""
+    P = r["period"]
+    span = lambda a, b: _day(a) if pd.Timestamp(a) == pd.Timestamp(b) else \
+        f"{_day(a)}{_tx(' 至 ', ' to ', lang)}{_day(b)}"  # noqa: E731
+    parts = [P.label(lang)]
+    if r.get("incomplete") and r.get("covered_days"):
+        parts.append(_tx(f"数据只到 {_day(r['eff_end'])}（{r['covered_days']}/{P.days} 天，未完整），按相同天数比较",
+                         f"data only until {_day(r['eff_end'])} ({r['covered_days']} of {P.days} "
+                         "days, incomplete); compared over as many days", lang))
+    parts.append(_tx("环比 ", "vs ", lang) + span(*r["previous"]) if r.get("previous")
+                 else _tx("无环比数据", "no previous period in the data", lang))
+    parts.append(_tx("同比 ", "last year ", lang) + span(*r["year_ago"]) if r.get("year_ago")
+                 else _tx("无同比数据", "no data a year earlier", lang))
+    return " · ".join(parts)
+
+
+def scope_sentence(r: dict, shops=None, platforms=None, lang: str = "zh"):
+    """The selection under the title: shops by name, platforms by name, or all; whether
+    company-wide costs (rent, salary) are in."""
+    names = r.get("names", {})
+    sh = _join([names.get(s, s) for s in shops], lang) if shops else _tx("全部店铺", "all shops", lang)
+    pl = _join([label(p, lang) for p in platforms], lang) if platforms \
+        else _tx("全部平台", "all platforms", lang)
+    if r.get("company"):
+        oh = _tx("含公司层面的租金和工资", "Company rent and salary included", lang)
+    else:
+        oh = _tx("不含公司层面的租金和工资：它们不属于任何店铺",
+                 "Without company rent and salary: they belong to no shop", lang)
+    return fmt.md(f"范围：{pl} · {sh}。{oh}。金额为元，日期为北京时间。",
+                  f"Scope: {pl} · {sh}. {oh}. Money in CNY, dates in Beijing time.", lang)
+
+
+def freshness_sentence(r: dict, lang: str = "zh"):
+    """How far each shop's exports reach, and the warning when one is behind."""
+    if r.get("fresh_warning"):
+        return fmt.md(r["fresh_warning"], r["fresh_warning"], lang)
+    return fmt.md("所选店铺的订单数据都是最新的。", "Every selected shop's orders are current.", lang)
+
+
+def notes(lang: str = "zh", settings_file: str = "", targets_file: str = "",
+          commission_file: str = "") -> list:
+    """The definitions and where the report's settings live (the files a seller edits)."""
+    files = [f for f in (settings_file, targets_file, commission_file) if f]
+    out = [fmt.md(
+        "净销售额 = 实付金额 − 退款（退款计入原订单的付款日）；毛利 = 净销售额 − 售出未退回商品的成本；"
+        "贡献利润 = 毛利 − 平台佣金 − 达人佣金 − 快递费 − 包材费 − 广告花费 − 其他店铺费用；"
+        "经营利润 = 贡献利润 − 租金工资等公司费用。店铺费用按规则分摊到 SKU（佣金按净销售额、快递包材按件数、广告和其他按实付）。",
+        "Net sales = paid − refunds (a refund counts on its order's payment day); gross profit = "
+        "net sales − cost of the units kept; contribution = gross profit − platform fees − "
+        "streamer commission − logistics − packaging − ad spend − other shop costs; operating "
+        "profit = contribution − company costs such as rent and salary. Shop costs are spread to "
+        "SKUs (fees by net sales, logistics and packaging by units, ads and the rest by paid).",
+        lang)]
+    if files:
+        out.append(fmt.md("费率、结算周期、快递合同价、目标和提成规则在这些设置文件里：" + "、".join(f"`{f}`" for f in files) + "。",
+                          "Fee rates, settlement lags, the courier rate card, targets and the "
+                          "commission rule are set in: " + ", ".join(f"`{f}`" for f in files) + ".",
+                          lang))
+    out.append(fmt.md("数据导入记录、被拦下的数据和各条质量规则的明细见数据质量报告。",
+                      "Loads, rows held back at the door and every quality rule's detail are in "
+                      "the data quality report.", lang))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# display copies (HTML tables and Excel)
+# ----------------------------------------------------------------------------------------
+#: columns whose values are codes shown through their labels
+_CODES = ("platform", "category", "kind", "check", "level", "line")
+
+
+def view(df: pd.DataFrame, cols: Sequence[str] | None, r: dict, lang: str = "zh") -> pd.DataFrame:
+    """A display copy of ``df[cols]`` in the seller's words: shops by name (under 店铺; a
+    target's shop too), platforms, categories, cost kinds, check results, levels and
+    statement lines by their labels, the product name beside each SKU code. Numbers are
+    left as they are (``fmt.table`` and the Excel writer format them; booleans become 是/否
+    there)."""
+    d = (df[list(cols)] if cols is not None else df).copy()
+    names, products = r.get("names", {}), r.get("products", {})
+    if "entity" in d.columns and "level" in d.columns:
+        d["entity"] = [names.get(e, e) if lv == "shop" else e for e, lv in zip(d["entity"], d["level"])]
+    if "shop_id" in d.columns:
+        d["shop_id"] = d["shop_id"].map(lambda s: names.get(s, s))
+    for c in _CODES:
+        if c in d.columns:
+            d[c] = [v if fmt.is_missing(v) else label(v, lang) for v in d[c]]
+    if "sku" in d.columns and "product_name" not in d.columns:
+        d.insert(list(d.columns).index("sku") + 1, "product_name",
+                 d["sku"].map(lambda s: products.get(s, "")))
+    if "sku" in d.columns:  # the row of costs no SKU carries: (未分摊)
+        d["sku"] = [label(s, lang) if s == fi.UNALLOCATED else s for s in d["sku"]]
+    return d
 
 
 # ----------------------------------------------------------------------------------------
@@ -179,16 +767,17 @@ def statement_sentence(total: pd.DataFrame, statement: pd.DataFrame, costs: pd.D
     (:func:`~ecomlib.metrics.finance.cost_structure`), named from the numbers."""
     t = total.iloc[0]
     op = int(statement.loc[statement.line == "operating_profit_fen", "amount_fen"].iloc[0])
+    oh = int(statement.loc[statement.line == "overhead_fen", "amount_fen"].sum())
     M = lambda v: money(v, lang, big)  # noqa: E731
     zh = (f"净销售额 **{M(t.net_sales_fen)}**，扣除商品成本后毛利 {M(t.gross_profit_fen)}"
           f"（毛利率 {fmt.pct(t.gross_margin_rate)}），再扣平台佣金、快递包材和广告后贡献利润 "
-          f"**{M(t.contribution_fen)}**（{fmt.pct(t.contribution_rate)}），扣除租金工资后经营利润 "
-          f"**{M(op)}**。")
+          f"**{M(t.contribution_fen)}**（{fmt.pct(t.contribution_rate)}）"
+          + (f"，扣除租金工资后经营利润 **{M(op)}**。" if oh else "。"))
     en = (f"Net sales **{M(t.net_sales_fen)}**; after cost of goods a gross profit of "
           f"{M(t.gross_profit_fen)} ({fmt.pct(t.gross_margin_rate)}); after platform fees, "
           f"logistics, packaging and ads a contribution of **{M(t.contribution_fen)}** "
-          f"({fmt.pct(t.contribution_rate)}); after rent and salary an operating profit of "
-          f"**{M(op)}**.")
+          f"({fmt.pct(t.contribution_rate)})"
+          + (f"; after rent and salary an operating profit of **{M(op)}**." if oh else "."))
     c = costs[costs["amount_fen"] > 0].sort_values(["amount_fen", "kind"], ascending=[False, True])
     if len(c):
         a = c.iloc[0]
@@ -207,24 +796,28 @@ def statement_sentence(total: pd.DataFrame, statement: pd.DataFrame, costs: pd.D
     return _t(zh, en, lang)
 
 
-def estimated_sentence(estimated_fen: int, todo: pd.DataFrame, settings_file: str,
-                       lang: str = "zh", big: bool = False):
-    """Which costs are estimated and how much (None when nothing is)."""
+def estimated_sentence(estimated_fen: int, todo: pd.DataFrame, settings_file: str = "",
+                       lang: str = "zh", big: bool = False, names: dict | None = None):
+    """Which costs are estimated and how much (None when nothing is); shops by name
+    (``names``: shop id -> name). The rates' file is named in the notes."""
     if not estimated_fen and not len(todo):
         return None
     M = lambda v: money(v, lang, big)  # noqa: E731
-    what_zh = "、".join(sorted({f"{r.shop_id} {_lab(r.kind, 'zh')}" for r in todo.itertuples()}))
-    what_en = ", ".join(sorted({f"{r.shop_id} {_lab(r.kind, 'en').lower()}"
+    what_zh = "、".join(sorted({f"{_shop_name(r.shop_id, names)} {_lab(r.kind, 'zh')}"
+                               for r in todo.itertuples()}))
+    what_en = ", ".join(sorted({f"{_shop_name(r.shop_id, names)} {_lab(r.kind, 'en').lower()}"
                                 for r in todo.itertuples()}))
-    return _t(f"注意：其中 {M(estimated_fen)} 费用是按 `{settings_file}` 的费率估算的（仓库里没有这些店铺的该类费用：{what_zh}）。",
-              f"Note: {M(estimated_fen)} of the costs are estimated from the rates in "
-              f"`{settings_file}` (the warehouse has none of that kind for: {what_en}).", lang)
+    return _t(f"注意：其中 {M(estimated_fen)} 费用是按设置的费率估算的（仓库里没有这些店铺的该类费用：{what_zh}）。",
+              f"Note: {M(estimated_fen)} of the costs are estimated from the configured rates "
+              f"(the warehouse has none of that kind for: {what_en}).", lang)
 
 
-def monthly_sentence(monthly: pd.DataFrame, total: pd.DataFrame, lang: str = "zh"):
+def monthly_sentence(monthly: pd.DataFrame, total: pd.DataFrame, lang: str = "zh",
+                     span: tuple[str, str] | None = None):
     """Did the strongest month keep its margin? The month with the most net sales against
-    the period: its contribution margin at or above the period's (the extra sales kept
-    their margin) or below it (costs grew faster than sales that month)."""
+    the whole (``total``, named ``span`` (zh, en); default the period): its contribution
+    margin at or above the whole's (the extra sales kept their margin) or below it (costs
+    grew faster than sales that month)."""
     intro_zh = "每月净销售额、毛利和贡献利润：三条线之间的距离就是成本和费用。"
     intro_en = ("Net sales, gross profit and contribution per month: the gaps between the "
                 "lines are costs.")
@@ -235,15 +828,37 @@ def monthly_sentence(monthly: pd.DataFrame, total: pd.DataFrame, lang: str = "zh
     best = m.sort_values(["net_sales_fen", "month"], ascending=[False, True]).iloc[0]
     mon = pd.Timestamp(best.month).strftime("%Y-%m")
     r_best, r_all = fmt.pct(best.contribution_rate), fmt.pct(rate_all)
+    whole_zh, whole_en = span or ("全期", "the period's")
     if best.contribution_rate >= rate_all:
-        return _t(f"{intro_zh}净销售额最高的 {mon} 月贡献利润率 {r_best}，不低于全期的 {r_all}：多卖的钱保住了利润率。",
+        return _t(f"{intro_zh}净销售额最高的 {mon} 月贡献利润率 {r_best}，不低于{whole_zh}的 {r_all}：多卖的钱保住了利润率。",
                   f"{intro_en} The month with the most net sales, {mon}, kept a contribution "
-                  f"margin of {r_best}, at or above the period's {r_all}: the extra sales kept "
+                  f"margin of {r_best}, at or above {whole_en} {r_all}: the extra sales kept "
                   f"their margin.", lang)
-    return _t(f"{intro_zh}净销售额最高的 {mon} 月贡献利润率只有 {r_best}，低于全期的 {r_all}：多卖的钱有一部分被费用吃掉了。",
+    return _t(f"{intro_zh}净销售额最高的 {mon} 月贡献利润率只有 {r_best}，低于{whole_zh}的 {r_all}：多卖的钱有一部分被费用吃掉了。",
               f"{intro_en} In the month with the most net sales, {mon}, the contribution margin "
-              f"fell to {r_best}, below the period's {r_all}: costs grew faster than sales.",
+              f"fell to {r_best}, below {whole_en} {r_all}: costs grew faster than sales.",
               lang)
+
+
+def trend_sentences(r: dict, lang: str = "zh") -> list:
+    """The monthly trend's sentences (:func:`monthly_sentence` over the trend's months, and
+    :func:`changes_sentence` with the big campaigns of those months), and a note when its
+    last month is cut by the period's end or the data."""
+    tr = r["trend"]
+    n = len(tr)
+    total = fi.finish(tr[fi.AMOUNT_COLUMNS].sum().to_frame().T)
+    out = [monthly_sentence(tr, total, lang, (f"这 {n} 个月", f"these {n} months'"))]
+    ch = tr.rename(columns={"net_sales_mom_rate": "mom_rate", "net_sales_yoy_rate": "yoy_rate"})
+    out.append(changes_sentence(ch, campaign_months(r.get("calendar_trend", r["calendar"]), lang),
+                                lang))
+    cut = tr[~tr["is_whole_month"]]
+    if len(cut) and n:
+        last = cut.iloc[-1]
+        out.append(_t(f"{pd.Timestamp(last.month):%Y-%m} 只有 {int(last.count_days)}/{int(last.days_in_month)} 天的数据，不是整月：不与整月比较环比同比。",
+                      f"{pd.Timestamp(last.month):%Y-%m} holds {int(last.count_days)} of "
+                      f"{int(last.days_in_month)} days, not a whole month: no MoM or YoY against "
+                      "whole months.", lang))
+    return out
 
 
 def campaign_months(calendar: pd.DataFrame, lang: str = "zh") -> dict:
@@ -293,9 +908,9 @@ def _largest_eater(row) -> str:
     return max(sorted(vals), key=lambda c: vals[c])
 
 
-def shop_sentence(by_shop: pd.DataFrame, lang: str = "zh"):
+def shop_sentence(by_shop: pd.DataFrame, lang: str = "zh", names: dict | None = None):
     """The shop with the lowest contribution margin and the cost that takes the largest bite
-    of its net sales (the first cost column of equals)."""
+    of its net sales (the first cost column of equals); shops by name (``names``)."""
     s = by_shop.dropna(subset=["contribution_rate"])
     if s.empty:
         return _t("每个店铺从净销售额到贡献利润的完整阶梯。",
@@ -303,8 +918,8 @@ def shop_sentence(by_shop: pd.DataFrame, lang: str = "zh"):
     low = s.sort_values(["contribution_rate", "platform", "shop_id"]).iloc[0]
     eat = _largest_eater(low)
     share = float(low[eat]) / float(low.net_sales_fen) if low.net_sales_fen else float("nan")
-    name_zh = f"{_lab(low.platform, 'zh')} · {low.shop_id}"
-    name_en = f"{_lab(low.platform, 'en')} · {low.shop_id}"
+    name_zh = f"{_lab(low.platform, 'zh')} · {_shop_name(low.shop_id, names)}"
+    name_en = f"{_lab(low.platform, 'en')} · {_shop_name(low.shop_id, names)}"
     if len(s) == 1:
         return _t(f"只有 {name_zh} 一个店铺：贡献利润率 {fmt.pct(low.contribution_rate)}，最大的费用是{_lab(eat, 'zh')}（占净销售额 {fmt.pct(share)}）。",
                   f"One shop, {name_en}: contribution margin {fmt.pct(low.contribution_rate)}; "
@@ -395,9 +1010,10 @@ def cost_sentence(costs: pd.DataFrame, lang: str = "zh"):
               f"of all costs and of net sales. The {len(head)} largest: {en}.", lang)
 
 
-def targets_sentence(last: pd.DataFrame, metric: str, end, lang: str = "zh"):
+def targets_sentence(last: pd.DataFrame, metric: str, end, lang: str = "zh",
+                     names: dict | None = None):
     """The last month's targets: what actual and projected mean, and who is projected below
-    100 % (named) or that everyone is projected to make it."""
+    100 % (named; a shop by its name, ``names``) or that everyone is projected to make it."""
     mon = pd.Timestamp(last["month"].iloc[0]).strftime("%Y-%m")
     end_s = fmt.date(pd.Timestamp(end))
     base_zh = (f"{mon} 月：实际 = 截至 {end_s} 的{_lab(metric, 'zh')}；月末预计 = 当月日均 × 当月天数。")
@@ -410,8 +1026,9 @@ def targets_sentence(last: pd.DataFrame, metric: str, end, lang: str = "zh"):
         return _t(base_zh + ("全部达成目标。" if final else "所有人预计都能完成目标。"),
                   base_en + (" Everyone met the target." if final else
                              " Everyone is projected to meet the target."), lang)
-    who_zh = "、".join(f"{r.entity}（{fmt.pct(getattr(r, rate))}）" for r in behind.itertuples())
-    who_en = ", ".join(f"{r.entity} ({fmt.pct(getattr(r, rate))})" for r in behind.itertuples())
+    who = lambda r: _shop_name(r.entity, names) if r.level == "shop" else r.entity  # noqa: E731
+    who_zh = "、".join(f"{who(r)}（{fmt.pct(getattr(r, rate))}）" for r in behind.itertuples())
+    who_en = ", ".join(f"{who(r)} ({fmt.pct(getattr(r, rate))})" for r in behind.itertuples())
     if final:
         return _t(base_zh + f"未达成目标的有 {len(behind)} 个：{who_zh}。",
                   base_en + f" {len(behind)} missed the target: {who_en}.", lang)
@@ -420,15 +1037,16 @@ def targets_sentence(last: pd.DataFrame, metric: str, end, lang: str = "zh"):
               f"the month: {who_en}.", lang)
 
 
-def commission_sentence(com: pd.DataFrame, commission_file: str, lang: str = "zh",
+def commission_sentence(com: pd.DataFrame, commission_file: str = "", lang: str = "zh",
                         big: bool = False):
-    """The commission rule in words and the closed months' total."""
-    final = com[com.is_final]
+    """The commission rule in words and the closed months' total (the rule's file is named
+    in the notes)."""
+    final = com[com.is_final.astype(bool)]
     tot = money(int(final.commission_fen.sum()), lang, big)
-    return _t(f"按 `{commission_file}` 的规则：达成率达到档位即按净销售额的对应比例提成，每人每月封顶。已结束月份提成合计 **{tot}**；未结束的月份（已结束 = 否）为暂估。",
-              f"By the rule in `{commission_file}`: reaching a tier of attainment pays that "
-              f"share of net sales, capped per person and month. Closed months total "
-              f"**{tot}**; open months (closed = no) are provisional.", lang)
+    return _t(f"提成规则：达成率达到档位即按净销售额的对应比例提成，每人每月封顶。已结束月份提成合计 **{tot}**；未结束的月份（已结束 = 否）为暂估。",
+              f"The rule: reaching a tier of attainment pays that share of net sales, capped "
+              f"per person and month. Closed months total **{tot}**; open months (closed = "
+              f"no) are provisional.", lang)
 
 
 def cash_sentence(cash: pd.DataFrame, opening_fen: int, end, settings: dict,
@@ -477,7 +1095,7 @@ def pricing_sentence(pricing: pd.DataFrame, min_units: int, lang: str = "zh"):
               f"unit before ads. The 15 with the least headroom:", lang)
 
 
-def courier_sentence(summary: pd.DataFrame, n_lines: int, n_shipped: int, settings_file: str,
+def courier_sentence(summary: pd.DataFrame, n_lines: int, n_shipped: int, settings_file: str = "",
                      lang: str = "zh", big: bool = False):
     """What was checked and how much can be claimed back; which kind of problem costs most
     (or that every line is in order)."""
@@ -485,9 +1103,9 @@ def courier_sentence(summary: pd.DataFrame, n_lines: int, n_shipped: int, settin
     claim = money(int(s.loc["total", "claim_fen"]), lang, big)
     probs = s.drop(index=["total", "bill_ok"])
     probs = probs[probs["claim_fen"] > 0]
-    zh = (f"账单 {n_lines:,} 行，对照 {n_shipped:,} 个已发货订单和 `{settings_file}` 中的合同价：可向快递公司追回 **{claim}**")
-    en = (f"{n_lines:,} bill lines checked against {n_shipped:,} shipped orders and the rate "
-          f"card in `{settings_file}`: **{claim}** to claim back from the carrier")
+    zh = (f"账单 {n_lines:,} 行，对照 {n_shipped:,} 个已发货订单和快递合同价：可向快递公司追回 **{claim}**")
+    en = (f"{n_lines:,} bill lines checked against {n_shipped:,} shipped orders and the "
+          f"contracted rate card: **{claim}** to claim back from the carrier")
     if probs.empty:
         return _t(zh + "；每一行都正常。", en + "; every line is in order.", lang)
     top = probs.sort_values(["claim_fen"], ascending=False).index[0]
@@ -527,37 +1145,6 @@ def stock_sentence(stock: pd.DataFrame, opening_date, closing_date, lang: str = 
     return _t(zh, en, lang)
 
 
-def health_sentence(checks: pd.DataFrame, units_without_cost: int, lang: str = "zh"):
-    """One line on the data behind the figures: the quality rules that leave money out of
-    them (:data:`~ecomlib.metrics.finance_queries.HEALTH_RULES`), passed or failing (named,
-    with their rows), and units sold without a cost; the detail is the quality report's
-    (``ecom quality``)."""
-    failing = checks[checks["count_failing"].fillna(0) > 0]
-    unknown = checks[checks["count_failing"].isna()]
-    n = len(checks)
-    zh, en = "数据检查：", "Data health: "
-    if failing.empty and unknown.empty:
-        zh += f"与财务数字有关的 {n} 条质量规则全部通过"
-        en += f"the {n} quality rules that concern these figures all pass"
-    else:
-        parts = [f"{r.rule_id}（{fmt.integer(int(r.count_failing))} 行）" for r in failing.itertuples()]
-        parts_en = [f"{r.rule_id} ({fmt.integer(int(r.count_failing))} rows)"
-                    for r in failing.itertuples()]
-        parts += [f"{r.rule_id}（未能运行）" for r in unknown.itertuples()]
-        parts_en += [f"{r.rule_id} (could not run)" for r in unknown.itertuples()]
-        zh += f"与财务数字有关的 {n} 条质量规则中 {len(failing) + len(unknown)} 条未通过：{'；'.join(parts)}，这些金额不在下面的数字里或有误"
-        en += (f"{len(failing) + len(unknown)} of the {n} quality rules that concern these "
-               f"figures fail: {'; '.join(parts_en)}; that money is missing from the figures "
-               f"below or wrong")
-    if units_without_cost:
-        zh += f"；{fmt.integer(units_without_cost)} 件已售商品在商品表中没有成本，其商品成本未计入（毛利偏高）"
-        en += (f"; {fmt.integer(units_without_cost)} units sold have no cost in products, so "
-               f"their cost of goods is missing (gross profit reads high)")
-    zh += "。明细见质量报告（`ecom quality`）。"
-    en += ". The detail is in the quality report (`ecom quality`)."
-    return _t(zh, en, lang)
-
-
 # ----------------------------------------------------------------------------------------
 # charts
 # ----------------------------------------------------------------------------------------
@@ -566,7 +1153,8 @@ def _short(v_fen: float, lang: str) -> str:
 
 
 def waterfall_chart(structure: pd.DataFrame, key: str, value: str = "contribution_fen",
-                    top: int = 10, title: str | None = None, lang: str = "zh"):
+                    top: int = 10, title: str | None = None, lang: str = "zh",
+                    labels: dict | None = None):
     """Profit waterfall: the ``top`` largest positive ``value`` rows one by one, the rest of
     the positive rows as one bar, then every negative row together (the drag), ending in the
     total. ``structure`` is :func:`~ecomlib.metrics.finance.profit_structure` output.
@@ -580,7 +1168,8 @@ def waterfall_chart(structure: pd.DataFrame, key: str, value: str = "contributio
     d = structure.sort_values(value, ascending=False)
     pos = d[d[value] > 0]
     neg = d[d[value] < 0]
-    steps = [(str(i18n.label(k, lang)), float(v)) for k, v in zip(pos[key].head(top), pos[value].head(top))]
+    name = lambda k: str((labels or {}).get(k) or i18n.label(k, lang))  # noqa: E731
+    steps = [(name(k), float(v)) for k, v in zip(pos[key].head(top), pos[value].head(top))]
     if len(pos) > top:
         steps.append((i18n.text(f"其余 {len(pos) - top} 个盈利项", f"other {len(pos) - top} profitable",
                                 lang), float(pos[value].iloc[top:].sum())))
@@ -644,17 +1233,83 @@ def cash_chart(forecast: pd.DataFrame, title: str | None = None, lang: str = "zh
 # ----------------------------------------------------------------------------------------
 # files
 # ----------------------------------------------------------------------------------------
+#: the workbook's sheets: (zh, en) name, table of :func:`build_report`, its columns
+SHEETS = [
+    (("今天要做", "To do"), "actions", None),
+    (("利润表", "Income statement"), "statement", ["line", "amount_fen", "of_net_sales_rate"]),
+    (("月度趋势", "Monthly trend"), "trend", ["month", "count_days", "is_whole_month"] + fi.PNL_COLUMNS
+     + ["net_sales_mom_rate", "net_sales_yoy_rate", "contribution_mom_rate",
+        "contribution_yoy_rate"]),
+    (("每周", "Weekly"), "weekly", ["week", "count_days"] + fi.PNL_COLUMNS),
+    (("平台", "Platforms"), "by_platform", ["platform"] + fi.PNL_COLUMNS),
+    (("店铺", "Shops"), "by_shop", ["platform", "shop_id"] + fi.PNL_COLUMNS),
+    (("类目", "Categories"), "category_structure", ["rank", "category"] + fi.PNL_COLUMNS
+     + ["share_rate", "cum_share_rate"]),
+    (("SKU利润", "SKU profit"), "sku_structure", ["rank", "sku", "category"] + fi.PNL_COLUMNS
+     + ["share_rate", "cum_share_rate", "is_drag"]),
+    (("费用结构", "Costs"), "cost_structure", ["kind", "amount_fen", "share_rate",
+                                             "of_net_sales_rate"]),
+    (("目标达成", "Targets"), "attainment", ["level", "entity", "month", "target_fen",
+                                             "actual_fen", "attainment_rate", "days_elapsed",
+                                             "days_in_month", "projected_fen", "projected_rate",
+                                             "net_sales_fen", "is_final"]),
+    (("运营提成", "Commission"), "commission", ["operator", "month", "target_fen", "actual_fen",
+                                               "attainment_rate", "base_fen", "commission_rate",
+                                               "commission_fen", "is_final"]),
+    (("13周现金流", "13-week cash"), "cash", ["week", "week_from", "inflow_settled_fen",
+                                              "inflow_future_fen", "outflow_purchases_fen",
+                                              "outflow_replenishment_fen", "outflow_ads_fen",
+                                              "outflow_fulfilment_fen", "outflow_overhead_fen",
+                                              "net_fen", "closing_cash_fen"]),
+    (("保本定价", "Pricing"), "pricing", None),
+    (("快递核对", "Courier check"), "courier_summary", ["check", "count_waybills", "fee_fen",
+                                                       "claim_fen"]),
+    (("库存对账", "Stock reconciliation"), "stock", None),
+]
+
+
+def _actions_frame(acts: Sequence[S.Action], lang: str) -> pd.DataFrame:
+    sev = {"high": _tx("高", "high", lang), "medium": _tx("中", "medium", lang),
+           "low": _tx("低", "low", lang)}
+    where = {f"#{k}": _tx(*v, lang) for k, v in SECTIONS.items()}
+    where[f"#{LOSS_ANCHOR}"] = _tx("亏损 SKU", "Loss-making SKUs", lang)
+    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
+                         "action": [a.text for a in acts],
+                         "section": [where.get(a.link, a.link) for a in acts]})
+
+
+def excel_tables(r: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The workbook's sheets (:data:`SHEETS`, named in the report's language), each a
+    display copy (:func:`view`) of a table of :func:`build_report`: statement lines, shops,
+    platforms, categories, cost kinds and check results in words, product names beside SKU
+    codes. Empty tables are left out; the courier bill's lines go to a CSV file beside it
+    (:func:`export_csv`)."""
+    out = {}
+    for (zh, en), key, cols in SHEETS:
+        if key == "actions":
+            df = _actions_frame(r.get("actions") or [], lang)
+        else:
+            src = r.get(key)
+            if src is None or not len(src):
+                continue
+            if key == "courier_summary":
+                src = src[src["check"] != "total"]
+            if key == "weekly":  # its weeks are the calendar's, from Monday
+                src = src.rename(columns={"week": "week_start"})
+                cols = ["week_start"] + cols[1:]
+            df = view(src, [c for c in cols if c in src.columns] if cols else None, r, lang)
+        if len(df):
+            out[_tx(zh, en, lang)] = df
+    return out
+
+
 def export_excel(tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh") -> Path:
     """Write each table to its own sheet (sheet name = key, max 31 chars) with
-    :func:`ecomlib.excel.write_tables`: money columns (``*_fen``) become yuan (fen / 100,
-    exact to the cent) under labelled headers ("实付金额 (元)"); rates stay 0..1 with a
-    percent number format; rows are streamed (a workbook of 100k cells in about a second)."""
+    :func:`ecomlib.excel.write_tables` in ``lang``: money columns (``*_fen``) become yuan
+    (fen / 100, exact to the cent) under labelled headers ("实付金额 (元)"), rates a percent
+    format, counts ``#,##0``, months ``YYYY-MM``, 是/否; header row frozen, filters on."""
     from .. import excel
-
-    def head(col) -> str:
-        lab = i18n.label(col, lang)
-        return f"{lab} ({i18n.label('yuan', lang)})" if str(col).endswith("_fen") else lab
-    return excel.write_tables(tables, path, headers=head)
+    return excel.write_tables(tables, path, lang=lang)
 
 
 def export_csv(df: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
