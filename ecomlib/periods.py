@@ -214,9 +214,6 @@ def for_report(wh, report: str, period: str = "", as_of="latest", start="", end=
     ``as_of="latest"`` against the selection's latest sales day)."""
     name = period or DEFAULT_PERIOD.get(report, "last_30_days")
     latest = None
-    if as_of in (None, "", "latest") and name != "custom":
+    if as_of in (None, "", "latest"):  # as the runner does (a custom period too)
         latest = latest_complete_day(wh, platforms, shops)
-    if name == "custom":
-        return resolve(name, as_of if as_of not in ("", None) else "latest", latest=latest,
-                       start=start, end=end)
-    return resolve(name, as_of or "latest", latest=latest)
+    return resolve(name, as_of or "latest", latest=latest, start=start, end=end)
