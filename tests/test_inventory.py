@@ -64,6 +64,18 @@ def test_cogs_is_the_sales_rows_cost_of_units_kept_not_units_times_cost(fx):
     assert inv.turnover(per.reset_index(), ()).iloc[0]["turnover"] == pytest.approx(10_000 / 14_700)
 
 
+def test_a_window_without_snapshots_or_without_sales(fx):
+    """Sales and no stock snapshot in the window (a warehouse without an ERP export), or
+    stock and no sale: the dates are missing, not an error."""
+    products, stock, sales, _ = fx
+    no_stock = inv.sku_period(sales, stock.iloc[0:0], products, START, END).set_index("sku")
+    assert no_stock.loc["A", "units_sold"] == 10 and no_stock["first_stock_date"].isna().all()
+    assert no_stock.loc["A", "last_sale_date"] == pd.Timestamp("2025-01-03")
+    no_sales = inv.sku_period(sales.iloc[0:0], stock, products, START, END).set_index("sku")
+    assert no_sales["last_sale_date"].isna().all() and no_sales["units_sold"].sum() == 0
+    assert no_sales.loc["B", "first_stock_date"] == pd.Timestamp("2024-12-31")  # the snapshot before the window
+
+
 def test_stock_of_several_warehouses_adds_up_per_day(fx):
     products, stock, sales, _ = fx
     a = stock[stock.sku == "A"]

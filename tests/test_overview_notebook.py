@@ -162,7 +162,7 @@ def test_title_and_manifest_carry_the_period(zh_run):
     assert f"<title>{TITLE}</title>" in html and f"<h1>{TITLE}</h1>" in html
     assert "昨日 2025-12-31（周三） · 环比 2025-12-30（周二） · 同比 2024-12-31（周二）" in html
     assert sorted(p.name for p in zh_run["out"].iterdir()) == [
-        "manifest.json", "overview.html", "overview.ipynb", "overview.xlsx"]
+        "manifest.json", "overview.html", "overview.ipynb", "overview.xlsx", "summary.json"]
 
 
 @pytest.mark.slow

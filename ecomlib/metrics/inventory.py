@@ -120,9 +120,11 @@ def sku_period(sales: pd.DataFrame, stock: pd.DataFrame, products: pd.DataFrame,
     act = _activity(out)
     out["count_skus_stocked"], out["count_skus_sold"] = act["count_skus_stocked"], act["count_skus_sold"]
     out["count_skus_out"] = ((out["count_skus_stocked"] == 1) & (out["closing_units"] <= 0)).astype("int64")
-    out["last_sale_date"] = out["sku"].map(last_sale)
-    out["first_stock_date"] = out["sku"].map(
-        day[day["snapshot_date"] <= end].groupby("sku")["snapshot_date"].min())
+    # reindex, not map: pandas' map cannot take an empty datetime Series (a window without
+    # sales or without snapshots)
+    out["last_sale_date"] = last_sale.reindex(out["sku"]).to_numpy()
+    out["first_stock_date"] = day[day["snapshot_date"] <= end].groupby("sku")[
+        "snapshot_date"].min().reindex(out["sku"]).to_numpy()
     return out
 
 
