@@ -255,6 +255,9 @@ def test_top_seller_stock_tells_out_low_ok_and_unknown():
     assert out["product_name"].tolist()[0] == "面霜"
     # the top n by paid amount only
     assert ov.top_seller_stock(per_sku, sales, products, stock, n=2)["sku"].tolist() == ["A", "B"]
+    # a warehouse with sales and no stock export at all: every best seller is "no stock data"
+    none = ov.top_seller_stock(per_sku, sales, products, stock.iloc[0:0], n=4)
+    assert set(none["stock_status"]) == {"no_stock_data"} and none["snapshot_date"].isna().all()
 
 
 def test_sku_changes_rank_with_the_previous_period():

@@ -239,7 +239,7 @@ def slow_dead_stock(per_sku: pd.DataFrame, as_of, receipts: pd.DataFrame | None 
         r = receipts.dropna(subset=["received_on"])
         r = r[pd.to_datetime(r["received_on"]) <= as_of]
         last = pd.to_datetime(r["received_on"]).groupby(r["sku"]).max()
-        d["days_since_receipt"] = (as_of - d["sku"].map(last)).dt.days
+        d["days_since_receipt"] = (as_of - pd.Series(last.reindex(d["sku"]).to_numpy(), index=d.index)).dt.days
     else:
         d["days_since_receipt"] = np.nan
     return d.sort_values("closing_value_fen", ascending=False).reset_index(drop=True)

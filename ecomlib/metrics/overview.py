@@ -420,7 +420,7 @@ def top_seller_stock(per_sku: pd.DataFrame, sales: pd.DataFrame, products: pd.Da
     out = rows.add(out.fillna({"closing_stock_units": 0}), ["days_of_supply"])
     last = (pd.to_datetime(stock["snapshot_date"]).groupby(stock["sku"]).max()
             if len(stock) else pd.Series(dtype="datetime64[ns]"))
-    out["snapshot_date"] = out["sku"].map(last)
+    out["snapshot_date"] = last.reindex(out["sku"]).to_numpy()  # map fails on an empty datetime Series
     has = out["snapshot_date"].notna()
     status = np.where(~has, "no_stock_data",
                       np.where(out["closing_units"] <= 0, "stock_out",
