@@ -46,6 +46,8 @@ from pathlib import Path
 from . import calendar_dim, export, modelling, schema
 
 MIN_JAVA = 17
+#: where Debian (and most Linux) installs JDKs, looked into after $JAVA_HOME and the PATH
+JVM_DIR = Path("/usr/lib/jvm")
 _SPARK_TYPES = {"str": "StringType", "int": "LongType", "fen": "LongType",
                 "float": "DoubleType", "ts": "TimestampNTZType", "date": "DateType"}
 
@@ -77,7 +79,7 @@ def find_java() -> tuple[str | None, str]:
     on_path = shutil.which("java")
     if on_path:
         cands.append(Path(os.path.realpath(on_path)))
-    cands += sorted(Path("/usr/lib/jvm").glob("*/bin/java"), reverse=True)
+    cands += sorted(JVM_DIR.glob("*/bin/java"), reverse=True)
     for java in cands:
         if not java.exists():
             continue
@@ -103,9 +105,7 @@ def session(master: str | None = None, conf: dict | None = None, app_name: str =
     home, why = find_java()
     if home is None:
         raise SparkUnavailable(why)
-    os.environ.setdefault("JAVA_HOME", home)
-    if not Path(os.environ["JAVA_HOME"], "bin", "java").exists():
-        os.environ["JAVA_HOME"] = home
+    os.environ["JAVA_HOME"] = home  # (a $JAVA_HOME older than 17 is passed over)
     master = master or os.environ.get("ECOMLIB_SPARK_MASTER") or "local[*]"
     settings = {
         "spark.ui.enabled": "false",
