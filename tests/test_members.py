@@ -336,16 +336,129 @@ def test_rfm_tiers_ratios_of_sums_over_two_members():
     assert (t.orders_per_member, t.mean_days_since_last) == (3.0, 20.0)
 
 
-def test_churn_watchlist_masks_keys():
+def test_churn_watchlist_keeps_the_key_for_the_lookup_and_drops_the_long_gone():
     df = SUMMARY.assign(p_alive_rate=[0.9, 0.1, 0.8, 0.2, 0.5, 0.05, 0.9, 0.01])
     # default value bar: 80th percentile of net sales = 7000 + 0.6 * (9000 - 7000) = 8200;
     # a and c pass it but are alive -> empty
     assert mm.churn_watchlist(df).empty
     w = mm.churn_watchlist(df, min_net_sales_fen=5000, max_p_alive=0.3)
-    assert w["member"].tolist() == ["bbbbbb…", "dddddd…"]
+    assert w["member_key"].tolist() == ["b" * 16, "d" * 16]  # to find the last order; never shown
     assert w["net_sales_fen"].tolist() == [7000, 6000]
-    assert "member_key" not in w.columns
     assert w.attrs["min_net_sales_fen"] == 5000
+    # silent for 300 days (d) is too long with a 250-day limit; b (200 days) stays
+    w = mm.churn_watchlist(df, min_net_sales_fen=5000, max_p_alive=0.3, max_days_since_last=250)
+    assert w["member_key"].tolist() == ["b" * 16]
+    assert mm.churn_watchlist(df, 5000, 0.3, top=1)["member_key"].tolist() == ["b" * 16]
+
+
+def test_coupon_is_sized_to_the_order_value():
+    # 379 yuan per order -> 满370减35 (10 % of 370 = 37, to whole 5 yuan: 35)
+    assert mm.coupon(37_900) == (37_000, 3_500)
+    assert mm.coupon(37_900, rate=0.2) == (37_000, 7_500)  # 74 -> 75
+    assert mm.coupon(4_500) == (4_000, 500)                # 满40减5 (4 -> at least 5)
+    assert mm.coupon(300) == (1_000, 500)                  # at least 满10减5
+    assert mm.coupon(float("nan")) == (1_000, 500)
+
+
+def test_winback_list_suggests_an_action_per_member():
+    watch = pd.DataFrame({
+        "member_key": ["a", "b", "c"], "net_sales_fen": [90_000, 40_000, 30_000],
+        "count_orders": [3, 2, 1], "paid_fen": [100_000, 40_000, 60_000],
+        "refund_fen": [10_000, 0, 30_000]})
+    watch.attrs["min_net_sales_fen"] = 30_000
+    w = mm.winback_list(watch, vip_min_net_sales_fen=80_000)
+    # c returned half of what it paid: after-sales first, even before value; a is the VIP
+    assert w["winback_action"].tolist() == ["winback_vip", "winback_coupon", "winback_aftersales"]
+    assert w["member_order_value_fen"].tolist() == [30_000, 20_000, 30_000]
+    assert w["coupon_threshold_fen"].tolist() == [30_000, 20_000, 30_000]
+    assert w["coupon_off_fen"].tolist() == [3_000, 2_000, 3_000]
+    assert w["member_refund_rate"].tolist() == pytest.approx([0.1, 0.0, 0.5])
+    assert w.attrs["min_net_sales_fen"] == 30_000 and w.attrs["vip_min_net_sales_fen"] == 80_000
+    # the opposite: nobody at the VIP bar, no refunds -> coupons only
+    w = mm.winback_list(watch.assign(refund_fen=0), vip_min_net_sales_fen=1e9)
+    assert set(w["winback_action"]) == {"winback_coupon"}
+    from ecomlib.i18n import label
+    assert all(label(a) != a for a in mm.WINBACK_ACTIONS)
+
+
+def test_last_orders_name_where_to_find_the_member(wh):
+    keys = wh.sql("SELECT order_id, member_key FROM mart_member_orders")
+    key = dict(zip(keys["order_id"], keys["member_key"]))
+    lo = mq.last_orders(wh, E, [key["o6"], key["o10"], key["o9"]]).set_index("member_key")
+    # m2: o4, o5 on jd (Jan 5), o6 on tmall (Mar 1) -> o6, two shops
+    m2 = lo.loc[key["o6"]]
+    assert (m2.last_platform, m2.last_shop_id, m2.last_order_id, m2.count_shops) == \
+        ("tmall", "s1", "o6", 2)
+    assert m2.last_order_date == pd.Timestamp("2025-03-01")
+    # m5 bought once, 2024-11-01; m4 once, 2025-03-30
+    assert lo.loc[key["o10"], "last_order_id"] == "o10" and lo.loc[key["o9"], "last_order_id"] == "o9"
+    # as of Feb 28, m2's last order is o5 or o4 (same day, the later payment)
+    early = mq.last_orders(wh, "2025-02-28", [key["o6"]]).iloc[0]
+    assert early.last_order_id in ("o4", "o5") and early.last_platform == "jd"
+    assert mq.last_orders(wh, E, []).empty
+    assert "member_key" not in mm.with_last_orders(pd.DataFrame({"member_key": [key["o6"]]}), lo.reset_index()) \
+        .columns.drop("member_key")
+
+
+def test_window_kpis_hand_worked(wh):
+    k = mq.window_kpis(wh, S, E)
+    a = k[k.level == "all"].iloc[0]
+    # members with a paid order in Q1: m1 (o2 o3), m2 (o4 o5 o6), m3 (o7), m4 (o9), m6 (o11);
+    # repeat: m1, m2; new (first order in Q1): m2 m3 m4 m6 (m1 bought in December)
+    assert (a.count_members, a.count_repeat_members, a.count_new, a.count_orders) == (5, 2, 4, 8)
+    assert a.paid_fen == 1500 + 500 + 2800 + 300 + 1300 + 300 + 800 + 500
+    assert a.shop_paid_fen == a.paid_fen and a.refund_fen == 0  # every buyer is a member here
+    shop = k[k.level == "shop"].set_index("shop_id")
+    # tmall s1: m1 (2 orders), m2 (o6), m3 -> 3 members, 1 repeat, new m2 m3;
+    # jd j1: m2 (2 orders), m4, m6 -> 3 members, 1 repeat, all new
+    assert shop.loc["s1", ["count_members", "count_repeat_members", "count_new"]].tolist() == [3, 1, 2]
+    assert shop.loc["j1", ["count_members", "count_repeat_members", "count_new"]].tolist() == [3, 1, 3]
+    plat = k[k.level == "platform"].set_index("platform")
+    assert plat["count_members"].sum() == 6 > a.count_members  # m2 counts on both platforms
+    from ecomlib.metrics import catalogue
+    assert catalogue.value("repurchase_rate", k[k.level == "all"]) == pytest.approx(2 / 5)
+    assert catalogue.value("net_sales_per_member_fen", k[k.level == "all"]) == pytest.approx(8000 / 5)
+    assert catalogue.value("member_net_share_rate", k[k.level == "all"]) == 1.0
+    # a window before any order: members 0, nothing sold
+    none = mq.window_kpis(wh, "2023-01-01", "2023-01-31")
+    assert none[none.level == "all"]["count_members"].sum() == 0
+    assert mq.span(wh) == (pd.Timestamp("2024-11-01"), pd.Timestamp("2025-03-30"))
+
+
+def test_cohort_drop_names_the_latest_cohort_that_fell():
+    def table(back):  # cohorts Jan..May 2025, 100 members each, month-1 retention back[i] %
+        rows = []
+        for i, r in enumerate(back):
+            cm = pd.Timestamp(2025, 1 + i, 1)
+            rows.append({"cohort_month": cm, "months_since": 0, "activity_month": cm,
+                         "cohort_size": 100, "count_members": 100})
+            rows.append({"cohort_month": cm, "months_since": 1,
+                         "activity_month": cm + pd.DateOffset(months=1),
+                         "cohort_size": 100, "count_members": r})
+        return pd.DataFrame(rows)
+    # April's cohort kept 12 % against 20 % for Jan-Mar: 8 points down
+    d = mm.cohort_drop(table([20, 20, 20, 12, 30]), "2025-05-31")
+    assert d["cohort_month"] == pd.Timestamp("2025-04-01") and d["retention_rate"] == 0.12
+    assert d["baseline_rate"] == pytest.approx(0.20) and d["cohort_size"] == 100
+    # May's month 1 (June) is not over on 2025-05-31, so April is the latest one compared;
+    # with June over, May (30 %) is above its baseline (Feb-Apr: 17.3 %): nothing to do
+    assert mm.cohort_drop(table([20, 20, 20, 12, 30]), "2025-06-30") is None
+    # the opposite: April up, or only 2 points down
+    assert mm.cohort_drop(table([20, 20, 20, 25, 30]), "2025-05-31") is None
+    assert mm.cohort_drop(table([20, 20, 20, 18, 30]), "2025-05-31") is None
+    assert mm.cohort_drop(table([20, 12]), "2025-05-31") is None  # too few cohorts
+
+
+def test_tier_moves_compare_shares_with_the_same_thresholds():
+    now = mm.rfm_tiers(mm.rfm(SUMMARY, 90, 3, 5000))
+    before = mm.rfm_tiers(mm.rfm(SUMMARY.iloc[:4], 90, 3, 5000))
+    m = mm.tier_moves(now, before, min_members=1).set_index("tier")
+    # 4 members before (a b c d, one per important tier: 25 % each), 8 now (12.5 % each)
+    assert m.loc["important_value", "share_change"] == pytest.approx(0.125 - 0.25)
+    assert m.loc["general_value", "previous_count_members"] == 0
+    assert m.loc["general_value", "previous_members_share_rate"] == 0.0  # an empty tier: 0 %
+    assert m.loc["general_value", "share_change"] == pytest.approx(0.125)
+    assert len(mm.tier_moves(now, before, min_members=2)) == 0
 
 
 def test_value_by_tier_is_sums_over_members():

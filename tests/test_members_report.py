@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ecomlib.metrics import members as mm, members_report as rep
 
@@ -25,15 +26,34 @@ def _nv(new_paid, returning_paid, new_members=(5, 9)):
 def test_who_carries_the_sales_follows_the_numbers():
     # returning 800 + 900 of 2000 (85%): returning carry it; the most new members in Feb (9)
     t = _text(rep.new_returning_sentence(_nv((100, 200), (800, 900)), "month"))
-    assert "老客撑起了期内会员实付的大部分：老客占 **85.0%**" in t and "新客最多的是 2025-02（9 位）" in t
+    assert "老会员撑起了期内会员实付的大部分：老会员占 **85.0%**" in t and "新会员最多的是 2025-02（9 位）" in t
     # the opposite: new members pay 1700 of 2000; most new members in Jan
     t = _text(rep.new_returning_sentence(_nv((800, 900), (100, 200), (9, 5)), "month"))
-    assert "新客贡献了期内会员实付的大部分：老客占 **15.0%**" in t and "2025-01（9 位）" in t
+    assert "新会员贡献了期内会员实付的大部分：老会员占 **15.0%**" in t and "2025-01（9 位）" in t
     assert "new members bring most" in _text(rep.new_returning_sentence(
         _nv((800, 900), (100, 200)), "month", "en"))
     assert "各占" in _text(rep.new_returning_sentence(_nv((500, 500), (500, 500)), "month"))
     empty = _nv((0, 0), (0, 0)).assign(count_members=0)
-    assert "没有新老客" in _text(rep.new_returning_sentence(empty, "month"))
+    assert "没有新老会员" in _text(rep.new_returning_sentence(empty, "month"))
+    # the warning about members older than the warehouse only when the history is short
+    assert "不足一年" not in t
+    assert "不足一年" in _text(rep.new_returning_sentence(_nv((1, 2), (3, 4)), "month", short_history=True))
+
+
+def test_a_cut_period_is_marked_and_never_the_best():
+    # the period ends on Feb 10: February has 10 of its 28 days; its 9 new members are not
+    # compared with January's whole month (5)
+    nv = rep.mark_whole_periods(_nv((100, 200), (800, 900)), "month", "2025-01-01", "2025-02-10")
+    assert nv["count_days"].tolist() == [31, 10] and nv["is_whole_period"].tolist() == [True, False]
+    t = _text(rep.new_returning_sentence(nv, "month"))
+    assert "新会员最多的是 2025-01（5 位）" in t and "不能当整月比较：2025-02（10 天）" in t
+    # weeks cut at both ends: a period from a Wednesday to the next Tuesday
+    wk = pd.DataFrame({"period_start": [T("2025-01-06"), T("2025-01-13")]})
+    wk = rep.mark_whole_periods(wk, "week", "2025-01-08", "2025-01-14")
+    assert wk["count_days"].tolist() == [5, 2] and not wk["is_whole_period"].any()
+    assert rep.auto_grain(SimpleNamespace(days=30)) == "week"
+    assert rep.auto_grain(SimpleNamespace(days=365)) == "month"
+    assert rep.auto_grain(SimpleNamespace(days=30), "quarter") == "quarter"
 
 
 # -- 2. repurchase -------------------------------------------------------------------------------------
@@ -158,7 +178,7 @@ def test_win_back_tier_follows_the_numbers():
     t = _text(rep.value_sentence(_value(0.2, 0.9), 12, 0.01, 1.0))
     assert "合计 **¥151**，最多的一层是重要价值客户（¥90）" in t
     assert "人均 CLV 高于全体（¥37.75）" in t
-    assert "重要价值客户的平均存活概率最低（90.0%" in t
+    assert "重要价值客户的平均仍活跃概率最低（90.0%" in t
     # raise important_keep above the mean (two members of 9000): of the two rich tiers the
     # one with the lower P(alive) is named, whichever it is
     tiers = pd.DataFrame({"member_key": list("abcd"),
@@ -167,16 +187,21 @@ def test_win_back_tier_follows_the_numbers():
         scored = pd.DataFrame({"member_key": list("abcd"), "p_alive_rate": [pk, pk, pv, 0.05],
                                "clv_fen": [9000.0, 9000.0, 9000.0, 100.0]})
         t = _text(rep.value_sentence(mm.value_by_tier(tiers, scored), 12, 0.01, 1.0))
-        assert f"{name}的平均存活概率最低" in t, t
+        assert f"{name}的平均仍活跃概率最低" in t, t
 
 
-def test_churn_sentence_says_how_many():
-    w = pd.DataFrame({"member": ["aaaaaa…"], "net_sales_fen": [9000]})
+def test_winback_sentence_says_how_many_and_how_to_find_them():
+    w = pd.DataFrame({"net_sales_fen": [9000, 7000]})
     w.attrs["min_net_sales_fen"] = 5000
-    assert "列出 1 位（最多 30 位）" in _text(rep.churn_sentence(w, 0.3, 30))
+    t = _text(rep.winback_sentence(w, 0.3, 30))
+    assert "仍活跃概率 ≤ 30%）的会员共 **2** 位，过去累计消费 **¥160**" in t
+    assert "按「最近订单号」在对应平台和店铺的后台找到买家" in t and "下表列出全部" in t
+    assert "下表按过去价值列出前 1 位" in _text(rep.winback_sentence(w, 0.3, 1))
     e = w.iloc[:0].copy()
     e.attrs["min_net_sales_fen"] = 5000
-    assert "没有累计净销售额 ≥ ¥50.00 且存活概率 ≤ 30% 的会员" in _text(rep.churn_sentence(e, 0.3, 30))
+    assert "没有累计净销售额 ≥ ¥50.00 且仍活跃概率 ≤ 30% 的会员" in _text(rep.winback_sentence(e, 0.3, 30))
+    assert "find the buyer in the platform's back office by the last order id" in \
+        _text(rep.winback_sentence(w, 0.3, 30, "en"))
 
 
 # -- 8. platforms, 9. regions, 10. baskets --------------------------------------------------------------------
@@ -227,3 +252,169 @@ def test_basket_sentence_follows_the_lift():
     assert "没有哪对商品同单出现 5 次以上" in _text(rep.basket_sentence(counts, pairs.iloc[:0], 5))
     assert "没有付款订单" in _text(rep.basket_sentence({"count_paid_orders": 0, "count_baskets": 0},
                                                    pairs.iloc[:0], 5))
+
+
+# -- the 经营摘要: cards, largest changes, actions, data health -----------------------------------------
+def _kpi(a, b, new=(10, 10), repeat=(20, 20), refund=0, shop_paid_extra=0):
+    """Window rows of two shops (tmall s1 with ``a`` members, jd j1 with ``b``), each member
+    paying 100 yuan over 2 orders; the selection's row is their sum (nobody bought at both)."""
+    rows = []
+    for lvl, plat, shop, n, nw, rp in (("shop", "tmall", "s1", a, new[0], repeat[0]),
+                                       ("shop", "jd", "j1", b, new[1], repeat[1]),
+                                       ("platform", "tmall", None, a, new[0], repeat[0]),
+                                       ("platform", "jd", None, b, new[1], repeat[1])):
+        rows.append({"level": lvl, "platform": plat, "shop_id": shop, "count_members": n,
+                     "count_repeat_members": rp, "count_new": nw, "count_orders": 2 * n,
+                     "paid_fen": 10_000 * n, "refund_fen": refund * n,
+                     "shop_paid_fen": 10_000 * n + shop_paid_extra, "shop_refund_fen": refund * n})
+    rows.append({"level": "all", "platform": None, "shop_id": None, "count_members": a + b,
+                 "count_repeat_members": sum(repeat), "count_new": sum(new), "count_orders": 2 * (a + b),
+                 "paid_fen": 10_000 * (a + b), "refund_fen": refund * (a + b),
+                 "shop_paid_fen": 10_000 * (a + b) + 2 * shop_paid_extra,
+                 "shop_refund_fen": refund * (a + b)})
+    return pd.DataFrame(rows)
+
+
+def _R(cur, prev, **kw):
+    from ecomlib import periods
+    P = periods.resolve("last_month", "2025-12-01")
+    w = (T("2025-10-01"), T("2025-10-31"))
+    R = {"lang": "zh", "period": P, "kpi": {"current": cur, "previous": prev, "year_ago": prev},
+         "previous": w, "year_ago": w, "new_ok": {"current": True, "previous": True, "year_ago": True},
+         "young": False, "clv": {"current": None, "previous": None, "year_ago": None},
+         "horizon_months": 12, "scored": pd.DataFrame(), "names": {"s1": "甲店", "j1": "乙店"},
+         "value_by_tier": None, "value_by_tier_previous": None, "tier_moves": None,
+         "at_previous": {"day": T("2025-10-31")}, "winback": None, "max_p_alive": 0.3,
+         "cohort_drop": None, "split": None, "fresh_warning": None,
+         "data_end": T("2025-11-30"), "incomplete": False, "covered_days": 30}
+    R.update(kw)
+    return R
+
+
+def test_cards_read_the_windows_and_hold_back_what_would_mislead():
+    R = _R(_kpi(100, 50, shop_paid_extra=5_000), _kpi(60, 40))
+    c = {x.metric: x for x in rep.cards(R)}
+    assert list(c) == ["count_members", "count_new", "repurchase_rate", "net_sales_per_member_fen",
+                       "member_net_share_rate"]  # no CLV card without a fitted model
+    assert (c["count_members"].value, c["count_members"].previous) == (150, 100)
+    assert c["count_members"].note == "老会员 130 位"
+    assert c["repurchase_rate"].value == pytest.approx(40 / 150)
+    assert c["net_sales_per_member_fen"].value == 10_000
+    assert c["member_net_share_rate"].value == pytest.approx(1_500_000 / 1_510_000)
+    assert c["count_new"].previous == 20
+    # no year of history before the comparison window: new members are not compared
+    c = {x.metric: x for x in rep.cards(_R(_kpi(100, 50), _kpi(60, 40),
+                                           new_ok={"current": True, "previous": False, "year_ago": False}))}
+    assert c["count_new"].previous is None and c["count_new"].year_ago is None
+    assert "不比较" in c["count_new"].note and c["count_members"].previous == 100
+    # refunds still coming in: net sales per member is shown, not compared
+    c = {x.metric: x for x in rep.cards(_R(_kpi(100, 50), _kpi(60, 40), young=True))}
+    assert c["net_sales_per_member_fen"].previous is None and "退款仍在发生" in c["net_sales_per_member_fen"].note
+    # the CLV card when the model was fitted: the total at each window's end
+    c = rep.cards(_R(_kpi(100, 50), _kpi(60, 40), scored=pd.DataFrame({"x": [1, 2]}),
+                     clv={"current": 5e6, "previous": 4e6, "year_ago": None}))[-1]
+    assert (c.metric, c.value, c.previous, c.year_ago) == ("sum_clv_fen", 5e6, 4e6, None)
+    assert "未来 12 个月 · 2 位会员" == c.note
+
+
+def test_largest_changes_name_the_shop_that_moved():
+    from ecomlib import summary as S
+    # members 100 -> 150: jd's shop went 40 -> 90 (+50), tmall's stayed at 60
+    ch = rep.largest_changes(_R(_kpi(60, 90), _kpi(60, 40)))
+    members = next(c for c in ch if not isinstance(c, str) and c.metric == "count_members")
+    assert members.driver == "京东·乙店" and members.driver_delta == 50
+    assert "付款会员数 150，环比 +50.0%，主要来自 京东·乙店（+50）" == S.change_sentence(members)
+    # the opposite: tmall's shop carried it
+    # (40 % of members repeat in both windows: 60 of 150, 40 of 100)
+    ch = rep.largest_changes(_R(_kpi(110, 40, repeat=(44, 16)), _kpi(60, 40, repeat=(24, 16))))
+    members = next(c for c in ch if not isinstance(c, str) and c.metric == "count_members")
+    assert members.driver == "天猫·甲店"
+    # money carries its share; a repurchase rate moving less than half a point is left out
+    net = next(c for c in ch if not isinstance(c, str) and c.metric == "member_net_sales_fen")
+    assert net.driver_share == pytest.approx(1.0)
+    assert not any(not isinstance(c, str) and c.metric == "repurchase_rate" for c in ch)
+    # nothing to compare with: no changes
+    assert rep.largest_changes(_R(_kpi(60, 90), None, previous=None)) == []
+
+
+def test_a_valuable_tier_moving_is_a_change_and_an_ordinary_one_is_not():
+    tm = pd.DataFrame({"tier": ["general_retain", "important_keep"], "count_members": [500, 40],
+                       "previous_count_members": [100, 5], "members_share_rate": [0.5, 0.04],
+                       "previous_members_share_rate": [0.2, 0.01], "share_change": [0.3, 0.03]})
+    ch = rep.largest_changes(_R(_kpi(60, 40), _kpi(60, 40), tier_moves=tm))
+    assert ch[-1] == "RFM 分层：重要保持客户占会员 4.0%（40 位），比上期末（2025-10-31）+3.0 个百分点"
+    small = tm.assign(share_change=[0.3, 0.01])
+    assert not any(isinstance(c, str) for c in rep.largest_changes(_R(_kpi(60, 40), _kpi(60, 40), tier_moves=small)))
+
+
+def _split(cross_paid):
+    return mm.cross_platform_split(pd.DataFrame({
+        "platforms": ["jd", "tmall", "jd+tmall"], "count_platforms": [1, 1, 2],
+        "count_members": [3, 5, 2], "count_orders": [3, 6, 4], "paid_fen": [3000, 5000, cross_paid]}))
+
+
+def test_actions_follow_the_lists():
+    wb = pd.DataFrame({"last_platform": ["tmall", "tmall", "jd"], "last_shop_id": ["s1", "s1", "j1"],
+                       "net_sales_fen": [500_000, 300_000, 200_000],
+                       "winback_action": ["winback_vip", "winback_coupon", "winback_aftersales"]})
+    drop = {"cohort_month": T("2025-09-01"), "cohort_size": 120, "count_members": 12,
+            "retention_rate": 0.10, "baseline_rate": 0.16}
+    acts = rep.actions(_R(_kpi(60, 40), _kpi(60, 40), winback=wb, cohort_drop=drop, split=_split(5000)))
+    assert [a.link for a in acts] == ["#win-back", "#cohorts", "#platforms"]
+    assert acts[0].count == 3 and acts[0].severity == "high"
+    assert acts[0].text.startswith("召回 3 位快流失的高价值会员：过去共消费 ¥1.00万")
+    assert "天猫·甲店 2 位、京东·乙店 1 位" in acts[0].text and "1 位建议客服一对一回访" in acts[0].text
+    assert "2025-09 首购的 120 位会员次月只回来 10.0%" in acts[1].text and "低 6.0 个百分点" in acts[1].text
+    assert "跨平台会员 2 位，人均实付 ¥25.00，是单平台会员（¥10.00）的 2.5 倍" in acts[2].text
+    # the opposite: nobody to win back, no drop, cross-platform members pay less -> nothing
+    empty = wb.iloc[0:0]
+    assert rep.actions(_R(_kpi(60, 40), _kpi(60, 40), winback=empty, split=_split(1000))) == []
+    # stale data first
+    acts = rep.actions(_R(_kpi(60, 40), _kpi(60, 40), fresh_warning="数据不是最新：乙店"))
+    assert acts[0].link == "#freshness" and acts[0].severity == "high"
+
+
+def test_health_says_how_the_comparisons_are_made():
+    h = rep.health(_R(_kpi(60, 40), _kpi(60, 40)))
+    assert h.startswith("订单数据截至 2025-11-30") and "上期即去年同期" in h
+    h = rep.health(_R(_kpi(60, 40), _kpi(60, 40), incomplete=True, covered_days=20,
+                      year_ago=(T("2024-11-01"), T("2024-11-20"))))
+    assert "本期只有 20/30 天数据：环比、同比按相同天数比较" in h and "上期即去年同期" not in h
+    assert "没有上期数据可比" in rep.health(_R(_kpi(60, 40), None, previous=None, year_ago=None))
+
+
+def test_the_win_back_view_shows_no_key_and_the_seller_s_words():
+    wb = mm.winback_list(pd.DataFrame({
+        "member_key": ["k1"], "net_sales_fen": [37_900], "count_orders": [1], "paid_fen": [37_900],
+        "refund_fen": [0], "p_alive_rate": [0.05], "clv_fen": [1000.0], "days_since_last": [120],
+        "usual_gap_days": [14.4], "tier": ["important_keep"], "last_platform": ["jd"],
+        "last_shop_id": ["j1"], "last_order_id": ["280000599721"], "last_order_date": [T("2025-09-17")],
+        "count_shops": [1]}), vip_min_net_sales_fen=1e9)
+    R = _R(None, None)
+    page = rep.view(wb, rep.WINBACK_COLS, R)
+    assert "member_key" not in page.columns
+    assert page.iloc[0].tolist()[:4] == ["京东", "乙店", "280000599721", T("2025-09-17")]
+    assert page["winback_action"].iloc[0] == "定向发券召回（满370减35）" and page["usual_gap_days"].iloc[0] == 14
+    sheet = rep.view(wb, rep.WINBACK_EXCEL_COLS, R, coupon_in_action=False)
+    assert sheet["winback_action"].iloc[0] == "定向发券召回" and sheet["suggested_coupon"].iloc[0] == "满370减35"
+    assert sheet["tier"].iloc[0] == "重要保持客户" and sheet["follow_up"].isna().all()
+    assert rep.view(wb, rep.WINBACK_COLS, R, "en")["winback_action"].iloc[0] == "Targeted coupon (¥35 off ¥370)"
+
+
+def test_a_selection_of_one_shop_names_no_driver():
+    one = lambda n: _kpi(n, 0).query("shop_id != 'j1' and platform != 'jd'")  # noqa: E731
+    ch = rep.largest_changes(_R(one(150), one(100)))
+    members = next(c for c in ch if not isinstance(c, str) and c.metric == "count_members")
+    assert members.driver == "" and members.delta == 50
+
+
+def test_young_days_count_from_the_report_day_not_the_period_length():
+    """Hand-worked: orders younger than 30 days on as_of are still being refunded. November
+    read on 2025-12-16 has 14 such days (Nov 17..30: 2025-12-16 - Nov 17 = 29 days); read
+    on 2025-12-31 (last month as of that day) none, so its net sales are compared; December
+    read on 2026-01-01 has 29 of 31 (Dec 3..31)."""
+    assert rep.young_days("2025-11-01", "2025-11-30", "2025-12-16") == 14
+    assert rep.young_days("2025-11-01", "2025-11-30", "2025-12-31") == 0
+    assert rep.young_days("2025-12-01", "2025-12-31", "2026-01-01") == 29
+    assert rep.young_days("2025-01-01", "2025-12-31", "2026-01-01") == 29
+    assert rep.young_days("2025-12-02", "2025-12-01", "2026-01-01") == 0

@@ -205,7 +205,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     # rows: one per window (a period, a cohort month, a region, a platform combination, an
     # RFM tier) of the members queries; a member counts once per window, so counts of members
     # add up over windows only as member-windows
-    _m("count_members", "会员数", "Members", "count", "int", "count_members",
+    _m("count_members", "付款会员数", "Paying members", "count", "int", "count_members",
        source="members queries (mart_member_orders)",
        grain="one window: each member with a paid order in it once",
        doc="known members with a paid order in the window (de-duplicated within it: not "
@@ -217,21 +217,21 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
        "count_members", source="members queries (mart_member_orders)",
        grain="one window: each member once",
        doc="members with 2+ paid orders in the window / members with 1+"),
-    _m("count_new", "新客数", "New members", "count", "int", "count_new",
+    _m("count_new", "新会员数", "New members", "count", "int", "count_new",
        source="members/buyers_by_period", grain="one period: each member once",
        doc="members whose first purchase (within the selection) falls in the period"),
-    _m("count_returning", "老客数", "Returning members", "count", "int", "count_returning",
+    _m("count_returning", "老会员数", "Returning members", "count", "int", "count_returning",
        source="members/buyers_by_period", grain="one period: each member once",
        doc="members with a paid order in the period who bought before it"),
-    _m("new_rate", "新客占比", "New share", "rate", "pct", "count_new", "count_members",
+    _m("new_rate", "新会员占比", "New share", "rate", "pct", "count_new", "count_members",
        source="members/buyers_by_period", grain="one period: each member once", good=None,
        doc="new members / members who bought in the period"),
-    _m("new_paid_fen", "新客实付", "Paid by new", "fen", "money", "new_paid_fen",
+    _m("new_paid_fen", "新会员实付", "Paid by new", "fen", "money", "new_paid_fen",
        source="members/buyers_by_period", doc="paid amount of the period's new members"),
-    _m("returning_paid_fen", "老客实付", "Paid by returning", "fen", "money",
+    _m("returning_paid_fen", "老会员实付", "Paid by returning", "fen", "money",
        "returning_paid_fen", source="members/buyers_by_period",
        doc="paid amount of the period's returning members"),
-    _m("returning_paid_share_rate", "老客实付占比", "Returning share of paid", "rate", "pct",
+    _m("returning_paid_share_rate", "老会员实付占比", "Returning share of paid", "rate", "pct",
        "returning_paid_fen", "new_paid_fen + returning_paid_fen",
        source="members/buyers_by_period", good=None,
        doc="paid by returning members / paid by all members, same periods"),
@@ -264,12 +264,30 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     _m("confidence_b_to_a_rate", "置信度B→A", "Confidence B→A", "rate", "pct",
        "count_pair_orders", "count_orders_b", source="members/basket_pairs (mart_basket_items)",
        good=None, grain="one item pair", doc="baskets holding both / baskets holding item B"),
-    _m("mean_p_alive_rate", "平均存活概率", "Avg P(alive)", "rate", "pct",
+    _m("mean_p_alive_rate", "平均仍活跃概率", "Avg P(active)", "rate", "pct",
        "expected_alive_members", "count_members", source="member scores (models.clv)",
        doc="P(alive) summed over the members (the members expected to still buy) / members"),
     _m("mean_clv_fen", "人均未来价值", "CLV per member", "fen", "money", "sum_clv_fen",
        "count_members", source="member scores (models.clv)",
        doc="expected value of the members' next purchases (CLV) summed / members"),
+    _m("net_sales_per_member_fen", "人均消费", "Net sales per member", "fen", "money",
+       "paid_fen - refund_fen", "count_members", source="members/window_kpis",
+       grain="one window: each member once",
+       doc="the members' net sales (paid - refunds of their paid orders) / members of the "
+           "window"),
+    _m("member_net_sales_fen", "会员净销售额", "Members' net sales", "fen", "money",
+       "paid_fen - refund_fen", source="members/window_kpis",
+       doc="paid - refunds of the known members' paid orders (buyers without a member key "
+           "are left out)"),
+    _m("member_net_share_rate", "会员贡献占比", "Members' share of net sales", "rate", "pct",
+       "paid_fen - refund_fen", "shop_paid_fen - shop_refund_fen",
+       source="members/window_kpis (with mart_shop_daily)",
+       doc="the members' net sales / every buyer's net sales, same window and shops"),
+    _m("sum_clv_fen", "预计未来价值", "Expected future value", "fen", "money", "sum_clv_fen",
+       source="member scores (models.clv)",
+       grain="the members who bought up to an as-of day, scored on that day",
+       doc="the members' expected value (CLV) over the horizon (12 months by default), "
+           "discounted, summed"),
     # -- finance (the finance report: ecomlib.metrics.finance*, mart_sku_day_pnl) -----------
     # rows: SKU-days (or their sums) of mart_sku_day_pnl, the shop's booked costs spread over
     # its SKUs; estimated costs (finance.estimate_costs) add to the same columns

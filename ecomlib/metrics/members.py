@@ -24,7 +24,8 @@ sums):
 * **RFM**: R = days since the last purchase, F = paid orders, M = net sales (catalogue
   ``net_sales_fen`` = paid - refunds of the member's orders), all up to the as-of day.
 
-Member keys are never shown in full: :func:`display_keys` masks them for tables.
+Member keys are never shown: a member is found in a platform's back office by the last
+order id (:func:`winback_list`); :func:`display_keys` masks keys where a table needs one.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ __all__ = [
     "frequency_distribution", "cohort_table", "cohort_matrix", "platform_overlap",
     "members_per_platform", "cross_platform_split", "region_table", "basket_pairs", "rfm",
     "rfm_tiers", "churn_watchlist", "member_values", "value_by_tier", "parameters_table",
-    "new_returning_long",
+    "new_returning_long", "coupon", "winback_list", "WINBACK_ACTIONS", "cohort_drop",
+    "tier_moves", "with_last_orders",
 ]
 
 #: RFM tiers: (R high, F high, M high) -> tier code; labels in ecomlib.i18n (重要价值客户 ...)
@@ -233,6 +235,37 @@ def cohort_matrix(table: pd.DataFrame, value: str = "retention_rate", max_months
     return m
 
 
+def cohort_drop(table: pd.DataFrame, complete_until, baseline: int = 3,
+                min_drop: float = 0.03) -> dict | None:
+    """The latest cohort whose next-month retention fell: of the cohorts of
+    :func:`cohort_table` whose month 1 is over by ``complete_until`` (its last day on or
+    before it: a month still running is not compared), the latest one, when its retention in
+    month 1 is at least ``min_drop`` (0.03 = 3 percentage points) below that of the
+    ``baseline`` cohorts before it (their members back in month 1 / their sizes: a ratio of
+    sums). Returns {cohort_month, cohort_size, count_members, retention_rate,
+    baseline_rate, baseline_from, baseline_to} or None (no drop, or too few cohorts)."""
+    _check(table, ["cohort_month", "months_since", "cohort_size", "count_members"],
+           "cohort_drop")
+    if table.empty:
+        return None
+    last_day = pd.Timestamp(complete_until)
+    m1 = table[(table["months_since"] == 1) & (table["cohort_size"] > 0)].copy()
+    m1 = m1[(pd.to_datetime(m1["activity_month"]) + pd.offsets.MonthEnd(0)) <= last_day] \
+        if "activity_month" in m1.columns else m1
+    m1 = m1.sort_values("cohort_month")
+    if len(m1) < baseline + 1:
+        return None
+    cur, base = m1.iloc[-1], m1.iloc[-1 - baseline:-1]
+    rate = float(cur["count_members"]) / float(cur["cohort_size"])
+    base_rate = float(base["count_members"].sum()) / float(base["cohort_size"].sum())
+    if base_rate - rate < min_drop:
+        return None
+    return {"cohort_month": pd.Timestamp(cur["cohort_month"]), "cohort_size": int(cur["cohort_size"]),
+            "count_members": int(cur["count_members"]), "retention_rate": rate,
+            "baseline_rate": base_rate, "baseline_from": pd.Timestamp(base["cohort_month"].iloc[0]),
+            "baseline_to": pd.Timestamp(base["cohort_month"].iloc[-1])}
+
+
 # -- platforms ------------------------------------------------------------------------------------------
 def platform_overlap(combo_rows: pd.DataFrame) -> pd.DataFrame:
     """Members per combination of platforms they bought on (``members/platform_combos``
@@ -404,39 +437,131 @@ def rfm_tiers(scored: pd.DataFrame) -> pd.DataFrame:
               "net_sales_share_rate", "mean_days_since_last", "orders_per_member"]]
 
 
-# -- churn watch-list -------------------------------------------------------------------------------------
+def tier_moves(now: pd.DataFrame, before: pd.DataFrame, min_members: int = 30) -> pd.DataFrame:
+    """How each RFM tier's share of members moved between two as-of days (two
+    :func:`rfm_tiers` tables, the earlier one scored with the later one's thresholds so that
+    a tier means the same both times): count_members, previous_count_members,
+    members_share_rate, previous_members_share_rate and share_change (the difference of the
+    shares, in 0..1 points). Members accumulate, so shares compare where counts would all
+    grow. Tiers with fewer than ``min_members`` members both times are left out; sorted by
+    the size of the move, largest first."""
+    _check(now, ["tier", "count_members", "members_share_rate"], "tier_moves")
+    _check(before, ["tier", "count_members", "members_share_rate"], "tier_moves")
+    b = before.set_index("tier")[["count_members", "members_share_rate"]].add_prefix("previous_")
+    out = now.set_index("tier")[["count_members", "members_share_rate"]].join(b, how="left")
+    out["previous_count_members"] = out["previous_count_members"].fillna(0).astype("int64")
+    out["share_change"] = out["members_share_rate"] - out["previous_members_share_rate"]
+    out = out[(out["count_members"] >= min_members) | (out["previous_count_members"] >= min_members)]
+    out = out.reset_index()
+    order = out["share_change"].abs().fillna(-1.0)
+    out = out.assign(_o=order).sort_values(["_o", "tier"], ascending=[False, True])
+    return out.drop(columns="_o").reset_index(drop=True)[
+        ["tier", "count_members", "previous_count_members", "members_share_rate",
+         "previous_members_share_rate", "share_change"]]
+
+
+# -- churn watch-list and the win-back list ------------------------------------------------------------
 def churn_watchlist(scored: pd.DataFrame, min_net_sales_fen: float | None = None,
-                    max_p_alive: float = 0.3, top: int = 30) -> pd.DataFrame:
+                    max_p_alive: float = 0.3, top: int | None = 30,
+                    max_days_since_last: int | None = None) -> pd.DataFrame:
     """Members worth winning back: high past value and low probability of being alive.
 
     ``scored`` has member_key, p_alive_rate and net_sales_fen (or paid_fen and refund_fen).
     Kept: net_sales_fen >= ``min_net_sales_fen`` (default: the 80th percentile of members,
     i.e. the top fifth by past value) and p_alive_rate <= ``max_p_alive``; sorted by past
-    value, largest first, ``top`` rows; member keys masked (``member`` column). When the
-    summary columns are there, ``usual_gap_days`` = recency_days / frequency (the member's
-    own mean days between purchase days) shows why P(alive) is low: the silence since the
-    last purchase (days_since_last) is long compared with it.
+    value, largest first, ``top`` rows (None: all). When the summary columns are there,
+    ``usual_gap_days`` = recency_days / frequency (the member's own mean days between
+    purchase days) shows why P(alive) is low: the silence since the last purchase
+    (days_since_last) is long compared with it. ``max_days_since_last``: members silent for
+    longer are left out (too long gone to answer an offer; the value bar is still the
+    percentile of all members). The member_key stays (to look up the last order,
+    :func:`with_last_orders`); no report shows it.
     """
     df = scored if "net_sales_fen" in scored.columns else with_net_sales(scored)
     _check(df, ["member_key", "p_alive_rate", "net_sales_fen"], "churn_watchlist")
     df = df.copy()
-    if df.empty:
-        return display_keys(df)
     if {"recency_days", "frequency"} <= set(df.columns):
         df["usual_gap_days"] = df["recency_days"] / df["frequency"].where(df["frequency"] > 0)
-    th = float(df["net_sales_fen"].quantile(0.8)) if min_net_sales_fen is None else float(min_net_sales_fen)
+    th = (float(df["net_sales_fen"].quantile(0.8)) if len(df) else float("nan")) \
+        if min_net_sales_fen is None else float(min_net_sales_fen)
     keep = df[(df["net_sales_fen"] >= th) & (df["p_alive_rate"] <= max_p_alive)]
-    keep = keep.sort_values(["net_sales_fen", "member_key"], ascending=[False, True]).head(top)
-    out = display_keys(keep.reset_index(drop=True))
+    if max_days_since_last is not None:
+        _check(df, ["days_since_last"], "churn_watchlist")
+        keep = keep[keep["days_since_last"] <= max_days_since_last]
+    keep = keep.sort_values(["net_sales_fen", "member_key"], ascending=[False, True])
+    out = (keep if top is None else keep.head(top)).reset_index(drop=True)
     out.attrs["min_net_sales_fen"] = th
+    return out
+
+
+def with_last_orders(members: pd.DataFrame, last_orders: pd.DataFrame) -> pd.DataFrame:
+    """``members`` (rows with member_key) with each member's last paid order beside it
+    (``members/last_orders`` rows: last_platform, last_shop_id, last_order_id,
+    last_order_date, count_shops), same rows and order."""
+    _check(members, ["member_key"], "with_last_orders")
+    _check(last_orders, ["member_key", "last_platform", "last_shop_id", "last_order_id",
+                         "last_order_date"], "with_last_orders")
+    out = members.merge(last_orders, on="member_key", how="left", validate="many_to_one")
+    out.attrs.update(members.attrs)
+    return out
+
+
+#: the win-back list's suggested actions, in the order they are checked (labels in i18n)
+WINBACK_ACTIONS = ("winback_aftersales", "winback_vip", "winback_coupon")
+
+
+def coupon(order_value_fen, rate: float = 0.10) -> tuple[int, int]:
+    """A 满减 coupon sized to a member's own order value: the threshold is the order value
+    rounded down to whole 10 yuan (at least ¥10), the discount ``rate`` of the threshold
+    rounded to whole 5 yuan (at least ¥5). ``coupon(37_900) == (37_000, 3_500)``: 满370减35.
+    Returns (threshold_fen, off_fen)."""
+    v = float(order_value_fen) if order_value_fen is not None and np.isfinite(order_value_fen) else 0.0
+    threshold = max(1000, int(v // 1000) * 1000)
+    off = max(500, int(round(threshold * rate / 500.0)) * 500)
+    return threshold, min(off, threshold)
+
+
+def winback_list(watch: pd.DataFrame, vip_min_net_sales_fen: float, coupon_rate: float = 0.10,
+                 aftersales_refund_rate: float = 0.3) -> pd.DataFrame:
+    """The win-back list a customer-service team works through: each member of the
+    watch-list (:func:`churn_watchlist` with :func:`with_last_orders`) with a suggested
+    action and a coupon sized to the member's order value (:func:`coupon` of net sales /
+    orders). Actions, first that applies (:data:`WINBACK_ACTIONS`):
+
+    * ``winback_aftersales``: refunds are at least ``aftersales_refund_rate`` of the
+      member's paid amount: ask about the after-sales experience first, then the coupon;
+    * ``winback_vip``: net sales at least ``vip_min_net_sales_fen`` (the report uses the top
+      5 % of members): a personal call or message from customer service with the coupon;
+    * ``winback_coupon``: a targeted coupon.
+
+    Adds member_refund_rate (refunds / paid), member_order_value_fen (net sales / paid
+    orders), coupon_threshold_fen, coupon_off_fen and winback_action; rows and order as
+    given.
+    """
+    _check(watch, ["member_key", "net_sales_fen", "count_orders", "paid_fen", "refund_fen"],
+           "winback_list")
+    out = watch.copy()
+    out["member_refund_rate"] = _ratio(out["refund_fen"].astype("float64"),
+                                       out["paid_fen"].astype("float64"))
+    out["member_order_value_fen"] = _ratio(out["net_sales_fen"].astype("float64"),
+                                           out["count_orders"].astype("float64"))
+    sized = [coupon(v, coupon_rate) for v in out["member_order_value_fen"]]
+    out["coupon_threshold_fen"] = pd.Series([a for a, _ in sized], index=out.index, dtype="int64")
+    out["coupon_off_fen"] = pd.Series([b for _, b in sized], index=out.index, dtype="int64")
+    after = out["member_refund_rate"].fillna(0) >= aftersales_refund_rate
+    vip = out["net_sales_fen"] >= vip_min_net_sales_fen
+    out["winback_action"] = np.where(after, "winback_aftersales",
+                                     np.where(vip, "winback_vip", "winback_coupon"))
+    out.attrs.update(watch.attrs)
+    out.attrs["vip_min_net_sales_fen"] = float(vip_min_net_sales_fen)
     return out
 
 
 # -- member value (CLV) -------------------------------------------------------------------------------
 def member_values(summary: pd.DataFrame, horizon_months: int = 12,
                   monthly_discount_rate: float = 0.01, margin_rate: float = 1.0,
-                  min_members: int = 30, spend: bool = True, score: bool = True
-                  ) -> tuple[pd.DataFrame, object, object, str]:
+                  min_members: int = 30, spend: bool = True, score: bool = True,
+                  lang: str = "en") -> tuple[pd.DataFrame, object, object, str]:
     """Fit BG/NBD + Gamma-Gamma on a member summary and score every member
     (:func:`ecomlib.models.clv.score_members`).
 
@@ -445,8 +570,9 @@ def member_values(summary: pd.DataFrame, horizon_months: int = 12,
     such as the holdout (:func:`ecomlib.models.clv.holdout_by_frequency`).
 
     Returns (scored, bg, gg, note). With fewer than ``min_members`` members, or when the
-    fit fails, the models are None, the score columns are NaN and ``note`` says why (a report
-    shows the note instead of an error). ``scored`` also carries ``net_sales_fen``.
+    fit fails, the models are None, the score columns are NaN and ``note`` says why in
+    ``lang`` (a report shows the note instead of an error). ``scored`` also carries
+    ``net_sales_fen``.
     """
     from ..models import clv
 
@@ -456,6 +582,9 @@ def member_values(summary: pd.DataFrame, horizon_months: int = 12,
     if len(out) < min_members or repeaters < 3:
         for c in empty_cols:
             out[c] = np.nan
+        if lang == "zh":
+            return out, None, None, (f"只有 {len(out):,} 位会员、{repeaters:,} 位复购过，太少，"
+                                     f"无法拟合模型（至少需要 {min_members} 位会员和 3 位复购会员）")
         return out, None, None, (f"{len(out)} member(s), {repeaters} with a repeat purchase: "
                                  f"too few to fit the models (need {min_members} members and "
                                  f"3 repeaters)")
@@ -464,7 +593,8 @@ def member_values(summary: pd.DataFrame, horizon_months: int = 12,
     except (ValueError, RuntimeError) as e:
         for c in empty_cols:
             out[c] = np.nan
-        return out, None, None, f"the model fit failed: {e}"
+        return out, None, None, ("模型拟合失败（数据不足以估计参数）" if lang == "zh"
+                                 else f"the model fit failed: {e}")
     if not score:
         for c in empty_cols:
             out[c] = np.nan
@@ -492,18 +622,19 @@ def value_by_tier(tiers: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
               "sum_clv_fen", "mean_clv_fen"]]
 
 
-def parameters_table(bg, gg, time_unit: str = "week") -> pd.DataFrame:
-    """The fitted parameters as a two-column display table (parameter, param_value as text,
-    4 decimals below 100): BG/NBD r, alpha (in ``time_unit``s), a, b, log-likelihood and
-    Gamma-Gamma p, q, gamma (in yuan), corr(frequency, value)."""
+def parameters_table(bg, gg) -> pd.DataFrame:
+    """The fitted parameters as a two-column display table: ``parameter`` (a label key of
+    :data:`ecomlib.i18n.LABELS`: the purchase model's (BG/NBD) r, alpha in weeks, a, b and
+    log-likelihood; the spend model's (Gamma-Gamma) p, q, gamma in yuan and
+    corr(frequency, value)) and ``param_value`` as text (4 decimals below 100)."""
     out = []
     if bg is not None:
-        out += [("BG/NBD r", bg.params_["r"]), (f"BG/NBD alpha ({time_unit})", bg.params_["alpha"]),
-                ("BG/NBD a", bg.params_["a"]), ("BG/NBD b", bg.params_["b"]),
-                ("BG/NBD log-likelihood", bg.loglik_)]
+        out += [("bgnbd_r", bg.params_["r"]), ("bgnbd_alpha", bg.params_["alpha"]),
+                ("bgnbd_a", bg.params_["a"]), ("bgnbd_b", bg.params_["b"]),
+                ("bgnbd_loglik", bg.loglik_)]
     if gg is not None:
-        out += [("Gamma-Gamma p", gg.params_["p"]), ("Gamma-Gamma q", gg.params_["q"]),
-                ("Gamma-Gamma gamma (yuan)", gg.params_["gamma"] / 100),
-                ("corr(frequency, value)", gg.corr_frequency_value_)]
+        out += [("gg_p", gg.params_["p"]), ("gg_q", gg.params_["q"]),
+                ("gg_gamma", gg.params_["gamma"] / 100),
+                ("gg_corr", gg.corr_frequency_value_)]
     return pd.DataFrame([(k, f"{v:,.4f}" if abs(v) < 100 else f"{v:,.2f}") for k, v in out],
                         columns=["parameter", "param_value"])

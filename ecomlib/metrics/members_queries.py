@@ -18,7 +18,8 @@ from . import members as mm
 
 __all__ = ["member_summary", "new_vs_returning", "repurchase_rate", "rolling_repurchase",
            "purchase_intervals", "cohorts", "platform_overlap", "region_rows",
-           "basket_counts", "basket_pairs", "calibration_holdout"]
+           "basket_counts", "basket_pairs", "calibration_holdout", "window_kpis",
+           "last_orders", "shop_names", "span"]
 
 
 def _date(v, name: str, fn: str):
@@ -165,3 +166,43 @@ def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None,
     out = summary.merge(hold, on="member_key", how="left")
     out["count_holdout_purchases"] = out["count_holdout_purchases"].fillna(0).astype("int64")
     return out
+
+
+def window_kpis(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+    """The members' figures of the window ``start`` .. ``end`` (``members/window_kpis``):
+    one row for the selection (level ``all``), one per platform and one per shop, each with
+    count_members, count_repeat_members, count_new, count_orders, paid_fen, refund_fen (the
+    members' paid orders) and shop_paid_fen, shop_refund_fen (every buyer's). A member counts
+    once per row, so the members of two shops do not add up to the platform's."""
+    s, e = _span(start, end, "window_kpis")
+    return _run(wh, "window_kpis", start_date=s, end_date=e, shops=shops, platforms=platforms)
+
+
+def last_orders(wh, end, member_keys, shops=None, platforms=None) -> pd.DataFrame:
+    """The last paid order up to ``end`` of each member in ``member_keys``
+    (``members/last_orders``): member_key, last_platform, last_shop_id, last_order_id,
+    last_order_date, count_shops. What a seller looks the buyer up by in the platform's back
+    office; no personal data."""
+    e = _date(end, "end", "last_orders")
+    keys = [str(k) for k in member_keys]
+    if not keys:
+        return pd.DataFrame(columns=["member_key", "last_platform", "last_shop_id",
+                                     "last_order_id", "last_order_date", "count_shops"])
+    out = _run(wh, "last_orders", end_date=e, member_keys=keys, shops=shops,
+               platforms=platforms)
+    out["last_order_date"] = pd.to_datetime(out["last_order_date"])
+    return out
+
+
+def shop_names(wh) -> dict:
+    """{shop_id: the shop's name} (``members/shops``: the shop table's name, else the id)."""
+    r = queries.run(wh, "members/shops")
+    return dict(zip(r["shop_id"], r["shop_name"]))
+
+
+def span(wh, shops=None, platforms=None) -> tuple:
+    """(first, last) day with paid sales in the selection (``members/span``), as
+    timestamps, or (None, None) without sales."""
+    r = _run(wh, "span", shops=shops, platforms=platforms)
+    a, b = r["first_sales_date"].iloc[0], r["last_sales_date"].iloc[0]
+    return (None if pd.isna(a) else pd.Timestamp(a), None if pd.isna(b) else pd.Timestamp(b))

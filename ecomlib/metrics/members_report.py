@@ -1,27 +1,39 @@
-"""Reporting for the members report (notebooks/members.ipynb): its sentences, charts and
-Excel file. The numbers come from :mod:`ecomlib.metrics.members` (pure functions) on the
-frames of :mod:`ecomlib.metrics.members_queries`; nothing here computes a metric beyond
-reading a catalogue metric over the rows it is given (:func:`ecomlib.metrics.catalogue.value`).
+"""The members report (notebooks/members.ipynb): its data in one call (:func:`build_report`),
+its 经营摘要 (cards, largest changes, actions), its sentences, charts and Excel workbook.
 
-Every sentence whose claim depends on the data (larger, smaller, up, down, "the model
-under-forecasts", "cross-platform members spend more") is a function of the numbers it talks
-about, tested with data that says the opposite (tests/test_members_report.py). Sentences are
-:func:`ecomlib.fmt.md` objects in the report's language.
+* Data: :func:`build_report` reads the marts through :mod:`ecomlib.metrics.members_queries`
+  and runs the pure functions of :mod:`ecomlib.metrics.members` and the member-value models
+  (:mod:`ecomlib.models.clv`); nothing here computes a metric beyond reading a catalogue
+  metric over the rows it is given (:func:`ecomlib.metrics.catalogue.value`).
+* Sentences: every sentence whose claim depends on the data (larger, smaller, up, down, "the
+  model under-forecasts", "cross-platform members spend more") is a function of the numbers
+  it talks about, tested with data that says the opposite (tests/test_members_report.py).
+  Sentences are :func:`ecomlib.fmt.md` objects in the report's one language.
+* No member key is shown anywhere: the win-back list names each member's last order (platform,
+  shop, order id, day), which is how a seller finds the buyer in the platform's back office.
 """
 from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import fmt, i18n
+from .. import fmt, i18n, periods
 from . import catalogue
 
 __all__ = [
+    "REPORT", "TITLE", "SECTIONS", "CARD_METRICS", "CHANGE_METRICS", "resolve_period", "title",
+    "section", "build_report", "cards", "largest_changes", "actions", "health", "view",
+    "WINBACK_COLS", "TOP_VALUE_COLS", "winback_sentence", "scope_sentence", "top_value_sentence",
+    "excel_tables", "export_excel", "auto_grain", "young_days", "mark_whole_periods", "category_pairs",
+    "coupon_text", "cohort_sheet",
     "NEAR_ZERO_CORR", "GOOD_HOLDOUT_ERROR", "MIN_REGION_MEMBERS", "overview_sentence",
     "new_returning_sentence", "repurchase_sentence", "frequency_sentence",
     "interval_sentence", "cohort_sentence", "rfm_sentence", "fit_sentence",
-    "holdout_sentence", "value_sentence", "churn_sentence", "platform_sentence",
-    "region_sentence", "basket_sentence", "grouped_bars", "cohort_heatmap", "export_excel",
+    "holdout_sentence", "value_sentence", "platform_sentence",
+    "region_sentence", "basket_sentence", "grouped_bars", "cohort_heatmap",
 ]
 
 #: |corr(frequency, value)| below this: Gamma-Gamma's independence assumption holds
@@ -32,12 +44,65 @@ GOOD_HOLDOUT_ERROR = 0.10
 MIN_REGION_MEMBERS = 30
 
 
+# ----------------------------------------------------------------------------------------
+# the report's name, period and sections
+# ----------------------------------------------------------------------------------------
+REPORT = "members"
+#: the report's name (zh, en): the page title is this and the period
+TITLE = ("会员分析", "Members")
+#: the report's sections: anchor -> (zh, en) heading; the summary's actions link to them
+SECTIONS = {
+    "win-back": ("流失挽回名单", "Win-back list"),
+    "new-returning": ("新会员与老会员", "New and returning members"),
+    "repurchase": ("复购率", "Repurchase rate"),
+    "frequency": ("购买频次与间隔", "Purchase frequency and intervals"),
+    "cohorts": ("首购同期群", "Acquisition cohorts"),
+    "rfm": ("RFM 分层", "RFM tiers"),
+    "value": ("会员价值（CLV）", "Member value (CLV)"),
+    "platforms": ("平台与跨平台会员", "Platforms and cross-platform members"),
+    "regions": ("地域画像", "Regions"),
+    "baskets": ("商品搭配", "Bought together"),
+    "model": ("价值模型的拟合与检验", "How the value model was fitted and checked"),
+    "freshness": ("数据时效", "Data freshness"),
+}
+#: the KPI cards, in order (catalogue metrics)
+CARD_METRICS = ("count_members", "count_new", "repurchase_rate", "net_sales_per_member_fen",
+                "member_net_share_rate", "sum_clv_fen")
+#: the metrics whose moves the summary lists, with the shop or platform that drove them
+CHANGE_METRICS = ("count_members", "count_new", "repurchase_rate", "net_sales_per_member_fen",
+                  "member_net_sales_fen", "member_net_share_rate")
+#: a move smaller than this is not a change worth listing (rates: percentage points)
+MIN_MOVE, MIN_RATE_MOVE = 0.05, 0.005
+#: a shop or platform with fewer members in either window is not named for a per-member move
+MIN_GROUP_MEMBERS = 30
+#: days of history a window needs before it for its new members to be new (not old
+#: members whose earlier orders predate the warehouse)
+NEW_HISTORY_DAYS = 365
+#: orders younger than this (days) may still be refunded: net sales of a window made mostly
+#: of them are not compared with older windows
+YOUNG_DAYS = 30
+#: a valuable tier (M high: 重要价值/保持/发展/挽留客户) whose share of members moved at least
+#: this much (points) is a change worth listing
+MIN_TIER_MOVE = 0.02
+VALUABLE_TIERS = ("important_value", "important_keep", "important_develop", "important_retain")
+#: rows of the win-back list and of the highest-value members shown on the page
+WINBACK_SHOWN, TOP_VALUE_SHOWN, TOP_VALUE_EXCEL = 30, 15, 1000
+
+
 def _t(zh: str, en: str, lang: str):
     return fmt.md(zh, en, lang)
 
 
+def _tx(zh: str, en: str, lang: str) -> str:
+    return i18n.text(zh, en, lang)
+
+
 def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and np.isnan(x))
+
+
+def _day(v) -> str:
+    return fmt.date(v) if not fmt.is_missing(v) else fmt.MISSING
 
 
 def _points(d: float) -> str:
@@ -51,47 +116,136 @@ def _compare(a: float, b: float, lang: str, more=("高于", "higher than"), less
     return word[0] if lang == "zh" else word[1]
 
 
+def resolve_period(wh, period: str = "", as_of="latest", start: str = "", end: str = "",
+                   previous_start: str = "", previous_end: str = "", year_ago_start: str = "",
+                   year_ago_end: str = "", shops=None, platforms=None) -> periods.Period:
+    """The period the report shows. Run by the runner, the parameters already hold the
+    resolved days (recorded in its manifest) and are used as they are; run by hand (no
+    ``start`` or no comparison days), :func:`ecomlib.periods.for_report` resolves them the
+    runner's way (empty ``period``: the report's default, ``last_12_months``)."""
+    name = period or periods.DEFAULT_PERIOD[REPORT]
+    if not (start and end and previous_start and previous_end and year_ago_start
+            and year_ago_end):
+        return periods.for_report(wh, REPORT, name, as_of, start, end, platforms, shops)
+    d = lambda v: pd.Timestamp(v).date()  # noqa: E731
+    as_of_d = d(as_of) if as_of not in (None, "", "latest") else d(end) + dt.timedelta(days=1)
+    return periods.Period(name, d(start), d(end), as_of_d, d(previous_start), d(previous_end),
+                          d(year_ago_start), d(year_ago_end))
+
+
+def title(period: periods.Period, lang: str = "zh") -> str:
+    """``会员分析 · 近12个月 2025-01-01 至 2025-12-31``: the report's name and its period."""
+    return f"{_tx(*TITLE, lang)} · {period.label(lang)}"
+
+
+def section(anchor: str, lang: str = "zh", number: int | None = None) -> fmt.Heading:
+    """The ``<h2>`` of a section of :data:`SECTIONS`, with its anchor (the summary's links
+    point to it)."""
+    zh, en = SECTIONS[anchor]
+    pre = f"{number}. " if number else ""
+    return fmt.heading(pre + zh, pre + en, lang, 2, anchor)
+
+
+def auto_grain(period: periods.Period, grain: str = "") -> str:
+    """The grain of the new-vs-returning table: as given, else weeks for a period of up to
+    92 days and months for a longer one."""
+    if grain:
+        return grain
+    return "week" if period.days <= 92 else "month"
+
+
+def mark_whole_periods(nv: pd.DataFrame, grain: str, start, end) -> pd.DataFrame:
+    """``nv`` (rows of ``members_queries.new_vs_returning``) with ``count_days`` (days of each
+    week, month or quarter inside ``start`` .. ``end``, the days with data) and
+    ``is_whole_period`` (all of its days are): a cut period is never read as a whole one."""
+    out = nv.copy()
+    if out.empty:
+        return out.assign(count_days=pd.Series(dtype="int64"),
+                          is_whole_period=pd.Series(dtype="bool"))
+    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    ps = pd.to_datetime(out["period_start"])
+    step = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "quarter": pd.DateOffset(months=3)}[grain]
+    pe = pd.Series([p + step - pd.Timedelta(days=1) for p in ps], index=out.index)
+    lo = ps.where(ps > a, a)
+    hi = pe.where(pe < b, b)
+    full = (pe - ps).dt.days + 1
+    out["count_days"] = ((hi - lo).dt.days + 1).clip(lower=0).astype("int64")
+    out["is_whole_period"] = (out["count_days"] == full).astype(bool)
+    return out
+
+
 # -- header ------------------------------------------------------------------------------------------
-def overview_sentence(summary: pd.DataFrame, rep: pd.DataFrame, warehouse: str, start, end,
-                      scope: str, lang: str = "zh"):
-    """What the report covers: the warehouse, period and scope, members who bought up to the
-    end, members who bought in the period and the period's repurchase rate (``rep``: the one
-    row of ``members_queries.repurchase_rate``)."""
+def scope_sentence(R: dict, shops=None, platforms=None, lang: str = "zh"):
+    """The selection under the title: platforms and shops by name, or all."""
+    names = R.get("names", {})
+    sep = "、" if lang == "zh" else ", "
+    sh = sep.join(names.get(s, s) for s in shops) if shops else _tx("全部店铺", "all shops", lang)
+    pl = sep.join(i18n.label(p, lang) for p in platforms) if platforms \
+        else _tx("全部平台", "all platforms", lang)
+    return _t(f"范围：{pl} · {sh}。金额为元，日期为北京时间。",
+              f"Scope: {pl} · {sh}. Money in CNY, dates in Beijing time.", lang)
+
+
+def overview_sentence(summary: pd.DataFrame, rep: pd.DataFrame, start, end, lang: str = "zh"):
+    """What the sections read: the members who bought in the period and its repurchase rate
+    (``rep``: the one row of ``members_queries.repurchase_rate``), and the members who bought
+    up to the end (``summary``), whom RFM, P(active) and CLV score."""
     n = len(summary)
     r = rep.iloc[0]
     rate = catalogue.value("repurchase_rate", rep)
-    return _t(f"仓库 `{warehouse}` · 期间 **{start} 至 {end}** · 范围：{scope} · 截至期末共 **{n:,}** 位有付款的会员，"
-              f"期内购买 **{int(r.count_members):,}** 位，期内复购率 **{fmt.pct(rate)}**（期内 2 单及以上的会员 / 有 1 单及以上的会员）。",
-              f"Warehouse `{warehouse}` · period **{start} to {end}** · scope: {scope} · **{n:,}** paying members "
-              f"up to the period end, **{int(r.count_members):,}** bought in the period; repurchase rate over the "
-              f"period **{fmt.pct(rate)}** (members with 2+ paid orders / members with 1+).", lang)
+    return _t(f"期内（{_day(start)} 至 {_day(end)}）有付款的会员 **{int(r.count_members):,}** 位，期内复购率 "
+              f"**{fmt.pct(rate)}**（期内 2 单及以上的会员 / 有 1 单及以上的会员）。新老会员、复购、同期群、平台、地域和"
+              f"搭配只看期内的付款订单；RFM 分层、仍活跃概率和未来价值看截至期末的全部 **{n:,}** 位会员。",
+              f"**{int(r.count_members):,}** members paid in the period ({_day(start)} to {_day(end)}); its "
+              f"repurchase rate is **{fmt.pct(rate)}** (members with 2+ paid orders / members with 1+). New and "
+              f"returning members, repurchase, cohorts, platforms, regions and baskets read the period's paid "
+              f"orders; RFM tiers, P(active) and future value score all **{n:,}** members up to the period's end.",
+              lang)
 
 
 # -- 1. new and returning ---------------------------------------------------------------------------------
-def new_returning_sentence(nv: pd.DataFrame, period: str, lang: str = "zh"):
+def new_returning_sentence(nv: pd.DataFrame, period: str, lang: str = "zh", short_history: bool = False):
     """Who carries the members' sales over the period: the returning members' share of the
     members' paid amount (the catalogue's returning_paid_share_rate over every period's
-    rows), more or less than half; and the period that brought the most new members."""
+    rows), more or less than half; and the whole period (``is_whole_period`` when given)
+    that brought the most new members; a period cut by the report's days is named as such.
+    ``short_history``: the warehouse's history before the period is shorter than a year, so
+    members who bought before it count as new in its first periods (said only then)."""
     if nv.empty or int(nv["count_members"].sum()) == 0:
-        return _t("期内没有付款订单，没有新老客可看。",
+        return _t("期内没有付款订单，没有新老会员可看。",
                   "No paid orders in the period, so no new or returning buyers.", lang)
     share = catalogue.value("returning_paid_share_rate", nv)
-    top = nv.sort_values(["count_new", "period_start"], ascending=[False, True]).iloc[0]
+    whole = nv[nv["is_whole_period"]] if "is_whole_period" in nv.columns else nv
+    pool = whole if len(whole) else nv
+    top = pool.sort_values(["count_new", "period_start"], ascending=[False, True]).iloc[0]
     fmt_p = "%Y-%m" if period == "month" else "%Y-%m-%d"
     when = pd.Timestamp(top["period_start"]).strftime(fmt_p)
     unit = {"week": ("周", "week"), "month": ("月", "month"), "quarter": ("季度", "quarter")}[period]
     if share > 0.5:
-        who = ("老客撑起了期内会员实付的大部分", "returning members carry most of the members' paid amount")
+        who = ("老会员撑起了期内会员实付的大部分", "returning members carry most of the members' paid amount")
     elif share < 0.5:
-        who = ("新客贡献了期内会员实付的大部分", "new members bring most of the members' paid amount")
+        who = ("新会员贡献了期内会员实付的大部分", "new members bring most of the members' paid amount")
     else:
-        who = ("新老客各占期内会员实付的一半", "new and returning members pay half each")
-    return _t(f"每{unit[0]}的付款会员分为新客（第一次购买落在当期）和老客（之前买过）。{who[0]}：老客占 **{fmt.pct(share)}**。"
-              f"新客最多的是 {when}（{int(top['count_new']):,} 位）。注意：仓库历史开始前就买过的会员，在最初几期会被算作新客。",
-              f"Paying members per {unit[1]} split into new (first purchase in the period) and returning (bought "
-              f"before): {who[1]} (returning: **{fmt.pct(share)}**). The most new members came in {when} "
-              f"({int(top['count_new']):,}). Members who bought before the warehouse's history starts count as new "
-              f"in the first periods.", lang)
+        who = ("新老会员各占期内会员实付的一半", "new and returning members pay half each")
+    zh = (f"每{unit[0]}的付款会员分为新会员（第一次购买落在当{unit[0]}）和老会员（之前买过）。{who[0]}：老会员占 "
+          f"**{fmt.pct(share)}**。新会员最多的是 {when}（{int(top['count_new']):,} 位）。")
+    en = (f"Paying members per {unit[1]} split into new (first purchase in that {unit[1]}) and returning "
+          f"(bought before): {who[1]} (returning: **{fmt.pct(share)}**). The most new members came in {when} "
+          f"({int(top['count_new']):,}).")
+    cut = nv[~nv["is_whole_period"]] if "is_whole_period" in nv.columns else nv.iloc[0:0]
+    if len(cut):
+        days = "、".join(f"{pd.Timestamp(r.period_start).strftime(fmt_p)}（{int(r.count_days)} 天）"
+                         for r in cut.itertuples())
+        days_en = ", ".join(f"{pd.Timestamp(r.period_start).strftime(fmt_p)} ({int(r.count_days)} days)"
+                            for r in cut.itertuples())
+        zh += f"不完整的{unit[0]}只含报告期内的天数，不能当整{unit[0]}比较：{days}。"
+        en += f" Cut {unit[1]}s hold only the report's days and are not whole {unit[1]}s: {days_en}."
+    if short_history:
+        zh += "注意：报告期之前的历史不足一年，之前买过、但在仓库历史开始前买的会员会被算作新会员。"
+        en += (" Note: the history before the period is shorter than a year, so members whose earlier "
+               "orders predate the warehouse count as new.")
+    return _t(zh, en, lang)
 
 
 # -- 2. repurchase ------------------------------------------------------------------------------------------
@@ -112,9 +266,9 @@ def repurchase_sentence(roll: pd.DataFrame, window_days: int, lang: str = "zh"):
                   defs[1] + f"The window to {end} stands at **{fmt.pct(b)}**.", lang)
     start = fmt.date(first["window_end"])
     if b < a:
-        trend = (f"比 {start} 的 {fmt.pct(a)} 下降了 {_points(a - b)} 个百分点：回购的会员在变少，流失名单（第 7 节）列出该召回谁。",
+        trend = (f"比 {start} 的 {fmt.pct(a)} 下降了 {_points(a - b)} 个百分点：回购的会员在变少，流失挽回名单列出该召回谁。",
                  f"down from {fmt.pct(a)} at {start} by {_points(a - b)} points: fewer members come back; the "
-                 f"watch-list (section 7) shows whom to call.")
+                 f"win-back list shows whom to call.")
     elif b > a:
         trend = (f"比 {start} 的 {fmt.pct(a)} 上升了 {_points(b - a)} 个百分点：回购的会员在变多。",
                  f"up from {fmt.pct(a)} at {start} by {_points(b - a)} points: more members come back.")
@@ -222,7 +376,7 @@ def fit_sentence(bg, gg, end, lang: str = "zh"):
     of frequency) holds: |corr(frequency, value)| below :data:`NEAR_ZERO_CORR`."""
     secs = bg.fit_seconds_ + (gg.fit_seconds_ if gg else 0)
     head = (f"BG/NBD 模型（购买次数）与 Gamma-Gamma 模型（客单）用截至 {end} 的 {bg.n_members_:,} 位会员按最大似然拟合"
-            f"（时间单位：周；拟合用时 {secs:.2f} 秒）。r/alpha 描述购买频率的分布，a/b 描述每次购买后流失概率的分布。",
+            f"（时间单位：周；拟合用时 {secs:.2f} 秒）。r、α 描述购买频率的分布，a、b 描述每次购买后流失概率的分布。",
             f"BG/NBD (purchase counts) and Gamma-Gamma (spend per purchase) fitted by maximum likelihood on "
             f"{bg.n_members_:,} members up to {end} (time unit: week; fit took {secs:.2f} s). r/alpha describe how "
             f"often members buy, a/b how likely they drop out after a purchase. ")
@@ -289,30 +443,47 @@ def value_sentence(vt: pd.DataFrame, horizon_months: int, monthly_discount_rate:
     if rich.empty:
         return _t(head[0] + s_zh, head[1] + s_en, lang)
     low = rich.sort_values(["mean_p_alive_rate", "tier"]).iloc[0]
-    return _t(head[0] + s_zh + f"人均 CLV 高于全体（{fmt.yuan(per_all)}）的层里，{i18n.label(low['tier'], 'zh')}的平均存活概率最低"
+    return _t(head[0] + s_zh + f"人均 CLV 高于全体（{fmt.yuan(per_all)}）的层里，{i18n.label(low['tier'], 'zh')}的平均仍活跃概率最低"
               f"（{fmt.pct(low['mean_p_alive_rate'])}，人均 {fmt.yuan(low['mean_clv_fen'])}）：召回最值得做在这一层。",
               head[1] + s_en + f" Of the tiers worth more per member than all members ({fmt.yuan(per_all, 'en')}), "
-              f"{i18n.label(low['tier'], 'en')} has the lowest average P(alive) ({fmt.pct(low['mean_p_alive_rate'])}, "
+              f"{i18n.label(low['tier'], 'en')} has the lowest average P(active) ({fmt.pct(low['mean_p_alive_rate'])}, "
               f"{fmt.yuan(low['mean_clv_fen'], 'en')} per member): win-back pays most there.", lang)
 
 
-# -- 7. churn ---------------------------------------------------------------------------------------------
-def churn_sentence(watch: pd.DataFrame, max_p_alive: float, top: int, lang: str = "zh"):
-    """The watch-list's bar (net sales at least the list's ``min_net_sales_fen``) and how
-    many members it holds (none, or up to ``top``)."""
-    bar_zh = fmt.yuan(watch.attrs.get("min_net_sales_fen"), "zh")
-    bar_en = fmt.yuan(watch.attrs.get("min_net_sales_fen"), "en")
+# -- 7. the win-back list --------------------------------------------------------------------------------
+def winback_sentence(wb: pd.DataFrame, max_p_alive: float, shown: int = WINBACK_SHOWN,
+                     lang: str = "zh"):
+    """The win-back list (:func:`ecomlib.metrics.members.winback_list`): its bar (net sales
+    at least the list's ``min_net_sales_fen``, P(active) at most ``max_p_alive``), how many
+    members it holds and what they spent, and how to work through it without member keys."""
+    bar_zh = fmt.yuan(wb.attrs.get("min_net_sales_fen"), "zh")
+    bar_en = fmt.yuan(wb.attrs.get("min_net_sales_fen"), "en")
     p = fmt.pct(max_p_alive, 0)
-    if watch.empty:
-        return _t(f"没有累计净销售额 ≥ {bar_zh} 且存活概率 ≤ {p} 的会员。",
-                  f"No member with net sales >= {bar_en} and P(alive) <= {p}.", lang)
-    return _t(f"过去买得多（累计净销售额 ≥ {bar_zh}）但模型认为大概率已经流失（存活概率 ≤ {p}）的会员，按过去价值排序，"
-              f"列出 {len(watch):,} 位（最多 {top} 位）：值得在他们常买的平台上单独召回。存活概率是相对于会员自己的节奏："
-              f"平时 10 天买一次、已经两个月没来的常客，也会被判为大概率流失。",
-              f"Members who spent a lot (net sales >= {bar_en}) but have probably stopped buying (P(alive) <= {p}), "
-              f"by past value: {len(watch):,} listed (at most {top}), worth a personal win-back offer on the platform "
-              f"they use. P(alive) is relative to the member's own rhythm: a regular who bought every 10 days and has "
-              f"been silent for two months is flagged too.", lang)
+    if wb.empty:
+        return _t(f"没有累计净销售额 ≥ {bar_zh} 且仍活跃概率 ≤ {p} 的会员：今天没有需要召回的会员。",
+                  f"No member with net sales >= {bar_en} and P(active) <= {p}: nobody to win back today.", lang)
+    n, total = len(wb), float(wb["net_sales_fen"].sum())
+    more_zh = f"下表按过去价值列出前 {shown} 位，" if n > shown else "下表列出全部，"
+    more_en = f"The table lists the first {shown} by past value; " if n > shown else "The table lists all of them; "
+    return _t(f"过去买得多（累计净销售额 ≥ {bar_zh}）但模型认为大概率不会再来（仍活跃概率 ≤ {p}）的会员共 **{n:,}** 位，"
+              f"过去累计消费 **{fmt.wan(total)}**。名单不含会员编号：按「最近订单号」在对应平台和店铺的后台找到买家，"
+              f"再按「建议动作」回访或发券（券按该会员的单均消费定）。{more_zh}完整名单在 Excel「流失挽回名单」页，"
+              f"可直接交给客服逐个跟进。仍活跃概率是相对于会员自己的购买节奏：平时 10 天买一次、两个月没来的常客也会被列入。",
+              f"**{n:,}** members spent a lot (net sales >= {bar_en}) but have probably stopped buying (P(active) "
+              f"<= {p}); they spent **{fmt.wan(total, 'en')}** in all. The list holds no member key: find the buyer "
+              f"in the platform's back office by the last order id, then follow the suggested action (the coupon is "
+              f"sized to the member's own order value). {more_en}the full list is on the Excel sheet \"Win-back "
+              f"list\", ready for customer service. P(active) is relative to the member's own rhythm: a regular who "
+              f"bought every 10 days and has been silent for two months is listed too.", lang)
+
+
+def top_value_sentence(n: int, lang: str = "zh"):
+    """What the highest-value list is for."""
+    return _t(f"预计未来价值最高的 {n} 位会员（按最近订单号在平台后台查找；Excel「高价值会员」页有前 {TOP_VALUE_EXCEL:,} 位）："
+              f"新品、预售和会员活动优先邀请他们。",
+              f"The {n} members of highest expected value (find them by the last order id; the Excel sheet \"Top "
+              f"members\" holds the first {TOP_VALUE_EXCEL:,}): invite them first to launches, presales and member "
+              f"events.", lang)
 
 
 # -- 8. platforms ------------------------------------------------------------------------------------------
@@ -471,11 +642,658 @@ def cohort_heatmap(matrix: pd.DataFrame, title: str | None = None, lang: str = "
     return fig
 
 
-# -- Excel ------------------------------------------------------------------------------------------------
-def export_excel(sheets: dict[str, pd.DataFrame], path):
-    """Write the report's tables to one .xlsx file, one sheet each (names cut to 31
-    characters; None left out), with :func:`ecomlib.excel.write_tables`: money columns
-    ``*_fen`` become ``*_yuan`` (divided by 100). Member keys must already be masked
-    (``members.display_keys``). Returns the path."""
+# ----------------------------------------------------------------------------------------
+# the report's data in one call (the notebook stays thin)
+# ----------------------------------------------------------------------------------------
+def _windows(P: periods.Period, first, last) -> dict:
+    """The days the figures read: the period up to the data's end (``eff_end``; a period
+    running past it is ``incomplete`` and its comparisons are cut to as many days), the 环比
+    and 同比 windows (None when the data start after them)."""
+    day = pd.Timedelta(days=1)
+    start, end = pd.Timestamp(P.start), pd.Timestamp(P.end)
+    eff_end = min(end, last) if last is not None else end
+    incomplete = last is not None and last < end
+    covered = max((eff_end - start).days + 1, 0)
+    n = covered if incomplete else P.days
+
+    def cut(a, b):  # the whole comparison period, or as many days as the period has data
+        a = pd.Timestamp(a)
+        if first is None or first > a:
+            return None
+        return a, (min(pd.Timestamp(b), a + (n - 1) * day) if incomplete else pd.Timestamp(b))
+    return {"start": start, "end": end, "eff_end": eff_end, "incomplete": incomplete,
+            "covered_days": covered, "data_start": first, "data_end": last,
+            "previous": cut(P.previous_start, P.previous_end),
+            "year_ago": cut(P.year_ago_start, P.year_ago_end)}
+
+
+def young_days(start, end, as_of, young: int = YOUNG_DAYS) -> int:
+    """Days of ``start`` .. ``end`` (inclusive) whose orders are younger than ``young`` days
+    on ``as_of`` (``(as_of - day).days < young``): their refunds are still coming in. The
+    report holds back net-sales comparisons when they are more than half of the period's
+    days with data (as the finance report). ``young_days("2025-11-01", "2025-11-30",
+    "2025-12-16") == 14`` (Nov 17..30)."""
+    a, b, t = pd.Timestamp(start), pd.Timestamp(end), pd.Timestamp(as_of)
+    if b < a:
+        return 0
+    first_young = t - pd.Timedelta(days=young - 1)
+    lo = max(a, first_young)
+    return max((b - lo).days + 1, 0)
+
+
+def _level(rows: pd.DataFrame | None, level: str = "all") -> pd.DataFrame | None:
+    if rows is None:
+        return None
+    return rows[rows["level"] == level].reset_index(drop=True)
+
+
+def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
+                 platforms: Sequence[str] | None = None, grain: str = "",
+                 repurchase_window_days: int = 90, rfm_recency_days: float | None = None,
+                 rfm_frequency_orders: float | None = None, rfm_monetary_fen: float | None = None,
+                 holdout_days: int = 180, clv_horizon_months: int = 12,
+                 clv_monthly_discount_rate: float = 0.01, clv_margin_rate: float = 1.0,
+                 churn_max_p_alive: float = 0.3, churn_min_net_sales_fen: float | None = None,
+                 winback_max_days: int | None = 365, winback_coupon_rate: float = 0.10,
+                 cohort_months: int = 12,
+                 basket_min_orders: int = 10, lang: str = "zh") -> dict:
+    """Every table, the summary and the actions of the members report for ``period``.
+
+    Returns a dict: ``period``, ``names`` (shop id -> name); the windows (:func:`_windows`:
+    ``start``, ``eff_end``, ``incomplete``, ``covered_days``, ``previous``, ``year_ago``);
+    ``kpi`` (``members/window_kpis`` rows of the current, previous and year-ago windows),
+    ``new_ok`` (whether each window has a year of history before it, so that its new members
+    are new), ``young`` (most of the period's orders are younger than :data:`YOUNG_DAYS`:
+    refunds are still coming in); ``summary`` (members up to the end), ``scored`` (with
+    P(active), CLV and RFM tier), ``bg``/``gg``/``fit_note``, ``rfm``, ``tiers``,
+    ``thresholds``; ``clv`` (the CLV total at the end of each window), ``tier_moves``,
+    ``value_by_tier`` (and ``value_by_tier_previous``); ``winback`` (the win-back list with
+    each member's last order and a suggested action), ``top_value``; ``holdout``,
+    ``cal_end``, ``holdout_note``; ``grain``, ``nv``, ``rep``, ``roll``, ``freq``,
+    ``intervals``, ``cohort_start``, ``cohorts``, ``cohort_drop``; ``combos``,
+    ``per_platform``, ``split``; ``provinces``, ``cities``; ``basket_counts``, ``pairs``,
+    ``category_pairs``; ``fresh``, ``fresh_warning``; and ``cards``, ``changes``,
+    ``actions``, ``health`` for :func:`ecomlib.summary.html`.
+    """
+    from .. import freshness
+    from ..models import clv
+    from . import members as mm
+    from . import members_queries as Q
+    P = period
+    sel = {"shops": list(shops or []) or None, "platforms": list(platforms or []) or None}
+    R: dict = {"period": P, "lang": lang, "names": Q.shop_names(wh),
+               "horizon_months": clv_horizon_months, "max_p_alive": churn_max_p_alive,
+               "winback_max_days": winback_max_days,
+               "repurchase_window_days": repurchase_window_days}
+    first, last = Q.span(wh, **sel)
+    R.update(_windows(P, first, last))
+    start, end = R["start"], R["eff_end"]
+    year = pd.Timedelta(days=NEW_HISTORY_DAYS)
+    kpi = {"current": Q.window_kpis(wh, start, end, **sel)}
+    for k in ("previous", "year_ago"):
+        kpi[k] = Q.window_kpis(wh, *R[k], **sel) if R[k] else None
+    R["kpi"] = kpi
+    R["new_ok"] = {k: bool(first is not None and w is not None and first <= w[0] - year)
+                   for k, w in (("current", (start, end)), ("previous", R["previous"]),
+                                ("year_ago", R["year_ago"]))}
+    R["young_days"] = young_days(start, end, P.as_of)
+    R["young"] = 2 * R["young_days"] > max(R["covered_days"], 1)
+
+    # members up to the end: RFM, the value models, the win-back list
+    summary = Q.member_summary(wh, end, **sel)
+    scored, bg, gg, note = mm.member_values(summary, clv_horizon_months, clv_monthly_discount_rate,
+                                            clv_margin_rate, lang=lang)
+    rfm = mm.rfm(summary, rfm_recency_days, rfm_frequency_orders, rfm_monetary_fen)
+    th = rfm.attrs["thresholds"]
+    scored = scored.merge(rfm[["member_key", "tier"]], on="member_key", how="left")
+    R.update(summary=summary, scored=scored, bg=bg, gg=gg, fit_note=note, rfm=rfm,
+             tiers=mm.rfm_tiers(rfm), thresholds=th)
+
+    def at(day) -> dict | None:  # the members and their value at a comparison window's end
+        s = Q.member_summary(wh, day, **sel)
+        if s.empty:
+            return None
+        sc, b, g, _ = mm.member_values(s, clv_horizon_months, clv_monthly_discount_rate,
+                                       clv_margin_rate, lang=lang)
+        r = mm.rfm(s, th["recency_days"], th["frequency_orders"], th["monetary_fen"])
+        return {"day": pd.Timestamp(day), "summary": s, "scored": sc, "bg": b, "gg": g,
+                "rfm": r, "tiers": mm.rfm_tiers(r),
+                "clv": float(sc["clv_fen"].sum()) if g is not None else None}
+    ends: dict = {}
+    for k in ("previous", "year_ago"):
+        w = R[k]
+        if w is not None and w[1] not in ends:
+            ends[w[1]] = at(w[1])
+        R[f"at_{k}"] = ends.get(w[1]) if w is not None else None
+    R["clv"] = {"current": float(scored["clv_fen"].sum()) if gg is not None else None,
+                "previous": (R["at_previous"] or {}).get("clv"),
+                "year_ago": (R["at_year_ago"] or {}).get("clv")}
+    prev_at = R["at_previous"]
+    R["tier_moves"] = mm.tier_moves(R["tiers"], prev_at["tiers"]) if prev_at else None
+    R["value_by_tier"] = mm.value_by_tier(rfm, scored) if bg is not None else None
+    R["value_by_tier_previous"] = mm.value_by_tier(prev_at["rfm"], prev_at["scored"]) \
+        if prev_at and prev_at["gg"] is not None else None
+    R["winback"] = R["top_value"] = None
+    if bg is not None:
+        watch = mm.churn_watchlist(scored, churn_min_net_sales_fen, churn_max_p_alive, top=None,
+                                   max_days_since_last=winback_max_days)
+        top = scored.nlargest(TOP_VALUE_EXCEL, "clv_fen") if gg is not None else scored.iloc[0:0]
+        lo = Q.last_orders(wh, end, sorted(set(watch["member_key"]) | set(top["member_key"])),
+                           **sel)
+        vip_bar = float(scored["net_sales_fen"].quantile(0.95))
+        R["winback"] = mm.winback_list(mm.with_last_orders(watch, lo), vip_bar, winback_coupon_rate)
+        R["top_value"] = mm.with_last_orders(top.reset_index(drop=True), lo)
+    # the out-of-sample check of the purchase model
+    R["holdout"], R["cal_end"], R["holdout_note"] = None, None, ""
+    cal_end = end - pd.Timedelta(days=holdout_days)
+    if bg is not None and first is not None and cal_end > first:
+        cal = Q.calibration_holdout(wh, cal_end, end, **sel)
+        _, bg_cal, _, cal_note = mm.member_values(cal, spend=False, score=False, lang=lang)
+        if bg_cal is None:
+            R["holdout_note"] = cal_note
+        else:
+            R["holdout"] = clv.holdout_by_frequency(cal, holdout_days, bg_cal)
+            R["cal_end"] = cal_end
+
+    # the period's sections
+    g = auto_grain(P, grain)
+    R["grain"] = g
+    R["nv"] = mark_whole_periods(Q.new_vs_returning(wh, start, end, g, **sel), g, start, end)
+    R["rep"] = Q.repurchase_rate(wh, start, end, **sel)
+    R["roll"] = Q.rolling_repurchase(wh, start, end, repurchase_window_days, **sel)
+    R["freq"] = mm.frequency_distribution(summary)
+    R["intervals"] = mm.interval_distribution(Q.purchase_intervals(wh, start, end, **sel))
+    month0 = end.to_period("M").start_time - pd.DateOffset(months=max(cohort_months, 1) - 1)
+    R["cohort_start"] = min(start, month0)
+    R["cohorts"] = Q.cohorts(wh, R["cohort_start"], end, **sel)
+    R["cohort_drop"] = mm.cohort_drop(R["cohorts"], end)
+    combos = Q.platform_overlap(wh, start, end, **sel)
+    R["combos"], R["per_platform"] = combos, mm.members_per_platform(combos)
+    R["split"] = mm.cross_platform_split(combos) if len(combos) else None
+    regions = Q.region_rows(wh, start, end, **sel)
+    R["provinces"] = mm.region_table(regions, "province")
+    R["cities"] = mm.region_table(regions, "city")
+    R["basket_counts"] = Q.basket_counts(wh, start, end, **sel)
+    R["pairs"] = Q.basket_pairs(wh, start, end, "sku", basket_min_orders, top=20, **sel)
+    R["category_pairs"] = Q.basket_pairs(wh, start, end, "category", 1, top=None, **sel)
+    fresh = freshness.table(wh, P.as_of, sel["platforms"], sel["shops"])
+    R["fresh"] = fresh
+    R["fresh_warning"] = freshness.warning(fresh, lang) if len(fresh) else None
+    R["cards"] = cards(R)
+    R["changes"] = largest_changes(R, lang)
+    R["actions"] = actions(R, lang)
+    R["health"] = health(R, lang)
+    return R
+
+
+# ----------------------------------------------------------------------------------------
+# the 经营摘要: cards, largest changes, actions, data health
+# ----------------------------------------------------------------------------------------
+def _value(R: dict, which: str, metric: str, level: str = "all") -> float | None:
+    rows = _level(R["kpi"].get(which), level)
+    if rows is None or not len(rows):
+        return None
+    v = catalogue.value(metric, rows)
+    return None if _nan(v) else float(v)
+
+
+def _comparable(R: dict, metric: str) -> dict:
+    """Which comparison windows a metric may be compared with: new members need a year of
+    history before the window; net sales wait while most of the period's refunds are still
+    to come (:data:`YOUNG_DAYS`)."""
+    ok = {"previous": R["previous"] is not None, "year_ago": R["year_ago"] is not None}
+    if metric == "count_new":
+        ok = {k: v and R["new_ok"][k] for k, v in ok.items()}
+    if metric in ("net_sales_per_member_fen", "member_net_sales_fen") and R.get("young"):
+        ok = {k: False for k in ok}
+    return ok
+
+
+def cards(R: dict) -> list:
+    """The KPI cards (:data:`CARD_METRICS`): 付款会员数, 新会员数, 复购率, 人均消费 (net
+    sales per member), 会员贡献占比 (the members' share of every buyer's net sales) and
+    预计未来价值 (the CLV of every member at the period's end), each against the previous
+    period (环比) and the same days a year earlier (同比). A comparison that would mislead
+    shows —: new members without a year of history before the window, net sales while most
+    refunds are still to come. No member targets exist (parameters/targets.yaml holds sales
+    targets), so no card has one."""
+    from .. import summary as S
+    lang = R["lang"]
+    if _value(R, "current", "count_members") is None:
+        return []
+    out = []
+    for m in CARD_METRICS:
+        if m == "sum_clv_fen":
+            c = R["clv"]
+            if c["current"] is None:
+                continue
+            h = R["horizon_months"]
+            out.append(S.Card(m, c["current"], c["previous"], c["year_ago"],
+                              note=_tx(f"未来 {h} 个月 · {len(R['scored']):,} 位会员",
+                                       f"next {h} months · {len(R['scored']):,} members", lang)))
+            continue
+        ok = _comparable(R, m)
+        v = _value(R, "current", m)
+        pv = _value(R, "previous", m) if ok["previous"] else None
+        ya = _value(R, "year_ago", m) if ok["year_ago"] else None
+        note = ""
+        if m == "count_new" and not R["new_ok"]["current"]:
+            note = _tx("期前历史不足一年：部分老会员算作新会员", "under a year of history before the period: "
+                       "some returning members count as new", lang)
+        elif m == "count_new" and ((R["previous"] and not ok["previous"])
+                                   or (R["year_ago"] and not ok["year_ago"])):
+            note = _tx("对比期之前历史不足一年，不比较", "not compared: under a year of history before "
+                       "the comparison period", lang)
+        elif m == "net_sales_per_member_fen" and R.get("young"):
+            note = _tx("退款仍在发生，暂不比较", "refunds still coming in: not compared", lang)
+        elif m == "count_members":
+            n_new = _value(R, "current", "count_new")
+            if n_new is not None and v:
+                note = _tx(f"老会员 {fmt.integer(v - n_new)} 位", f"{fmt.integer(v - n_new)} returning", lang)
+        out.append(S.Card(m, v, pv, ya, note=note))
+    return out
+
+
+def _group_label(R: dict, platform, shop_id, lang: str) -> str:
+    p = i18n.label(platform, lang)
+    if shop_id is None or fmt.is_missing(shop_id):
+        return p
+    return f"{p}·{R['names'].get(shop_id, shop_id)}"
+
+
+def _driver(R: dict, metric: str, delta: float, lang: str):
+    """The shop or platform whose own move of ``metric`` (current vs previous window) is
+    the largest in the direction of the total's ``delta``: (label, its delta) or None. For
+    per-member metrics and rates, only groups with :data:`MIN_GROUP_MEMBERS` members in both
+    windows are compared. A selection of one shop has no driver (it would be the whole)."""
+    ratio = not catalogue.metric(metric).additive
+    shops = _level(R["kpi"]["current"], "shop")
+    if shops is None or len(shops) < 2:
+        return None
+    best = None
+    for level, keys in (("shop", ["platform", "shop_id"]), ("platform", ["platform"])):
+        cur, prev = _level(R["kpi"]["current"], level), _level(R["kpi"]["previous"], level)
+        if cur is None or prev is None or not len(cur):
+            continue
+        for key, g in cur.groupby(keys, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            mask = np.ones(len(prev), dtype=bool)
+            for k, v in zip(keys, key):
+                mask &= (prev[k] == v).to_numpy()
+            h = prev[mask]
+            if not len(h):
+                continue
+            if ratio and (int(g["count_members"].sum()) < MIN_GROUP_MEMBERS
+                          or int(h["count_members"].sum()) < MIN_GROUP_MEMBERS):
+                continue
+            a, b = catalogue.value(metric, g), catalogue.value(metric, h)
+            if _nan(a) or _nan(b):
+                continue
+            d = float(a - b)
+            if d * delta <= 0:
+                continue
+            if best is None or abs(d) > abs(best[1]) + 1e-12:
+                label = _group_label(R, key[0], key[1] if len(key) > 1 else None, lang)
+                best = (label, d)
+    return best
+
+
+def _big_enough(metric: str, now: float, before: float) -> bool:
+    if catalogue.fmt_kind(metric) == "pct":
+        return abs(now - before) >= MIN_RATE_MOVE
+    return bool(before) and abs(now / before - 1) >= MIN_MOVE
+
+
+def largest_changes(R: dict, lang: str = "zh", top: int = 5) -> list:
+    """The largest moves against the previous period (环比): the members' figures of
+    :data:`CHANGE_METRICS` (at least 5 %, rates half a point), each with the shop or platform
+    that drove it; the CLV total with the RFM tier whose CLV moved most; and the valuable RFM
+    tier (:data:`VALUABLE_TIERS`) whose share of members moved most (at least
+    :data:`MIN_TIER_MOVE`), as a sentence.
+    Sorted by the size of the move relative to its base; at most ``top``."""
+    from .. import summary as S
+    if R["previous"] is None or _value(R, "previous", "count_members") is None:
+        return []
+    moves = []
+    for m in CHANGE_METRICS:
+        if not _comparable(R, m)["previous"]:
+            continue
+        now, before = _value(R, "current", m), _value(R, "previous", m)
+        if now is None or before is None or not _big_enough(m, now, before):
+            continue
+        c = S.Change(m, now, before)
+        drv = _driver(R, m, c.delta, lang)
+        if drv:
+            c.driver, c.driver_delta = drv
+            if catalogue.fmt_kind(m) == "money" and catalogue.metric(m).additive and c.delta:
+                c.driver_share = drv[1] / c.delta
+        moves.append(c)
+    cv = R["clv"]
+    if cv["current"] is not None and cv["previous"] and _big_enough("sum_clv_fen", cv["current"],
+                                                                     cv["previous"]):
+        c = S.Change("sum_clv_fen", cv["current"], cv["previous"])
+        now_t, prev_t = R.get("value_by_tier"), R.get("value_by_tier_previous")
+        if now_t is not None and prev_t is not None:
+            d = (now_t.set_index("tier")["sum_clv_fen"].fillna(0)
+                 - prev_t.set_index("tier")["sum_clv_fen"].fillna(0))
+            d = d[d * c.delta > 0]
+            if len(d):
+                k = d.abs().idxmax()
+                c.driver, c.driver_delta = i18n.label(k, lang), float(d[k])
+                c.driver_share = float(d[k]) / c.delta
+        moves.append(c)
+    moves.sort(key=lambda c: abs(c.delta / c.previous) if c.previous else float("inf"),
+               reverse=True)
+    out: list = moves[:top]
+    tm = R.get("tier_moves")
+    if tm is not None:
+        tm = tm[tm["tier"].isin(VALUABLE_TIERS)].dropna(subset=["share_change"])
+    if tm is not None and len(tm) and abs(float(tm["share_change"].iloc[0])) >= MIN_TIER_MOVE:
+        r = tm.iloc[0]
+        d = float(r["share_change"])
+        when = _day(R["at_previous"]["day"])
+        out = out[:top - 1] + [_tx(
+            f"RFM 分层：{i18n.label(r['tier'], 'zh')}占会员 {fmt.pct(r['members_share_rate'])}"
+            f"（{fmt.integer(r['count_members'])} 位），比上期末（{when}）{d * 100:+.1f} 个百分点",
+            f"RFM tiers: {i18n.label(r['tier'], 'en')} are {fmt.pct(r['members_share_rate'])} of members "
+            f"({fmt.integer(r['count_members'])}), {d * 100:+.1f} pts on the previous end ({when})", lang)]
+    return out
+
+
+def actions(R: dict, lang: str = "zh") -> list:
+    """What to do today, most urgent first, each linked to its section: download stale
+    shops' exports; win back the members of the win-back list (how many, what they spent,
+    the shops with most of them, how many want a personal call); look at the latest cohort
+    whose next-month retention fell below the cohorts before it; bring single-platform
+    members to a second platform when cross-platform members pay more per head."""
+    from .. import summary as S
+    out = []
+    sep = "、" if lang == "zh" else ", "
+    if R.get("fresh_warning"):
+        out.append(S.Action(R["fresh_warning"], "#freshness", "high"))
+    wb = R.get("winback")
+    if wb is not None and len(wb):
+        n, total = len(wb), float(wb["net_sales_fen"].sum())
+        shops = wb.groupby(["last_platform", "last_shop_id"]).size().sort_values(ascending=False)
+        named = sep.join(f"{_group_label(R, p, s, lang)} {k}" + _tx(" 位", "", lang)
+                         for (p, s), k in shops.head(2).items())
+        vip = int((wb["winback_action"] == "winback_vip").sum())
+        after = int((wb["winback_action"] == "winback_aftersales").sum())
+        extra_zh = "".join([f"，{vip} 位建议客服一对一回访" if vip else "",
+                            f"，{after} 位先问售后体验" if after else ""])
+        extra_en = "".join([f"; {vip} want a personal call" if vip else "",
+                            f"; ask {after} about after-sales first" if after else ""])
+        out.append(S.Action(_tx(
+            f"召回 {n:,} 位快流失的高价值会员：过去共消费 {fmt.wan(total)}，仍活跃概率都不超过 "
+            f"{fmt.pct(R['max_p_alive'], 0)}；按最近订单号在平台后台找到买家发券（{named}）{extra_zh}",
+            f"Win back {n:,} high-value members who are slipping away: they spent {fmt.wan(total, 'en')}, "
+            f"P(active) at most {fmt.pct(R['max_p_alive'], 0)}; find each by the last order id in the "
+            f"platform's back office and send the coupon ({named}){extra_en}", lang),
+            "#win-back", "high", count=n))
+    drop = R.get("cohort_drop")
+    if drop:
+        m = drop["cohort_month"].strftime("%Y-%m")
+        pts = _points(drop["baseline_rate"] - drop["retention_rate"])
+        out.append(S.Action(_tx(
+            f"{m} 首购的 {drop['cohort_size']:,} 位会员次月只回来 {fmt.pct(drop['retention_rate'])}，"
+            f"比之前 3 个月的首购会员（{fmt.pct(drop['baseline_rate'])}）低 {pts} 个百分点："
+            f"查看当月的拉新渠道和首单体验，给这批会员发二次购买券",
+            f"Of the {drop['cohort_size']:,} members who first bought in {m}, only "
+            f"{fmt.pct(drop['retention_rate'])} came back the next month, {pts} pts below the three "
+            f"cohorts before ({fmt.pct(drop['baseline_rate'])}): check that month's acquisition channels "
+            f"and first-order experience, and send this cohort a second-purchase coupon", lang),
+            "#cohorts", "medium", count=drop["cohort_size"]))
+    sp = R.get("split")
+    if sp is not None:
+        s = sp.set_index("kind")
+        cross, single = s.loc["cross"], s.loc["single"]
+        a, b = float(cross["paid_per_member_fen"]), float(single["paid_per_member_fen"])
+        if int(cross["count_members"]) and int(single["count_members"]) and not _nan(a) \
+                and not _nan(b) and b > 0 and a > b:
+            out.append(S.Action(_tx(
+                f"跨平台会员 {int(cross['count_members']):,} 位，人均实付 {fmt.yuan(a)}，是单平台会员（{fmt.yuan(b)}）的 "
+                f"{a / b:.1f} 倍：在包裹卡和客服话术里推荐其他平台的店铺，把 {int(single['count_members']):,} 位单平台会员"
+                f"带到第二个平台",
+                f"{int(cross['count_members']):,} cross-platform members paid {fmt.yuan(a, 'en')} each, "
+                f"{a / b:.1f} times single-platform members ({fmt.yuan(b, 'en')}): recommend your other "
+                f"platforms' shops on parcel inserts and in customer-service replies to bring the "
+                f"{int(single['count_members']):,} single-platform members to a second platform", lang),
+                "#platforms", "low", count=int(single["count_members"])))
+    return out
+
+
+def health(R: dict, lang: str = "zh") -> str:
+    """The summary's last line: how far the data reach, how the comparisons are made (a cut
+    period over as many days; 近12个月's 环比 is its 同比; what is not compared and why)."""
+    P = R["period"]
+    de = R.get("data_end")
+    if de is None:
+        return _tx("所选范围没有销售数据。", "No sales in the selection.", lang)
+    parts = [_tx(f"订单数据截至 {_day(de)}", f"orders up to {_day(de)}", lang)]
+    if R.get("incomplete"):
+        parts.append(_tx(f"本期只有 {R['covered_days']}/{P.days} 天数据：环比、同比按相同天数比较",
+                         f"the period has data for {R['covered_days']} of {P.days} days: the "
+                         "comparisons use as many days", lang))
+    if R.get("previous") is None:
+        parts.append(_tx("没有上期数据可比", "no data for the previous period", lang))
+    if R.get("year_ago") is None:
+        parts.append(_tx("没有去年同期数据可比", "no data a year earlier", lang))
+    elif R.get("previous") == R.get("year_ago"):
+        parts.append(_tx("上期即去年同期，环比与同比相同", "the previous period is the same days a year "
+                         "earlier: 环比 and 同比 agree", lang))
+    parts.append(_tx("会员贡献占比 = 会员净销售额 / 全部买家净销售额", "members' share = the members' net "
+                     "sales / every buyer's", lang))
+    parts.append(_tx("各店铺数据时效见文末", "data freshness per shop at the end", lang)
+                 if not R.get("fresh_warning") else
+                 _tx("部分店铺数据不是最新", "some shops' data are not current", lang))
+    return ("；" if lang == "zh" else "; ").join(parts) + ("。" if lang == "zh" else ".")
+
+
+# ----------------------------------------------------------------------------------------
+# display copies (HTML tables and Excel)
+# ----------------------------------------------------------------------------------------
+#: the win-back list on the page (the seller's words: shop names, the last order, the action)
+WINBACK_COLS = ("platform", "shop_id", "last_order_id", "last_order_date", "days_since_last",
+                "usual_gap_days", "count_orders", "net_sales_fen", "clv_fen", "p_alive_rate",
+                "winback_action")
+#: ... and in the workbook, for customer service to work through
+WINBACK_EXCEL_COLS = ("platform", "shop_id", "last_order_id", "last_order_date",
+                      "days_since_last", "usual_gap_days", "count_orders", "net_sales_fen",
+                      "member_order_value_fen", "member_refund_rate", "clv_fen", "p_alive_rate",
+                      "tier", "count_shops", "winback_action", "suggested_coupon", "follow_up")
+#: the members of highest expected value
+TOP_VALUE_COLS = ("platform", "shop_id", "last_order_id", "last_order_date", "tier",
+                  "count_orders", "days_since_last", "net_sales_fen", "p_alive_rate",
+                  "expected_purchases", "clv_fen")
+
+
+def coupon_text(threshold_fen, off_fen, lang: str = "zh") -> str:
+    """``满370减35`` / ``¥35 off ¥370``."""
+    if fmt.is_missing(threshold_fen) or fmt.is_missing(off_fen):
+        return ""
+    t, o = f"{float(threshold_fen) / 100:,.0f}", f"{float(off_fen) / 100:,.0f}"
+    return f"满{t}减{o}" if lang == "zh" else f"¥{o} off ¥{t}"
+
+
+def view(df: pd.DataFrame, cols: Sequence[str], R: dict, lang: str = "zh",
+         coupon_in_action: bool = True) -> pd.DataFrame:
+    """A display copy of ``df[cols]`` in the seller's words: the last order's platform and
+    shop under 平台 and 店铺 (shops by name, platforms by name), RFM tiers and suggested actions
+    by their labels (the coupon inside the action, or in its own 建议券 column), gaps in whole
+    days, 是/否 for booleans. No member key: a column ``member_key`` is never shown."""
+    d = df.rename(columns={"last_platform": "platform", "last_shop_id": "shop_id"}).copy()
+    if "coupon_threshold_fen" in d.columns:
+        d["suggested_coupon"] = [coupon_text(a, b, lang) for a, b in
+                                 zip(d["coupon_threshold_fen"], d["coupon_off_fen"])]
+    if "winback_action" in d.columns:
+        acts = [i18n.label(a, lang) for a in d["winback_action"]]
+        if coupon_in_action and "suggested_coupon" in d.columns:
+            acts = [f"{a}（{c}）" if lang == "zh" and c else (f"{a} ({c})" if c else a)
+                    for a, c in zip(acts, d["suggested_coupon"])]
+        d["winback_action"] = acts
+    if "follow_up" in cols and "follow_up" not in d.columns:
+        d["follow_up"] = pd.Series([None] * len(d), index=d.index, dtype=object)
+    d = d[[c for c in cols if c in d.columns and c != "member_key"]]
+    if "shop_id" in d.columns:
+        d["shop_id"] = d["shop_id"].map(lambda s: R["names"].get(s, s) if isinstance(s, str) else s)
+    if "platform" in d.columns:
+        d["platform"] = [i18n.label(p, lang) if isinstance(p, str) else p for p in d["platform"]]
+    if "platforms" in d.columns:
+        sep = " + "
+        d["platforms"] = [sep.join(i18n.label(x, lang) for x in str(c).split("+")) for c in d["platforms"]]
+    for c in ("tier", "province", "city", "parameter"):
+        if c in d.columns:
+            d[c] = [i18n.label(v, lang) if isinstance(v, str) else v for v in d[c]]
+    for c in ("usual_gap_days", "days_since_last"):
+        if c in d.columns:
+            d[c] = pd.to_numeric(d[c], errors="coerce").round().astype("Int64")
+    if "last_order_date" in d.columns:
+        d["last_order_date"] = pd.to_datetime(d["last_order_date"])
+    return d
+
+
+def _safe_sheet(name: str, taken: set) -> str:
+    """An Excel sheet name: no []:*?/\\ characters, at most 31 characters, unique."""
+    import re
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "_"
+    out, k = base, 2
+    while out in taken:
+        tail = f"({k})"
+        out, k = base[:31 - len(tail)] + tail, k + 1
+    taken.add(out)
+    return out
+
+
+def _actions_frame(acts, lang: str) -> pd.DataFrame:
+    sev = {"high": _tx("高", "high", lang), "medium": _tx("中", "medium", lang),
+           "low": _tx("低", "low", lang)}
+    where = {f"#{k}": _tx(*v, lang) for k, v in SECTIONS.items()}
+    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
+                         "action": [a.text for a in acts],
+                         "section": [where.get(a.link, a.link) for a in acts]})
+
+
+def cohort_sheet(coh: pd.DataFrame, value: str = "retention_rate", max_months: int = 12
+                 ) -> pd.DataFrame:
+    """The cohort matrix as a sheet: cohort_month, cohort_size, then one column per month
+    since the first purchase (``month_<k>_rate`` for retention, ``month_<k>_fen`` for money);
+    cells not observed yet are empty."""
+    if coh is None or coh.empty:
+        return pd.DataFrame()
+    t = coh[coh["months_since"] <= max_months]
+    m = t.pivot(index="cohort_month", columns="months_since", values=value)
+    suffix = "rate" if value.endswith("_rate") else "fen"
+    m.columns = [f"month_{int(k)}_{suffix}" for k in m.columns]
+    size = t.groupby("cohort_month")["cohort_size"].first()
+    out = m.reset_index()
+    out.insert(1, "cohort_size", out["cohort_month"].map(size).astype("int64"))
+    out["cohort_month"] = pd.to_datetime(out["cohort_month"])
+    return out
+
+
+def excel_tables(R: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, named in the report's language, each a display copy
+    (:func:`view`): 今日要做, 流失挽回名单 (every member of the list, with the last order to
+    find them by, the suggested action and coupon, and an empty 跟进结果 column for customer
+    service), 高价值会员, 新会员与老会员, 复购率, 购买频次, 购买间隔, 同期群留存,
+    同期群人均累计实付, RFM分层, 会员价值, 各平台会员, 平台组合, 省份, 城市, 商品搭配,
+    类目搭配, 数据时效. Empty tables are left out; no sheet holds a member key."""
+    out: dict[str, pd.DataFrame] = {}
+    taken: set = set()
+
+    def put(zh, en, df):
+        if df is not None and len(df):
+            out[_safe_sheet(_tx(zh, en, lang), taken)] = df.reset_index(drop=True)
+
+    put("今日要做", "To do today", _actions_frame(R.get("actions") or [], lang))
+    wb = R.get("winback")
+    if wb is not None:
+        put("流失挽回名单", "Win-back list", view(wb, WINBACK_EXCEL_COLS, R, lang, coupon_in_action=False))
+    if R.get("top_value") is not None:
+        put("高价值会员", "Top members", view(R["top_value"], TOP_VALUE_COLS, R, lang))
+    nv = R.get("nv")
+    if nv is not None and len(nv):  # a month reads 2025-01, a week by its Monday
+        when = {"month": "month", "week": "week_start"}.get(R.get("grain"), "period_start")
+        put("新会员与老会员", "New and returning", nv[["period_start", "count_days", "is_whole_period",
+                                                  "count_members", "count_new", "count_returning",
+                                                  "new_rate", "new_paid_fen", "returning_paid_fen",
+                                                  "returning_paid_share_rate"]]
+            .rename(columns={"period_start": when}))
+    roll = R.get("roll")
+    if roll is not None and len(roll):
+        put("复购率", "Repurchase", roll[["window_start", "window_end", "count_members",
+                                        "count_repeat_members", "repurchase_rate"]])
+    put("购买频次", "Frequency", R.get("freq"))
+    put("购买间隔", "Intervals", R.get("intervals"))
+    put("同期群留存", "Cohort retention", cohort_sheet(R.get("cohorts"), "retention_rate"))
+    put("同期群人均累计实付", "Cohort paid per member", cohort_sheet(R.get("cohorts"), "cum_paid_per_member_fen"))
+    tiers = R.get("tiers")
+    if tiers is not None and len(tiers):
+        t = tiers
+        tm = R.get("tier_moves")
+        if tm is not None:
+            t = t.merge(tm[["tier", "previous_count_members", "previous_members_share_rate"]],
+                        on="tier", how="left")
+        put("RFM分层", "RFM tiers", view(t, list(t.columns), R, lang))
+    vt = R.get("value_by_tier")
+    if vt is not None:
+        put("会员价值", "Member value", view(vt, list(vt.columns), R, lang))
+    put("各平台会员", "Members per platform", view(R["per_platform"], list(R["per_platform"].columns), R, lang)
+        if R.get("per_platform") is not None else None)
+    put("平台组合", "Platform combinations", view(R["combos"], list(R["combos"].columns), R, lang)
+        if R.get("combos") is not None else None)
+    for key, zh, en in (("provinces", "省份", "Provinces"), ("cities", "城市", "Cities")):
+        df = R.get(key)
+        if df is not None:
+            put(zh, en, view(df, list(df.columns), R, lang))
+    pairs = R.get("pairs")
+    if pairs is not None and len(pairs):
+        put("商品搭配", "Bought together", pairs[[c for c in ("item_a", "name_a", "item_b", "name_b",
+                                                          "count_pair_orders", "support_rate",
+                                                          "confidence_a_to_b_rate",
+                                                          "confidence_b_to_a_rate", "lift")
+                                               if c in pairs.columns]])
+    cats = R.get("category_pairs")
+    if cats is not None and len(cats):
+        put("类目搭配", "Categories together", category_pairs(cats))
+    fresh = R.get("fresh")
+    if fresh is not None and len(fresh):
+        put("数据时效", "Data freshness", view(fresh, FRESH_COLS, R, lang))
+    return out
+
+
+def category_pairs(cats: pd.DataFrame) -> pd.DataFrame:
+    """Category pairs (``members_queries.basket_pairs`` by category) under 类目A/类目B."""
+    return cats[["item_a", "item_b", "count_pair_orders", "support_rate", "confidence_a_to_b_rate",
+                 "confidence_b_to_a_rate", "lift"]].rename(columns={"item_a": "category_a",
+                                                                    "item_b": "category_b"})
+
+
+#: the freshness table's columns (ecomlib.freshness)
+FRESH_COLS = ("platform", "shop_id", "last_sales_date", "sales_lag_days", "is_stale")
+
+
+def _header(lang: str):
+    """Excel headers: the one label table's (money "(元)"), the cohort months as 第k月."""
+    import re
+
     from .. import excel
-    return excel.write_tables(sheets, path)
+    base = excel.label_header(lang)
+
+    def head(col) -> str:
+        m = re.fullmatch(r"month_(\d+)_(rate|fen)", str(col))
+        if m:
+            k = int(m.group(1))
+            word = f"第{k}月" if lang == "zh" else f"Month {k}"
+            return word + (f" ({i18n.label('yuan', lang)})" if m.group(2) == "fen" else "")
+        return base(col)
+    return head
+
+
+def export_excel(sheets: dict[str, pd.DataFrame], path, lang: str = "zh"):
+    """Write the report's sheets to one .xlsx file with :func:`ecomlib.excel.write_tables`:
+    headers from the one label table (money columns "净销售额 (元)", in yuan with a number
+    format), rates as percentages, dates as dates, 是/否, frozen header row and filters; order
+    ids as text. Returns the path."""
+    from .. import excel
+    return excel.write_tables(sheets, path, headers=_header(lang), lang=lang)

@@ -1,0 +1,28 @@
+-- The last paid order, up to $end_date in the selection, of each member in $member_keys
+-- (mart_member_orders): where a seller finds the buyer in the platform's back office
+-- (platform, shop, order id and its day) without any personal data. The last order is the
+-- latest payment (its sales day when the payment time is missing); of two paid at the same
+-- moment, the larger order id. count_shops: the shops the member bought at.
+WITH selected AS (
+    SELECT member_key, platform, shop_id, order_id, sales_date,
+           COALESCE(paid_at, CAST(sales_date AS TIMESTAMP)) AS paid_at
+    FROM mart_member_orders
+    WHERE sales_date <= $end_date
+      AND member_key IN (SELECT UNNEST($member_keys))
+      AND (len($platforms) = 0 OR list_contains($platforms, platform))
+      AND (len($shops) = 0 OR list_contains($shops, shop_id))
+),
+ranked AS (
+    SELECT *,
+           ROW_NUMBER() OVER (PARTITION BY member_key
+                              ORDER BY paid_at DESC, sales_date DESC, order_id DESC) AS rn,
+           COUNT(DISTINCT platform || '|' || shop_id) OVER (PARTITION BY member_key)
+               AS count_shops
+    FROM selected
+)
+SELECT member_key, platform AS last_platform, shop_id AS last_shop_id,
+       order_id AS last_order_id, sales_date AS last_order_date,
+       CAST(count_shops AS BIGINT) AS count_shops
+FROM ranked
+WHERE rn = 1
+ORDER BY member_key
