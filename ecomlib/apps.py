@@ -19,9 +19,16 @@ from . import fmt, i18n
 
 T = TypeVar("T")
 
-#: colours of the big screen (dark, high contrast for a wall display)
+#: colours of the big screen (dark, high contrast for a wall display); "up" and "down" are the
+#: colours of a change for the better and for the worse (see :func:`delta_text`)
 DARK = {"bg": "#0b1220", "card": "#131d33", "text": "#e8eefc", "muted": "#8ea0c4",
         "up": "#ff6b6b", "down": "#3ddc97", "accent": "#4da3ff", "warn": "#ffb020"}
+#: the same roles on the explorer's light page (darker tones, readable on white)
+LIGHT = {"up": "#d6336c", "down": "#2b8a3e", "muted": "#868e96", "warn": "#e8590c",
+         "accent": "#1c7ed6"}
+#: the environment variable that sets the apps' clock (``YYYY-MM-DD HH:MM``, Beijing) for demos
+#: and tests; unset: the real clock
+NOW_ENV = "ECOMLIB_APP_NOW"
 
 
 class Unavailable(RuntimeError):
@@ -75,6 +82,17 @@ def env_int(name: str, default: int) -> int:
         return int(default)
 
 
+def beijing_now(given=None) -> pd.Timestamp:
+    """The apps' clock, Beijing wall-clock time without a zone: ``given`` (a date-time or
+    its text) when not empty, else ``$ECOMLIB_APP_NOW`` when set, else the real clock."""
+    import datetime as dt
+
+    for v in (given, os.environ.get(NOW_ENV, "")):
+        if v is not None and str(v).strip():
+            return pd.Timestamp(str(v).strip() if isinstance(v, str) else v)
+    return pd.Timestamp(dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None))
+
+
 def read(path: str | Path, fn: Callable[..., T]) -> T:
     """Open the warehouse read-only, return ``fn(wh)``, close it (always).
 
@@ -116,30 +134,105 @@ def notice_html(text: str, kind: str = "info") -> str:
 
 
 def delta_text(change: float, points: bool = False, lang: str = "zh",
-               good_when_up: bool = True) -> str:
+               good_when_up: bool | None = True, light: bool = False) -> str:
     """'▲ 12.3%' / '▼ 4.0%' (or '▲ 1.2 个百分点' with ``points``) as coloured HTML.
 
-    Red means up and green down, as Chinese market screens read; with
-    ``good_when_up=False`` (refund rate) the colours swap so a rise shows as bad."""
+    The arrow says the direction; the colour says whether it is for the better, from the
+    catalogue's good direction (``good_when_up``), as Chinese dashboards colour 正向 and
+    负向 metrics: red = better (sales up, refund rate down), green = worse (sales down, ad
+    spend up), grey = no change, or a metric that is neither (``None``: cost of goods).
+    ``light``: the explorer's colours (:data:`LIGHT`) instead of the big screen's."""
+    pal = LIGHT if light else DARK
     if fmt.is_missing(change):
-        return f'<span style="color:{DARK["muted"]}">{fmt.MISSING}</span>'
+        return f'<span style="color:{pal["muted"]}">{fmt.MISSING}</span>'
+    if abs(change) < 0.00005:  # shows as 0.0 % / 0.00 pts: no change
+        change = 0.0
     arrow = "▲" if change > 0 else ("▼" if change < 0 else "＝")
-    up, down = (DARK["up"], DARK["down"]) if good_when_up else (DARK["down"], DARK["up"])
-    colour = up if change > 0 else (down if change < 0 else DARK["muted"])
+    if good_when_up is None or change == 0:
+        colour = pal["muted"]
+    else:
+        better = (change > 0) == bool(good_when_up)
+        colour = pal["up"] if better else pal["down"]
     if points:
-        txt = f"{abs(change) * 100:.1f}" + i18n.text("个百分点", " pts", lang)
+        pts = abs(change) * 100  # under 0.05 points keeps two decimals (not "▲ 0.0")
+        txt = f"{pts:.{2 if 0 < pts < 0.05 else 1}f}" + i18n.text("个百分点", " pts", lang)
     else:
         txt = fmt.pct(abs(change))
-    return f'<span style="color:{colour}">{arrow} {html.escape(txt)}</span>'
+    kind = "better" if colour == pal["up"] else ("worse" if colour == pal["down"] else "neutral")
+    return (f'<span class="ecom-delta" data-kind="{kind}" style="color:{colour}">'
+            f"{arrow} {html.escape(txt)}</span>")
+
+
+def colour_legend(lang: str = "zh", light: bool = False, short: bool = False) -> str:
+    """One line saying what the colours of :func:`delta_text` mean (``short``: the three
+    colours only)."""
+    pal = LIGHT if light else DARK
+    last = (i18n.text("持平", "no change", lang) if short else
+            i18n.text("持平或无好坏之分（▲▼ 为升降；退款率、广告花费下降为向好）",
+                      "no change or neither (▲▼ up/down; a lower refund rate or ad spend is "
+                      "better)", lang))
+    return (f'<span class="ecom-legend"><span style="color:{pal["up"]}">■</span> '
+            + html.escape(i18n.text("向好", "better", lang))
+            + f' <span style="color:{pal["down"]}">■</span> '
+            + html.escape(i18n.text("变差", "worse", lang))
+            + f' <span style="color:{pal["muted"]}">■</span> ' + html.escape(last) + "</span>")
+
+
+def stale_sentence(fresh: pd.DataFrame, lang: str = "zh",
+                   kinds: tuple[str, ...] = ("sales", "traffic", "ad"),
+                   max_lag_days: int = 1) -> str | None:
+    """A sentence naming each shop of ``fresh`` (:func:`ecomlib.freshness.table`) whose
+    ``kinds`` of data (orders, visitors, ads) end more than ``max_lag_days`` before the day
+    they were checked against, with the last day of each, by shop name; None when all are
+    current. Only kinds a shop has at all are checked (a shop without ads is not stale for
+    lack of them)."""
+    words = {"sales": ("订单", "orders"), "traffic": ("访客", "visitors"), "ad": ("广告", "ads")}
+    parts = []
+    for r in fresh.itertuples():
+        behind = []
+        for k in kinds:
+            lag, last = getattr(r, f"{k}_lag_days", None), getattr(r, f"last_{k}_date", None)
+            if lag is None or pd.isna(lag) or last is None or pd.isna(last) \
+                    or lag <= max_lag_days:
+                continue
+            day = pd.Timestamp(last).date().isoformat()
+            w = words[k][0 if lang == "zh" else 1]
+            behind.append(f"{w}只到 {day}（落后 {int(lag)} 天）" if lang == "zh"
+                          else f"{w} until {day} ({int(lag)} day(s) behind)")
+        if behind:
+            name = r.shop_name if isinstance(getattr(r, "shop_name", None), str) \
+                and r.shop_name else r.shop_id
+            parts.append(f"{name}的" + "，".join(behind) if lang == "zh"
+                         else f"{name}: " + ", ".join(behind))
+    if not parts:
+        return None
+    if lang == "zh":
+        return ("数据不全：" + "；".join(parts)
+                + "。这些天的数字缺了这些店铺的数据（不是零）：请导入它们的最新导出文件。")
+    return ("Data incomplete: " + "; ".join(parts) + ". Those days' figures miss these shops' "
+            "data (it is missing, not zero): load their latest exports.")
+
+
+def download_link(data: bytes, filename: str, text: str, mime: str =
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  element_id: str = "excel-download") -> str:
+    """An ``<a download>`` link holding ``data`` as a ``data:`` URI: the browser saves the file
+    without asking the server again (the kernel made it; Voila serves no files of its own)."""
+    import base64
+    href = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+    return (f'<a id="{html.escape(element_id)}" download="{html.escape(filename)}" '
+            f'href="{href}" style="display:inline-block;padding:6px 14px;border-radius:6px;'
+            f'background:{LIGHT["accent"]};color:#fff;text-decoration:none;font-size:14px">'
+            f"{html.escape(text)}</a>")
 
 
 def kpi_card(key: str, title: str, value_text: str, raw, sub_html: str = "",
              big: bool = True) -> str:
     """One KPI card; ``data-value`` carries the raw number (fen, count or rate) for tests."""
-    size = 54 if big else 34
+    size = 50 if big else 34
     return (f'<div class="ecom-kpi" id="kpi-{html.escape(key)}" data-value="{html.escape(str(raw))}" '
             f'style="flex:1;min-width:200px;background:{DARK["card"]};border-radius:10px;'
-            f'padding:14px 20px;margin:6px;color:{DARK["text"]}">'
+            f'padding:10px 20px;margin:5px;color:{DARK["text"]}">'
             f'<div style="font-size:22px;color:{DARK["muted"]}">{html.escape(title)}</div>'
             f'<div class="ecom-kpi-value" style="font-size:{size}px;font-weight:700;'
             f'line-height:1.2;font-variant-numeric:tabular-nums">{html.escape(value_text)}</div>'
@@ -181,7 +274,7 @@ def png(fig, tight: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def dark_axes(figsize=(6.3, 4.0)):
+def dark_axes(figsize=(6.3, 3.7)):
     """A dark figure and axes in the big screen's colours (CJK font set by plots.setup).
 
     A bare :class:`matplotlib.figure.Figure` (no pyplot), so charts drawn by the refresh

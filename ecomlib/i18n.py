@@ -398,6 +398,16 @@ LABELS: dict[str, tuple[str, str]] = {
     # the apps (big screen, explorer)
     "alert_stock_out": ("已缺货", "Out of stock"),
     "alert_low": ("即将缺货", "Running low"),
+    # the explorer's Excel download (ecomlib.explorer.workbook_tables)
+    "view_period": ("期间", "Period"),
+    "start_date": ("开始日期", "From"),
+    "end_date": ("结束日期", "To"),
+    "filter_item": ("项目", "Item"),
+    "filter_value": ("内容", "Value"),
+    "mom_change_rate": ("环比增幅", "vs previous period"),
+    "mom_points": ("环比变化(百分点)", "vs previous period (points)"),
+    "yoy_change_rate": ("同比增幅", "vs a year earlier"),
+    "yoy_points": ("同比变化(百分点)", "vs a year earlier (points)"),
     # -- the overview (数据概览: ecomlib.metrics.overview*) and data freshness (ecomlib.freshness)
     "paid_mom_rate": ("实付环比", "Paid vs prev."),
     "paid_yoy_rate": ("实付同比", "Paid vs last year"),

@@ -20,9 +20,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from ecomlib import demo, fmt, modelling, serve
+from ecomlib import apps, bigscreen, demo, fmt, modelling, serve
 from ecomlib.metrics import dashboard as db
 from ecomlib.metrics import dashboard_queries as dq
 from ecomlib.warehouse import Warehouse
@@ -59,10 +60,18 @@ def _get(url: str, headers: dict | None = None) -> tuple[int, str]:
         return e.code, e.read().decode("utf-8", "replace")
 
 
+def _now(db_path: Path) -> str:
+    """The apps' clock: 09:00 of the morning after the demo's last sales day."""
+    with Warehouse(db_path, read_only=True) as wh:
+        day = dq.latest_sales_date(wh)
+    return f"{day + pd.Timedelta(days=1):%Y-%m-%d} 09:00"
+
+
 def _start(db_path: Path, token: str | None = TOKEN):
     port = _free_port()
     proc = serve.serve(APPS, port, token=token, warehouse=db_path, wait=False,
-                       env={"ECOMLIB_APP_REFRESH_SECONDS": str(REFRESH_S)},
+                       env={"ECOMLIB_APP_REFRESH_SECONDS": str(REFRESH_S),
+                            apps.NOW_ENV: _now(db_path)},
                        cull_idle_seconds=CULL_S)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -122,6 +131,17 @@ def page(browser):
     ctx.close()
 
 
+def _no_code(body: str) -> None:
+    """What a seller must never see on an app page: a traceback, an error, a snake_case
+    column name, an English word of a sentence."""
+    import re
+    assert "Traceback" not in body and "Error" not in body and "nan" not in body.split()
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", body), re.search(r"\b[a-z]+_[a-z_]+\b", body)
+    words = set(re.findall(r"\b[A-Za-z]{3,}\b", body)) - {"SKU", "ROAS", "GMV", "Excel", "Ctrl", "Mac"}
+    # product names may hold units such as 100ml / 250g: no English words beyond the above
+    assert not {w for w in words if w.lower() not in ("ml",)}, words
+
+
 def _value(page, selector: str) -> str:
     return page.locator(selector).get_attribute("data-value")
 
@@ -143,17 +163,32 @@ def test_big_screen_renders_and_refreshes_from_the_warehouse(server, warehouse, 
     page.wait_for_selector("#kpi-today-paid_fen")
     with Warehouse(warehouse, read_only=True) as wh:
         day = dq.latest_sales_date(wh)
-        days = dq.shop_days(wh, day.replace(day=1), day)
+        days = dq.shop_days(wh, day - pd.Timedelta(days=1), day)
         today = db.totals(days, day, day)
-        mtd = db.with_ratios(db.totals(days))
+        yesterday = db.totals(days, day - pd.Timedelta(days=1), day - pd.Timedelta(days=1))
+        mtd = db.with_ratios(db.totals(dq.shop_days(wh, day.replace(day=1), day)))
+        state = db.day_state(day, dq.last_paid_at(wh, day), pd.Timestamp(_now(warehouse)), day)
     body = page.inner_text("body")
-    assert "销售大屏" in body and "今日实付金额" in body and "本月退款率" in body
-    assert f"今日 = {day:%Y-%m-%d}（仓库中最新的销售日；仓库数据截至 {day:%Y-%m-%d}）" in body
-    assert "库存预警" in body
-    assert "Traceback" not in body and "Error" not in body
+    # the morning after the demo's last day: that day is 昨日 and the month is 本月
+    assert "销售大屏" in body and "昨日实付金额" in body and "本月退款率" in body
+    head = f"昨日 {day:%Y-%m-%d} {bigscreen.WEEKDAYS['zh'][day.weekday()]}"
+    assert (head + (" · 全天" if state.kind == "whole" else " · 数据只到")) in body
+    assert "较前一日" in body and "较上月同期" in body and "退款滞后数日，不比较" in body
+    assert "库存预警" in body and "数据不是最新" not in body
+    _no_code(body)
     assert _value(page, "#kpi-today-paid_fen") == str(today["paid_fen"].iat[0])
     assert _value(page, "#kpi-mtd-buyer_days") == str(mtd["buyer_days"].iat[0])
     assert fmt.wan(mtd["paid_fen"].iat[0]) in body
+    if state.kind == "whole":  # whole days: the change is today's paid over yesterday's
+        change = db.change_rate(today["paid_fen"].iat[0], yesterday["paid_fen"].iat[0])
+        assert fmt.pct(abs(change)) in page.inner_text("#kpi-today-paid_fen")
+    # readable from across the room: the KPI values are at least 40 px high
+    size = page.eval_on_selector("#kpi-today-paid_fen .ecom-kpi-value",
+                                 "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 40
+    # the whole screen fits 1920x1080: nothing below the fold
+    height = page.evaluate("document.querySelector('.ecom-bigscreen').getBoundingClientRect().bottom")
+    assert height <= 1080, height
     page.wait_for_function("document.querySelectorAll('.ecom-bigscreen img').length >= 3 && "
                            "[...document.querySelectorAll('.ecom-bigscreen img')]"
                            ".every(i => i.complete && i.naturalWidth > 300)")
@@ -187,21 +222,54 @@ def test_big_screen_renders_and_refreshes_from_the_warehouse(server, warehouse, 
     assert "数据仓库正在被写入" not in page.inner_text("body")
 
 
-def test_explorer_numbers_follow_the_widgets(server, warehouse, page):
+def test_explorer_numbers_follow_the_widgets(server, warehouse, page, tmp_path):
+    import openpyxl
+
     SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(server + f"/voila/render/explorer.ipynb?token={TOKEN}")
     page.wait_for_selector("#kpi-paid_fen")
     with Warehouse(warehouse, read_only=True) as wh:
         last = dq.latest_sales_date(wh)
+        state = db.day_state(last, dq.last_paid_at(wh, last), pd.Timestamp(_now(warehouse)))
+        if state.kind != "whole":  # the quick periods end at the last complete day
+            last -= pd.Timedelta(days=1)
         start = last.replace(day=1)
         every = db.with_ratios(db.totals(dq.shop_days(wh, start, last)))
         jd = db.with_ratios(db.totals(dq.shop_days(wh, start, last, platforms=["jd"])))
         both = db.totals(dq.shop_days(wh, start, last, platforms=["jd", "tmall"]))
     assert _value(page, "#kpi-paid_fen") == str(every["paid_fen"].iat[0])
-    assert "实付金额" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "实付金额" in body and "访客数" in body and "转化率" in body and "ROAS(投产比)" in body
+    assert f"本期 {start:%Y-%m-%d} 至 {last:%Y-%m-%d}" in body
+    _no_code(body)
     page.wait_for_function("document.querySelector('.ecom-explorer img') && "
                            "document.querySelector('.ecom-explorer img').naturalWidth > 300")
-    page.screenshot(path=str(SHOTS / "explorer.png"), full_page=True)
+    # the first screen holds the pickers, the download and both rows of cards
+    for sel in (".ecom-platforms", ".ecom-metric", "#excel-download", "#kpi-refund_rate"):
+        assert page.locator(sel).bounding_box()["y"] < 900, sel
+    page.screenshot(path=str(SHOTS / "explorer.png"))
+    page.locator(".ecom-chart").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "explorer_chart.png"))
+
+    # the Excel of the view, downloaded by the browser
+    with page.expect_download() as dl:
+        page.click("#excel-download")
+    assert dl.value.suggested_filename == f"经营数据_{start:%Y-%m-%d}至{last:%Y-%m-%d}.xlsx"
+    dl.value.save_as(tmp_path / "view.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "view.xlsx")
+    assert wb.sheetnames == ["汇总", "环比同比", "分店铺", "每日", "筛选条件"]
+    assert wb["汇总"]["D2"].value == pytest.approx(every["paid_fen"].iat[0] / 100)
+
+    # the metric orders the shop table and draws the chart
+    chart_src = page.get_attribute(".ecom-explorer img", "src")
+    page.select_option(".ecom-metric select", label="访客数")
+    page.wait_for_function("() => document.querySelector('#by-shop').dataset.metric === 'visitors'")
+    page.wait_for_function("src => document.querySelector('.ecom-explorer img').src !== src",
+                           arg=chart_src)
+    assert "每个点是一天的访客数" in page.inner_text("body")
+    page.select_option(".ecom-metric select", label="实付金额")
+    page.wait_for_function("() => document.querySelector('#by-shop').dataset.metric === 'paid_fen'")
 
     chart_src = page.get_attribute(".ecom-explorer img", "src")
     page.select_option(".ecom-platforms select", label=["京东"])

@@ -14,10 +14,11 @@ import datetime as dt
 import pandas as pd
 
 from .. import queries
+from . import dashboard as db
 from .dashboard import TOTAL_COLUMNS
 
-__all__ = ["latest_sales_date", "shop_days", "daily_by_platform", "sku_sales", "stock",
-           "dimensions"]
+__all__ = ["latest_sales_date", "shop_days", "view_days", "ads_days", "daily_by_platform",
+           "sku_sales", "stock", "dimensions", "last_paid_at", "intraday"]
 
 
 def latest_sales_date(wh) -> pd.Timestamp | None:
@@ -32,6 +33,65 @@ def shop_days(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
     visitors of the same shop-day), the input of :func:`ecomlib.metrics.dashboard.totals`."""
     df = queries.run(wh, "common/shop_days", start_date=start, end_date=end, shops=shops,
                      platforms=platforms)
+    df["sales_date"] = pd.to_datetime(df["sales_date"])
+    for c in TOTAL_COLUMNS:
+        df[c] = df[c].astype("int64")
+    return df
+
+
+def ads_days(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+    """Ad spend and attributed paid amount per day and shop of the selection
+    (``dashboard/ads``: mart_ads_daily summed over channels and campaigns)."""
+    df = queries.run(wh, "dashboard/ads", start_date=start, end_date=end, shops=shops,
+                     platforms=platforms)
+    df["spend_date"] = pd.to_datetime(df["spend_date"])
+    return df
+
+
+def view_days(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
+    """The explorer's shop-days: :func:`shop_days` (sales and visitors) with the ads of
+    :func:`ads_days` (:func:`ecomlib.metrics.dashboard.with_ads`): every column of
+    :data:`ecomlib.metrics.dashboard.VIEW_COLUMNS`."""
+    return db.with_ads(shop_days(wh, start, end, shops, platforms),
+                       ads_days(wh, start, end, shops, platforms))
+
+
+def _no_lines(e: Exception) -> bool:
+    """True when the warehouse has no int_order_lines (a marts folder read with
+    ``ecom --marts``: marts only), so the data has no payment times to offer."""
+    import duckdb
+    return isinstance(e, duckdb.CatalogException) and "int_order_lines" in str(e)
+
+
+def last_paid_at(wh, day, shops=None, platforms=None) -> pd.Timestamp | None:
+    """The last payment time (Beijing) of the sales day ``day`` in the selection
+    (``dashboard/day_end``); None when the day has no paid line with a time, or the
+    warehouse has no order lines (a marts folder)."""
+    try:
+        v = queries.run(wh, "dashboard/day_end", end_date=day, shops=shops,
+                        platforms=platforms)["last_paid_at"].iat[0]
+    except Exception as e:  # noqa: BLE001 - only the "no order lines" case is expected
+        if _no_lines(e):
+            return None
+        raise
+    return None if pd.isna(v) else pd.Timestamp(v)
+
+
+def intraday(wh, days, cutoff, shops=None, platforms=None) -> pd.DataFrame | None:
+    """The sales of ``days`` (dates) up to the clock time ``cutoff`` (a
+    :class:`datetime.time`, inclusive) per day, platform and shop (``dashboard/intraday``),
+    with the columns of :data:`ecomlib.metrics.dashboard.TOTAL_COLUMNS`, ready for
+    :func:`ecomlib.metrics.dashboard.totals`. None when the warehouse has no order lines (a
+    marts folder): the comparison then cannot be cut at the same hours."""
+    day_list = [pd.Timestamp(d).date() for d in days]
+    t = cutoff if isinstance(cutoff, dt.time) else pd.Timestamp(cutoff).time()
+    try:
+        df = queries.run(wh, "dashboard/intraday", shops=shops, platforms=platforms,
+                         days=day_list, cutoff=t)
+    except Exception as e:  # noqa: BLE001
+        if _no_lines(e):
+            return None
+        raise
     df["sales_date"] = pd.to_datetime(df["sales_date"])
     for c in TOTAL_COLUMNS:
         df[c] = df[c].astype("int64")
