@@ -1,8 +1,8 @@
 """ecomlib: an offline e-commerce analytics workbench.
 
 Platform exports -> canonical tables (:mod:`ecomlib.schema`) -> a DuckDB warehouse
-(:mod:`ecomlib.warehouse`) with standard rollups (:mod:`ecomlib.rollups`) -> metrics and
-models -> report notebooks run by :mod:`ecomlib.runner`.
+(:mod:`ecomlib.warehouse`) -> the model layer's marts, every business rule once in SQL
+(:mod:`ecomlib.modelling`, ``ecomlib/sql``) -> metrics and models -> report notebooks run by :mod:`ecomlib.runner`.
 """
 from importlib.metadata import PackageNotFoundError, version
 

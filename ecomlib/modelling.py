@@ -29,7 +29,8 @@ days those orders fall on before and after the load (``build_scope_days``: platf
 shop_id, sales_date, taken from ``int_order_lines`` before and after). A model of scope
 ``all`` (stock, traffic, ads, costs: small tables) is rebuilt whole when a table it reads
 was loaded. A change to products, sku_map, fx_rates or shops (which every line depends on)
-rebuilds everything. Models read their scope through the relations ``build_scope_orders``
+rebuilds everything, and so does a model file whose SQL changed since its table was built
+(``build_models`` keeps each table's SQL hash). Models read their scope through the relations ``build_scope_orders``
 and ``build_scope_days``, which hold every key on a full build.
 
 Parameters of queries over marts use one convention: ``$start_date`` and ``$end_date``,
@@ -61,6 +62,9 @@ BOOK_DDL = [
     """CREATE TABLE IF NOT EXISTS build_log (
         build_id BIGINT, model VARCHAR, layer VARCHAR, kind VARCHAR, rows BIGINT,
         seconds DOUBLE, started_at TIMESTAMP, last_load_id BIGINT, message VARCHAR)""",
+    # the SQL each table was last built from: a model file changed since rebuilds everything
+    """CREATE TABLE IF NOT EXISTS build_models (
+        model VARCHAR PRIMARY KEY, sql_sha256 VARCHAR, build_id BIGINT)""",
 ]
 
 
@@ -204,6 +208,25 @@ def init(con) -> None:
         con.execute(stmt)
 
 
+def create_views(con, models: dict[str, Model] | None = None) -> list[str]:
+    """(Re)create every view model whose relations exist on ``con`` (in build order, so a
+    view over another view follows it): the staging views and the views of rules read
+    before any build (``int_line_skus``: the quality rules list every loaded line by its
+    canonical SKU). Views over tables not built yet are left to :func:`build`. Returns the
+    names created."""
+    models = models or load_models()
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    made = []
+    for m in models.values():
+        if m.materialized != "view" or not _relations(m.sql) <= have:
+            continue
+        con.execute(f"CREATE OR REPLACE VIEW {m.name} AS {m.sql}")
+        have.add(m.name)
+        made.append(m.name)
+    return made
+
+
 def mark_dirty(con, table: str, rows, load_id: int) -> None:
     """Record the orders a load touched (``rows``: a registered relation name with platform,
     shop_id and order_id columns) for the next incremental build."""
@@ -223,6 +246,21 @@ def _last_build(con) -> tuple[int, int]:
     r = con.execute("SELECT MAX(build_id), MAX(last_load_id) FROM build_log "
                     "WHERE kind <> 'failed'").fetchall()[0]
     return int(r[0] or 0), int(r[1] or 0)
+
+
+def _sql_hash(m: Model) -> str:
+    import hashlib
+    return hashlib.sha256(m.sql.encode("utf-8")).hexdigest()
+
+
+def changed_models(con, models: dict[str, Model]) -> list[str]:
+    """Table models whose SQL differs from the SQL their table was last built from
+    (``build_models``; a warehouse built before this record existed: every table). A rule
+    edited in its file (or a new version of the workbench) makes the next build a full one:
+    an incremental build would mix rows of the old rule with rows of the new."""
+    stored = dict(con.execute("SELECT model, sql_sha256 FROM build_models").fetchall())
+    return [m.name for m in models.values()
+            if m.materialized == "table" and stored.get(m.name) != _sql_hash(m)]
 
 
 def pending(con) -> dict:
@@ -249,7 +287,8 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
     loaded = pending(con)
     missing = [m.name for m in models.values() if m.materialized == "table"
                and not _exists(con, m.name)]
-    if full or missing or any(t in loaded for t in DIMENSIONS) or last_load == 0:
+    changed = changed_models(con, models)
+    if full or missing or changed or any(t in loaded for t in DIMENSIONS) or last_load == 0:
         kind = "full"
     elif not loaded and not con.execute("SELECT COUNT(*) FROM build_dirty").fetchall()[0][0]:
         kind = "nothing"
@@ -279,6 +318,11 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
             if progress:
                 progress(m.name, what, rows)
         con.execute("DELETE FROM build_dirty WHERE load_id <= ?", [max_load])
+        if kind == "full":
+            con.execute("DELETE FROM build_models")
+            con.executemany("INSERT INTO build_models VALUES (?, ?, ?)",
+                            [[m.name, _sql_hash(m), build_id] for m in models.values()
+                             if m.materialized == "table"])
         for r in log:
             con.execute("INSERT INTO build_log VALUES (?,?,?,?,?,?,?,?,?)",
                         [build_id, r["model"], r["layer"], r["kind"], r["rows"], r["seconds"],

@@ -155,11 +155,11 @@ _add(Rule(
     "order_lines.sku_unknown", "order_lines", "warning",
     "订单明细的SKU在商品表中存在（未映射SKU没有成本和类目）",
     "Every order line's SKU is in products (unmapped SKUs have no cost and no category)",
-    "the line's SKU, resolved through sku_map (rollups.int_sku_resolved), is in products.sku; "
+    "the line's SKU, resolved through sku_map (the model int_line_skus), is in products.sku; "
     "see the unmapped-SKU list for SKUs, lines and amounts",
     "SELECT l.platform, l.shop_id, l.order_id, l.line_id, l.sku, l.platform_sku_id, "
     "l.quantity, l.paid_fen FROM order_lines l "
-    "JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id "
+    "JOIN int_line_skus r ON r.platform = l.platform AND r.shop_id = l.shop_id "
     "AND r.order_id = l.order_id AND r.line_id = l.line_id "
     "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = r.sku)",
     _LINE_KEY, _count("order_lines")))
@@ -326,7 +326,7 @@ WHERE c.refund_fen > p.paid_fen""",
 _add(Rule(
     "refunds.units_le_quantity", "refunds", "warning",
     "退货件数不超过该行购买数量（汇总按购买数量封顶）",
-    "Units returned on a line are at most the units bought (the rollups cap them)",
+    "Units returned on a line are at most the units bought (the model layer caps them)",
     "over cases with status refunded that name a line: SUM(units_returned) per line <= "
     "order_lines.quantity",
     f"""WITH per_line AS (
@@ -364,7 +364,7 @@ SELECT c.platform, c.shop_id, c.order_id, c.line_id, c.refund_ids, r.sku, l.quan
        l.paid_fen, c.refund_fen, c.units_returned, c.refunded_at
 FROM per_line c
 JOIN order_lines l ON {_on('l', 'c', _LINE_KEY)}
-JOIN int_sku_resolved r ON {_on('r', 'c', _LINE_KEY)}
+JOIN int_line_skus r ON {_on('r', 'c', _LINE_KEY)}
 WHERE c.refund_fen >= l.paid_fen AND l.paid_fen > 0 AND c.units_returned = 0""",
     _LINE_KEY,
     "SELECT COUNT(*) FROM (SELECT DISTINCT platform, shop_id, order_id, line_id FROM refunds "
@@ -642,9 +642,11 @@ _add(Rule(
     _AD_KEY, _count("ad_spend")))
 
 # -- FX ---------------------------------------------------------------------------------------------------
-#: money tables with a currency column, the day their money is converted on, and their key
+#: money tables with a currency column, the day their money is converted on, and their key;
+#: orders are read through the model int_order_dates (their sales day is its rule)
+_FX_FROM = {"orders": "int_order_dates"}
 _FX_TABLES = (
-    ("orders", "CAST(COALESCE(paid_at, created_at) AS DATE)", schema.TABLES["orders"].key),
+    ("orders", "sales_date", schema.TABLES["orders"].key),  # int_order_dates' day
     ("refunds", "CAST(requested_at AS DATE)", schema.TABLES["refunds"].key),
     ("purchase_orders", "ordered_on", schema.TABLES["purchase_orders"].key),
     ("ad_spend", "spend_date", schema.TABLES["ad_spend"].key),
@@ -652,7 +654,8 @@ _FX_TABLES = (
 )
 _fx_rows = " UNION ALL ".join(
     f"SELECT '{t}' AS table_name, concat_ws('/', {', '.join(f'CAST({k} AS VARCHAR)' for k in key)})"
-    f" AS row_key, currency, CAST({d} AS DATE) AS money_date FROM {t} WHERE currency <> 'CNY'"
+    f" AS row_key, currency, CAST({d} AS DATE) AS money_date FROM {_FX_FROM.get(t, t)} "
+    f"WHERE currency <> 'CNY'"
     for t, d, key in _FX_TABLES)
 _add(Rule(
     "fx_rates.missing_rate", "fx_rates", "error",
@@ -823,7 +826,7 @@ def failing_at_or_above(checks: pd.DataFrame, level: str) -> pd.DataFrame:
 
 def unmapped_skus(wh, limit: int | None = None) -> pd.DataFrame:
     """The unmapped-SKU report: order lines whose SKU, resolved through ``sku_map``
-    (``rollups.int_sku_resolved``: by platform item id, then by the exported code), is not
+    (``the model int_line_skus``: by platform item id, then by the exported code), is not
     in ``products``.
 
     One row per platform, platform SKU id and exported code: ``count_lines``, ``units`` (sum
@@ -837,7 +840,7 @@ def unmapped_skus(wh, limit: int | None = None) -> pd.DataFrame:
             SELECT l.platform, l.platform_sku_id, l.sku AS exported_sku, l.quantity,
                    l.paid_fen, o.created_at
             FROM order_lines l
-            JOIN int_sku_resolved r ON r.platform = l.platform AND r.shop_id = l.shop_id
+            JOIN int_line_skus r ON r.platform = l.platform AND r.shop_id = l.shop_id
                  AND r.order_id = l.order_id AND r.line_id = l.line_id
             LEFT JOIN orders o ON {_on('o', 'l')}
             WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = r.sku)

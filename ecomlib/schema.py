@@ -5,7 +5,7 @@ before anything is stored. The conventions (see docs/DECISIONLOG.md):
 
 * Money is an integer number of fen (1 yuan = 100 fen) in the row's ``currency``
   (ISO 4217, default ``CNY``); non-CNY amounts are converted through ``fx_rates`` by the
-  rollups. Money columns end in ``_fen``.
+  model layer (``int_fx_ranges``). Money columns end in ``_fen``.
 * Timestamps (``*_at``) are Beijing wall-clock time (Asia/Shanghai, UTC+8, no DST) stored
   as naive ``TIMESTAMP``; input carrying an explicit UTC offset is converted to Beijing time
   first. Dates (``*_date``, ``*_on``) are calendar days in Beijing.
@@ -222,8 +222,8 @@ _register(Table(
         _platform(), _shop(),
         _c("order_id", "str", "platform order id", required=True),
         _c("line_id", "str", "line / sub-order id, unique within the order", required=True),
-        _c("sku", "str", "SKU as exported (merchant code, 商家编码); the rollups resolve it to "
-           "the canonical SKU through sku_map", required=True),
+        _c("sku", "str", "SKU as exported (merchant code, 商家编码); the model layer resolves it "
+           "to the canonical SKU through sku_map (int_line_skus)", required=True),
         _c("platform_sku_id", "str", "the platform's own item/SKU id as exported"),
         _c("quantity", "int", "units ordered", required=True, ge=1),
         _c("list_price_fen", "fen", "list price per unit, fen", required=True, ge=0),

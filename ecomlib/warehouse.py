@@ -10,8 +10,8 @@ Guarantees (each has a test in tests/test_warehouse.py):
   (``rows_loaded = inserted + updated + unchanged``), recorded in ``load_log``; each
   quarantined row is kept in ``quarantine`` with file, row number, column, reason and the
   raw values.
-* **Rollups in the engine**: readers return pandas frames already filtered by DuckDB, and the
-  standard rollups (:mod:`ecomlib.rollups`) are views computed inside DuckDB.
+* **Rules in the engine**: readers return pandas frames already filtered by DuckDB; the
+  business rules are the model layer's SQL (:mod:`ecomlib.modelling`), built as marts.
 
 The default file is ``data/warehouse.duckdb`` (override with ``path=`` or
 ``$ECOMLIB_WAREHOUSE``).
@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import modelling, privacy, rollups, schema
+from . import modelling, privacy, schema
 from .sources import Piece, RawFile, SourceError, detect_source, get_source, read_file
 
 DEFAULT_PATH = Path("data/warehouse.duckdb")
@@ -255,8 +255,8 @@ class Warehouse:
         for stmt in _META_DDL:  # no load history in a marts folder: empty, but there
             self.con.execute(stmt)
         found = export.open_marts(self.con, folder)
-        if found["tables"]:
-            rollups.create_views(self.con)
+        if found["tables"]:  # the export's canonical tables: the views over them (quality)
+            modelling.create_views(self.con)
 
     def known_shops(self) -> pd.DataFrame:
         """``platform, shop_id`` of every shop the warehouse knows: listed in ``shops`` or
@@ -281,7 +281,8 @@ class Warehouse:
             self.con = None
 
     def init(self) -> None:
-        """Create the canonical tables, the bookkeeping tables and the rollup views."""
+        """Create the canonical tables, the bookkeeping tables and the model layer's views
+        over them (:func:`ecomlib.modelling.create_views`)."""
         self.con.execute("BEGIN")
         for stmt in _META_DDL:
             self.con.execute(stmt)
@@ -301,7 +302,11 @@ class Warehouse:
                                     "WHERE table_name = ?", [name]).fetchall()
             if kind and kind[0][0] == "VIEW":
                 self.con.execute(f"DROP VIEW {name}")
-        rollups.create_views(self.con)
+        # views of older versions, their rules now in the model layer (int_line_skus)
+        for name in ("int_sku_resolved", "legacy_order_lines", "legacy_fx_ranges",
+                     "agg_daily_sales"):
+            self.con.execute(f"DROP VIEW IF EXISTS {name}")
+        modelling.create_views(self.con)
         have = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         if not have:
             self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
@@ -1018,7 +1023,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 def sql_filters(start=None, end=None, shops=None, platforms=None, date_col: str = "sales_date",
                 alias: str = "", params: dict | None = None) -> tuple[list[str], dict]:
     """SQL conditions and named parameters for the usual report filters, for queries on
-    the rollups: ``start``/``end`` inclusive Beijing dates on ``date_col``, shop and
+    the marts: ``start``/``end`` inclusive Beijing dates on ``date_col``, shop and
     platform lists (an empty list matches nothing). ``alias`` prefixes the columns
     (``"x."``). Returns ``(conditions, params)``; join the conditions with AND."""
     params = {} if params is None else params

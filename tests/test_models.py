@@ -135,6 +135,81 @@ def test_the_build_is_logged_and_a_second_build_has_nothing_to_do(mini):
     assert set(first[first.kind == "full"].model) == set(_mart_tables(None))
 
 
+def test_a_model_file_changed_since_the_last_build_rebuilds_everything(mini, tmp_path):
+    """An incremental build after a rule was edited would mix rows of the old rule with
+    rows of the new: the builder keeps each table's SQL hash and builds in full instead."""
+    path, _ = mini
+    models = modelling.load_models()
+    with Warehouse(path) as wh:
+        assert modelling.changed_models(wh.con, models) == []
+        m = models["mart_sales_daily"]
+        models["mart_sales_daily"] = modelling.Model(
+            m.name, m.layer, m.path, m.sql + "\n-- edited", m.materialized, m.scope, m.grain,
+            m.key, m.depends, m.tables, m.seeds)
+        assert modelling.changed_models(wh.con, models) == ["mart_sales_daily"]
+        res = modelling.build(wh.con, models=models)
+        assert res.kind == "full" and modelling.changed_models(wh.con, models) == []
+        assert modelling.build(wh.con, models=models).kind == "nothing"
+
+
+def test_the_rule_views_exist_before_any_build(tmp_path):
+    """Quality reads every loaded line by its canonical SKU and every order by its sales day
+    before the marts are built (``ecom ingest --no-build``): the rule views are created with
+    the warehouse, over the canonical tables."""
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([MINI], progress=False)
+        views = set(wh.sql("SELECT table_name FROM information_schema.tables "
+                           "WHERE table_type = 'VIEW'").table_name)
+        assert {"int_line_skus", "int_order_dates", "int_done_refunds"} <= views
+        assert not wh.sql("SELECT * FROM build_log").shape[0]
+        n = wh.sql("SELECT COUNT(*) AS n FROM int_line_skus").n[0]
+        assert n == wh.sql("SELECT COUNT(*) AS n FROM order_lines").n[0]
+
+
+# -- one rule, one place -----------------------------------------------------------------------------
+#: each business rule's tell-tale text; it must occur in one file of the workbench only
+#: (models, queries, Python, notebooks): the model that writes the rule
+RULES = {
+    "sales day": (r"COALESCE\(\s*(\w+\.)?paid_at\s*,\s*(\w+\.)?created_at\s*\)",
+                  "ecomlib/sql/intermediate/int_order_dates.sql"),
+    "canonical SKU": (r"COALESCE\(\s*by_id\.sku", "ecomlib/sql/intermediate/int_line_skus.sql"),
+    "refund cases that count": (r"status\s*=\s*'refunded'",
+                                "ecomlib/sql/intermediate/int_done_refunds.sql"),
+    "FX rate of a day": (r"\bstg_fx_rates\b",
+                         "ecomlib/sql/intermediate/int_fx_ranges.sql"),
+    "cost of goods": (r"unit_cost_fen\s*\*\s*\(\s*quantity\s*-\s*LEAST",
+                      "ecomlib/sql/intermediate/int_order_lines.sql"),
+    "cost allocation": (r"FLOOR\(\s*\w+\.c_\w+\s*\*\s*\(\s*\w+\.w_",
+                        "ecomlib/sql/marts/mart_sku_day_pnl.sql"),
+}
+
+
+def _workbench_files():
+    root = Path(modelling.__file__).resolve().parent.parent
+    for p in sorted((root / "ecomlib").rglob("*")):
+        if p.suffix in (".py", ".sql") and "quality.py" != p.name:  # quality checks the data
+            yield root, p
+    for p in sorted((root / "notebooks").rglob("*.ipynb")):
+        yield root, p
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_each_business_rule_is_written_once(rule):
+    """The rules are counted in the code: the sales day, the canonical SKU, which refund
+    cases count, the FX rate of a day, the cost of goods and the cost allocation each occur
+    in exactly one file (quality.py is left out: it checks the loaded data, not figures)."""
+    import re
+    pattern, home = RULES[rule]
+    found = []
+    for root, p in _workbench_files():
+        text = p.read_text(encoding="utf-8")
+        if p.suffix == ".sql":  # the header comment may name the rule
+            text = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("--"))
+        if re.search(pattern, text, flags=re.I):
+            found.append(str(p.relative_to(root)))
+    assert found == [home], (rule, found)
+
+
 # -- incremental = full ------------------------------------------------------------------------------
 def _tables(path: Path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(path), read_only=True)

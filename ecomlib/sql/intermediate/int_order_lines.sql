@@ -5,9 +5,8 @@
 -- key: platform, shop_id, order_id, line_id
 -- Each order line with its order's rules (int_orders: sales day, paid, CNY rate) and the
 -- rules of a line, each written here and nowhere else:
--- * SKU: sku_map on the platform item id, then on the exported code for that platform, then
---   rows valid on every platform (platform = 'ALL'), else the exported code as is;
--- * refunds: completed cases (status refunded); a case naming its line is that line's; a
+-- * SKU: the canonical SKU of the line (int_line_skus, where that rule is written);
+-- * refunds: the cases that count (int_done_refunds); a case naming its line is that line's; a
 --   case for the whole order is spread over its lines by paid share (money) and quantity
 --   (units), FLOOR each, the remainder on the order's first line, so totals tie exactly;
 --   refunds belong to the order's sales day;
@@ -23,16 +22,15 @@ WITH orders_in_scope AS (
 ),
 lines AS (
     SELECT l.*
-    FROM stg_order_lines l
+    FROM int_line_skus l
     JOIN orders_in_scope o
       ON o.platform = l.platform AND o.shop_id = l.shop_id AND o.order_id = l.order_id
 ),
 done_refunds AS (
     SELECT r.*
-    FROM stg_refunds r
+    FROM int_done_refunds r
     JOIN orders_in_scope o
       ON o.platform = r.platform AND o.shop_id = r.shop_id AND o.order_id = r.order_id
-    WHERE r.status = 'refunded'
 ),
 line_refunds AS (
     SELECT platform, shop_id, order_id, line_id,
@@ -78,21 +76,10 @@ spread_fixed AS (
                ELSE 0 END AS units_returned
     FROM spread
 ),
-resolved AS (
-    SELECT l.*,
-           COALESCE(by_id.sku, by_code.sku, any_platform.sku, l.sku) AS canonical_sku
-    FROM lines l
-    LEFT JOIN stg_sku_map by_id
-           ON by_id.platform = l.platform AND by_id.platform_sku_id = l.platform_sku_id
-    LEFT JOIN stg_sku_map by_code
-           ON by_code.platform = l.platform AND by_code.platform_sku_id = l.sku
-    LEFT JOIN stg_sku_map any_platform
-           ON any_platform.platform = 'ALL' AND any_platform.platform_sku_id = l.sku
-),
 converted AS (
-    SELECT r.platform, r.shop_id, r.order_id, r.line_id, r.canonical_sku AS sku,
-           r.sku AS exported_sku, r.platform_sku_id,
-           o.member_key, o.buyer_key, o.created_at, o.paid_at, o.sales_date, o.status,
+    SELECT r.platform, r.shop_id, r.order_id, r.line_id, r.sku,
+           r.exported_sku, r.platform_sku_id,
+           o.member_key, o.buyer_key, o.created_at, o.paid_at, o.sales_at, o.sales_date, o.status,
            o.is_paid, o.currency, o.cny_rate, o.streamer, o.traffic_source,
            p.category, p.unit_cost_fen, r.quantity,
            CAST(ROUND(r.list_price_fen * r.quantity * o.cny_rate) AS BIGINT) AS list_fen,
@@ -102,7 +89,7 @@ converted AS (
            CAST(ROUND((COALESCE(lr.refund_fen, 0) + COALESCE(sf.refund_fen, 0)) * o.cny_rate)
                 AS BIGINT) AS line_refund_fen,
            COALESCE(lr.units_returned, 0) + COALESCE(sf.units_returned, 0) AS line_units_returned
-    FROM resolved r
+    FROM lines r
     JOIN orders_in_scope o
       ON o.platform = r.platform AND o.shop_id = r.shop_id AND o.order_id = r.order_id
     LEFT JOIN line_refunds lr
@@ -111,10 +98,10 @@ converted AS (
     LEFT JOIN spread_fixed sf
            ON sf.platform = r.platform AND sf.shop_id = r.shop_id
           AND sf.order_id = r.order_id AND sf.line_id = r.line_id
-    LEFT JOIN stg_products p ON p.sku = r.canonical_sku
+    LEFT JOIN stg_products p ON p.sku = r.sku
 )
 SELECT platform, shop_id, order_id, line_id, sku, exported_sku, platform_sku_id,
-       member_key, buyer_key, created_at, paid_at, sales_date, status, is_paid,
+       member_key, buyer_key, created_at, paid_at, sales_at, sales_date, status, is_paid,
        currency, cny_rate, streamer, traffic_source, category, unit_cost_fen,
        due_fen AS gmv_fen,
        CASE WHEN is_paid THEN quantity ELSE 0 END AS units,

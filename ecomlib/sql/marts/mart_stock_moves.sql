@@ -8,7 +8,7 @@
 --   (none named: the SKU's home);
 -- * out: the units of paid lines (int_order_lines: canonical SKU, paid orders only) on their
 --   order's created_at day (the stock is taken when the order is placed);
--- * back: units_returned of refunded after-sales cases on their refunded_at day, under the
+-- * back: units_returned of the after-sales cases that count (int_done_refunds) on their refunded_at day, under the
 --   line's canonical SKU (a case without a line: its own SKU; none: left out);
 -- * sales and returns move the SKU's home warehouse: the first by name of the warehouses
 --   that hold it (snapshots) or receive it (purchase orders) over the whole history ('?'
@@ -29,11 +29,11 @@ sold AS (
 returned AS (
     SELECT COALESCE(l.sku, x.sku) AS sku, CAST(x.refunded_at AS DATE) AS move_date,
            CAST(SUM(x.units_returned) AS BIGINT) AS units
-    FROM stg_refunds x
+    FROM int_done_refunds x
     LEFT JOIN int_order_lines l
            ON l.platform = x.platform AND l.shop_id = x.shop_id
           AND l.order_id = x.order_id AND l.line_id = x.line_id
-    WHERE x.status = 'refunded' AND x.refunded_at IS NOT NULL AND x.units_returned > 0
+    WHERE x.refunded_at IS NOT NULL AND x.units_returned > 0
     GROUP BY COALESCE(l.sku, x.sku), CAST(x.refunded_at AS DATE)
 ),
 received AS (
