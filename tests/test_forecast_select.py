@@ -222,3 +222,30 @@ def test_sentences_follow_the_numbers():
     assert FR.method_label("mean(gbm,tsb)", "en").startswith("mean of")
     assert FR.segment_table(win, "zh").iloc[0, 0] == "A 类·平稳"
     assert len(FR.totals_table(win, "en")) == 1 and FR.intro(win, "zh").data
+
+
+def test_rounding_is_chosen_only_where_it_scores_lower_and_bands_keep_the_level():
+    # y = 1, 0, 1, 2 (4 units); a = .6, .4, .6, 1.6 misses by .4 each: WAPE 1.6 / 4 = 0.4;
+    # a rounded = 1, 0, 1, 2 is exact: WAPE 0 -> "round(a)"
+    rows = pd.DataFrame({"segment": ["s"] * 4, "units_actual": [1, 0, 1, 2.0],
+                         "a": [0.6, 0.4, 0.6, 1.6]})
+    ch = FS.select_methods(rows, ["a"], min_segment_rows=1, combine=())
+    s = ch.set_index("segment").loc["s"]
+    assert s["method"] == "round(a)" and s["wape_rate"] == 0.0
+    assert FS.apply_selection(rows, ch).tolist() == [1, 0, 1, 2]
+    # the intervals' centre: the forecast before the rounding
+    assert FS.apply_selection(rows, ch, rounded=False).tolist() == [0.6, 0.4, 0.6, 1.6]
+    # without rounding the method stays a
+    assert FS.select_methods(rows, ["a"], min_segment_rows=1, combine=(),
+                             rounding=False).set_index("segment").loc["s", "method"] == "a"
+    # y = 0, 0, 0, 3: a = .6 each: (3 x .6 + 2.4) / 3 = 1.4; rounded to 1: (3 + 2) / 3 = 1.67,
+    # higher: a is kept as it is
+    rows2 = rows.assign(units_actual=[0, 0, 0, 3.0], a=0.6)
+    ch2 = FS.select_methods(rows2, ["a"], min_segment_rows=1, combine=()).set_index("segment")
+    assert ch2.loc["s", "method"] == "a" and ch2.loc["s", "wape_rate"] == pytest.approx(1.4)
+    # a rounded combination reads its parts and is named on the page
+    both = rows.assign(b=[1.4, 0.4, 1.4, 2.4])      # mean(a, b) = 1, .4, 1, 2 -> rounded exact
+    assert FS._method_values(both, "round(mean(a,b))").tolist() == [1, 0, 1, 2]
+    assert FS._candidates_of("round(mean(a,b))") == ["a", "b"]
+    assert FR.method_label("round(mean(gbm,tsb))", "en") == "mean of " + " + ".join(
+        [FR.method_label("gbm", "en"), FR.method_label("tsb", "en")]) + ", rounded"

@@ -43,6 +43,8 @@ _CLASS = {"smooth": ("平稳", "smooth"), "erratic": ("波动", "erratic"),
 
 def method_label(method: str, lang: str = "zh") -> str:
     """A method's name for the page; a combination reads "平均(a + b)" / "mean of a + b"."""
+    if method.startswith("round("):
+        return text(f"{method_label(method[6:-1], lang)}，取整", f"{method_label(method[6:-1], lang)}, rounded", lang)
     if method.startswith("mean("):
         parts = [method_label(p, lang) for p in method[5:-1].split(",")]
         return text("平均（" + " + ".join(parts) + "）", "mean of " + " + ".join(parts), lang)

@@ -37,10 +37,13 @@ intermittent CV^2 <= 0.49, else lumpy). The backtest's origins fall in two parts
 before the holdout) and the *holdout* (origins every ``holdout_every_weeks`` weeks from the
 week before the last ``holdout_weeks`` weeks). Per segment the candidate, or the mean of the
 segment's best two or three candidates, with the lowest WAPE on the selection rows is
-chosen; a segment with fewer than ``min_segment_rows`` selection rows uses the choice made
-on all selection rows. Intervals are calibrated on the selection rows too
-(:func:`conformal_table`). The holdout is scored once, with the choice and the intervals
-fixed: nothing in the selection or the calibration reads a holdout week.
+chosen, rounded to whole units where that scores lower there; a segment with fewer than
+``min_segment_rows`` selection rows uses the choice made on all selection rows. Intervals are
+calibrated on the selection rows too (:func:`conformal_table`, around the forecast before
+rounding: a rounded median of 0 would lose the level the band should scale with; the bands
+are then widened where needed to hold the rounded point). The holdout is scored once, with
+the choice and the intervals fixed: nothing in the selection or the calibration reads a
+holdout week.
 
 WAPE = sum |y - f| / sum y over the same rows for every method (rows of the SKU-weeks with a
 seasonal-naive value, i.e. a year of history). Units are units per SKU-week.
@@ -289,7 +292,18 @@ def _combo_name(parts: Sequence[str]) -> str:
     return "mean(" + ",".join(parts) + ")"
 
 
+def _candidates_of(method: str) -> list[str]:
+    """The candidates a method name reads: ``round(mean(a,b))`` -> [a, b]."""
+    if method.startswith("round("):
+        return _candidates_of(method[6:-1])
+    if method.startswith("mean("):
+        return method[5:-1].split(",")
+    return [method]
+
+
 def _method_values(rows: pd.DataFrame, method: str) -> np.ndarray:
+    if method.startswith("round("):
+        return np.round(_method_values(rows, method[6:-1]))
     if method.startswith("mean("):
         parts = method[5:-1].split(",")
         return rows[parts].to_numpy(float).mean(axis=1)
@@ -297,10 +311,13 @@ def _method_values(rows: pd.DataFrame, method: str) -> np.ndarray:
 
 
 def select_methods(rows: pd.DataFrame, candidates: Sequence[str], by: str = "segment",
-                   min_segment_rows: int = 200, combine: Sequence[int] = (2, 3)) -> pd.DataFrame:
+                   min_segment_rows: int = 200, combine: Sequence[int] = (2, 3),
+                   rounding: bool = True) -> pd.DataFrame:
     """The method per segment from backtest ``rows`` (columns ``units_actual``, ``by`` and
     one per candidate): per segment, every candidate's WAPE and that of the mean of its best
-    k candidates (k in ``combine``); the lowest wins. Segments with fewer than
+    k candidates (k in ``combine``); the lowest wins, rounded to whole units
+    (``round(...)``) when that scores lower still (``rounding``: the median of a count is a
+    whole number, and absolute errors are minimised by the median). Segments with fewer than
     ``min_segment_rows`` rows (or no units) get the choice made on all rows (segment ``*``).
     Returns ``segment, method, wape_rate, count_forecasts, units_actual`` (the row ``*`` first)."""
     def choose(g: pd.DataFrame) -> tuple[str, float]:
@@ -314,6 +331,10 @@ def select_methods(rows: pd.DataFrame, candidates: Sequence[str], by: str = "seg
                 name = _combo_name([c for _, c in ranked[:k]])
                 scores[name] = wape(y, _method_values(g, name))
         best = min((s, c) for c, s in scores.items() if not np.isnan(s))
+        if rounding:  # a count's median is a whole number: the best method, rounded
+            r = wape(y, np.round(_method_values(g, best[1])))
+            if r < best[0]:
+                return f"round({best[1]})", r
         return best[1], best[0]
 
     out = []
@@ -330,11 +351,19 @@ def select_methods(rows: pd.DataFrame, candidates: Sequence[str], by: str = "seg
     return pd.DataFrame(out)
 
 
-def apply_selection(rows: pd.DataFrame, choice: pd.DataFrame, by: str = "segment") -> np.ndarray:
+def _unrounded(method: str) -> str:
+    return method[6:-1] if method.startswith("round(") else method
+
+
+def apply_selection(rows: pd.DataFrame, choice: pd.DataFrame, by: str = "segment",
+                    rounded: bool = True) -> np.ndarray:
     """The chosen forecast of every row: its segment's method (``*``'s for a segment not in
-    ``choice``)."""
+    ``choice``); ``rounded=False``: before the rounding a method may carry (the centre of
+    the intervals, which keeps the level a rounded median loses)."""
     method = rows[by].map(choice.set_index("segment")["method"]).fillna(
         choice.set_index("segment").loc["*", "method"])
+    if not rounded:
+        method = method.map(_unrounded)
     out = np.zeros(len(rows))
     for m in method.unique():
         idx = np.flatnonzero((method == m).to_numpy())
@@ -516,17 +545,19 @@ def evaluate(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, horizons
     selection = rows[rows["part"] == "selection"]
     choice = select_methods(selection, names, "segment", min_segment_rows)
     rows["chosen"] = apply_selection(rows, choice)
-    intervals = conformal_table(rows[rows["part"] == "selection"], "chosen", "segment")
+    rows["chosen_raw"] = apply_selection(rows, choice, rounded=False)
+    intervals = conformal_table(rows[rows["part"] == "selection"], "chosen_raw", "segment")
     for c in LEVELS:
-        lo, hi = apply_intervals(rows["chosen"], rows["segment"], intervals, c)
-        rows[f"lower_{int(c * 100)}_units"], rows[f"upper_{int(c * 100)}_units"] = lo, hi
-    rows["chosen_mean"] = _mean_units(rows["chosen"], rows["segment"], intervals)
+        lo, hi = apply_intervals(rows["chosen_raw"], rows["segment"], intervals, c)
+        rows[f"lower_{int(c * 100)}_units"] = np.minimum(lo, rows["chosen"])
+        rows[f"upper_{int(c * 100)}_units"] = np.maximum(hi, rows["chosen"])
+    rows["chosen_mean"] = _mean_units(rows["chosen_raw"], rows["segment"], intervals)
     ho = rows[rows["part"] == "holdout"]
     y = ho["units_actual"]
     combo = choice.loc[choice["segment"] == "*", "method"].iloc[0]
     table = [{"method": m, "wape_rate": wape(y, ho[m]), "mae_units": float((y - ho[m]).abs().mean())}
              for m in names]
-    if combo.startswith("mean("):
+    if combo not in names:
         v = _method_values(ho, combo)
         table.append({"method": combo, "wape_rate": wape(y, v), "mae_units": float(np.abs(y - v).mean())})
     table.append({"method": "chosen", "wape_rate": wape(y, ho["chosen"]),
@@ -627,31 +658,34 @@ def forecast_chosen(panel: pd.DataFrame, ev: Evaluation, calendar: pd.DataFrame 
     seg = segments(Y, A.first_sale)
     ch = ev.choice.set_index("segment")["method"]
     method = pd.Series(seg).map(ch).fillna(ch["*"]).to_numpy()
-    need = set()
-    for m in set(method):
-        need.update(m[5:-1].split(",") if m.startswith("mean(") else [m])
+    need = {n for m in set(method) for n in _candidates_of(m)}
     gbm = None
     if "gbm" in need:
         gbm = PooledGBM(A, horizons).fit(o)
     c = candidate_forecasts(Y, o, horizons, A.first_sale, [n for n in CANDIDATES if n in need], gbm)
-    fc = np.zeros((len(Y), horizons))
-    for m in set(method):
-        parts = m[5:-1].split(",") if m.startswith("mean(") else [m]
-        v = np.mean([np.nan_to_num(c[p]) for p in parts], axis=0)
-        fc[method == m] = v[method == m]
+    fc, raw = np.zeros((len(Y), horizons)), np.zeros((len(Y), horizons))
+    for h in range(horizons):
+        frame = pd.DataFrame({k: np.nan_to_num(v[:, h]) for k, v in c.items()})
+        for m in set(method):
+            sel = method == m
+            fc[sel, h] = _method_values(frame[sel], m)
+            raw[sel, h] = _method_values(frame[sel], _unrounded(m))
+    raw[A.first_sale > o] = 0.0
     fc[A.first_sale > o] = 0.0
     cats = np.array([A.categories[k] for k in A.cat_code], dtype=object)
     rows = []
     for h in range(1, horizons + 1):
         rows.append(pd.DataFrame({"sku": A.skus, "category": cats,
                                   "week_start": A.weeks[o] + pd.Timedelta(weeks=h), "h": h,
-                                  "segment": seg, "method": method, "forecast_units": fc[:, h - 1]}))
+                                  "segment": seg, "method": method, "forecast_units": fc[:, h - 1],
+                                  "raw": raw[:, h - 1]}))
     out = pd.concat(rows, ignore_index=True)
     for c_ in LEVELS:
-        lo, hi = apply_intervals(out["forecast_units"], out["segment"], ev.intervals, c_)
+        lo, hi = apply_intervals(out["raw"], out["segment"], ev.intervals, c_)
         sfx = "" if c_ == 0.8 else "_95"
-        out[f"lower{sfx}_units"], out[f"upper{sfx}_units"] = lo, hi
-    out["mean_units"] = _mean_units(out["forecast_units"], out["segment"], ev.intervals)
+        out[f"lower{sfx}_units"] = np.minimum(lo, out["forecast_units"])
+        out[f"upper{sfx}_units"] = np.maximum(hi, out["forecast_units"])
+    out["mean_units"] = _mean_units(out.pop("raw"), out["segment"], ev.intervals)
     out.loc[out["sku"].isin(A.skus[A.first_sale > o]), ["lower_units", "upper_units",
                                                          "lower_95_units", "upper_95_units",
                                                          "mean_units"]] = 0.0
