@@ -125,9 +125,14 @@ def read(path: str | Path, fn: Callable[..., T]) -> T:
 
 
 # -- HTML -------------------------------------------------------------------------------------
-def notice_html(text: str, kind: str = "info") -> str:
-    """A boxed message (kind info / warn) for the apps."""
+def notice_html(text: str, kind: str = "info", dark: bool = False) -> str:
+    """A boxed message (kind info / warn) for the apps; ``dark``: the big screen's (light
+    text in the warning colour's tint, compact: the screen has no room to spare)."""
     colour = DARK["warn"] if kind == "warn" else DARK["accent"]
+    if dark:
+        return (f'<div class="ecom-notice" style="border-left:6px solid {colour};padding:5px 14px;'
+                f'margin:4px 0;font-size:21px;line-height:1.3;color:{colour};'
+                f'background:rgba(255,176,32,.10)">{html.escape(text)}</div>')
     return (f'<div class="ecom-notice" style="border-left:6px solid {colour};padding:12px 18px;'
             f'margin:8px 0;font-size:20px;background:rgba(127,127,127,.12)">'
             f"{html.escape(text)}</div>")
@@ -274,7 +279,7 @@ def png(fig, tight: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def dark_axes(figsize=(6.3, 3.7)):
+def dark_axes(figsize=(6.3, 3.4)):
     """A dark figure and axes in the big screen's colours (CJK font set by plots.setup).
 
     A bare :class:`matplotlib.figure.Figure` (no pyplot), so charts drawn by the refresh

@@ -28,7 +28,7 @@ from .metrics import dashboard as db
 from .metrics import dashboard_queries as dq
 
 #: stock-alert rows shown (the screen must fit 1920x1080)
-SHOW_ALERTS = 6
+SHOW_ALERTS = 5
 
 
 def _t(zh: str, en: str, lang: str) -> str:
@@ -220,16 +220,23 @@ def top_png(top: pd.DataFrame, lang: str, month: str = "") -> bytes:
     return apps.png(fig)
 
 
-def stock_html(alerts: pd.DataFrame, lang: str, alert_days: float, lookback_days: int) -> str:
-    """The stock-alert table (at most SHOW_ALERTS rows) with a one-line explanation."""
+def stock_html(alerts: pd.DataFrame, lang: str, alert_days: float, lookback_days: int,
+               max_rows: int = SHOW_ALERTS) -> str:
+    """The stock-alert table (the first ``max_rows`` alerts, stock-outs first) under a title
+    with the number of alerts and, when some are not shown, how many rows are (the screen
+    has no room for a line more: it must fit 1920x1080)."""
+    n, rows = len(alerts), max(1, int(max_rows))
     head = _t(f"库存预警：已缺货或可售不足 {alert_days:g} 天的 SKU（按近 {lookback_days} 天日均销量）",
               f"Stock alerts: SKUs out of stock or lasting under {alert_days:g} days "
               f"(at the last {lookback_days} days' average sales)", lang)
+    count = (_t(f" · {n} 个", f" · {n}", lang) if n <= rows else
+             _t(f" · {n} 个，显示最急的 {rows} 个", f" · {n}, the {rows} most urgent shown", lang))
     title = (f'<div style="font-size:22px;color:{DARK["text"]};margin:6px 6px 2px">'
-             f"{html.escape(head)} · {len(alerts)}</div>")
-    if not len(alerts):
-        return title + apps.notice_html(_t("没有需要预警的 SKU。", "No SKU needs attention.", lang))
-    a = alerts.head(SHOW_ALERTS)
+             f"{html.escape(head + count)}</div>")
+    if not n:
+        return title + apps.notice_html(_t("没有需要预警的 SKU。", "No SKU needs attention.", lang),
+                                     dark=True)
+    a = alerts.head(rows)
     shown = pd.DataFrame({
         _t("SKU", "SKU", lang): a["sku"],
         _t("商品", "Product", lang): a["product_name"].fillna(a["sku"]).astype(str).str.slice(0, 22),
@@ -240,12 +247,7 @@ def stock_html(alerts: pd.DataFrame, lang: str, alert_days: float, lookback_days
         _t("可售天数", "Days left", lang): [fmt.MISSING if pd.isna(v) else f"{v:.1f}"
                                           for v in a["days_of_supply"]],
     })
-    more = "" if len(alerts) <= SHOW_ALERTS else (
-        f'<div style="color:{DARK["muted"]};font-size:16px;margin:2px 10px">'
-        + html.escape(_t(f"另有 {len(alerts) - SHOW_ALERTS} 个 SKU 未显示",
-                         f"{len(alerts) - SHOW_ALERTS} more not shown", lang))
-        + "</div>")
-    return title + '<div id="stock-alerts">' + apps.html_table(shown) + "</div>" + more
+    return title + '<div id="stock-alerts">' + apps.html_table(shown) + "</div>"
 
 
 class BigScreen:
@@ -368,18 +370,19 @@ class BigScreen:
                 data = apps.read(self.path, lambda wh: load(wh, self.as_of, self.top_n,
                                                             self.lookback_days, self.now))
             except apps.Unavailable as e:
-                self.notice.value = apps.notice_html(e.message(lang), "warn")
+                self.notice.value = apps.notice_html(e.message(lang), "warn", dark=True)
                 self.header.value = self._header(None, ok=False)
                 return False
             self.count_refreshes += 1
             if data is None:
                 self.notice.value = apps.notice_html(
-                    _t("仓库里还没有销售数据。", "The warehouse has no sales yet.", lang), "warn")
+                    _t("仓库里还没有销售数据。", "The warehouse has no sales yet.", lang), "warn",
+                    dark=True)
                 self.header.value = self._header(None, ok=True)
                 return True
             tot, state = data["tot"], data["state"]
-            self.notice.value = "".join(apps.notice_html(w, "warn")
-                                        for w in self._warnings(data))
+            warnings = self._warnings(data)
+            self.notice.value = "".join(apps.notice_html(w, "warn", dark=True) for w in warnings)
             first, month = day_words(data["day"], data["now"], lang)
             vs_day = (_t("较昨日", "vs yesterday", lang) if state.is_today
                       else _t("较前一日", "vs the day before", lang))
@@ -397,7 +400,9 @@ class BigScreen:
             self.top.value = top_png(data["top"], lang, month)
             alerts = db.stock_alerts(data["stock"], data["sold"], self.lookback_days,
                                      self.alert_days)
-            self.stock.value = stock_html(alerts, lang, self.alert_days, self.lookback_days)
+            # a warning takes the room of one or two alert rows: the screen must fit 1080 px
+            self.stock.value = stock_html(alerts, lang, self.alert_days, self.lookback_days,
+                                          max_rows=SHOW_ALERTS - 2 * len(warnings))
             self.footer.value = (
                 f'<div style="font-size:15px;color:{DARK["muted"]};margin:4px 8px;'
                 'white-space:nowrap;overflow:hidden;text-overflow:ellipsis">' + html.escape(_t(
@@ -414,10 +419,15 @@ class BigScreen:
     def _tick(self, _change) -> None:
         try:
             self.refresh()
-        except Exception as e:  # never let one bad tick end the screen; show it, retry next tick
+        except Exception:  # never let one bad tick end the screen; say so, retry next tick
+            # the screen shows no exception text (no code, no English on a zh screen); the
+            # kernel's log keeps the traceback for whoever looks after the server
+            import logging
+            logging.getLogger(__name__).exception("big screen refresh failed")
             self.notice.value = apps.notice_html(
-                _t(f"刷新出错：{type(e).__name__}，稍后重试。",
-                   f"Refresh error: {type(e).__name__}; retrying.", self.lang), "warn")
+                _t("刷新出错，稍后自动重试；如果一直出现，请检查数据仓库。",
+                   "Refresh failed; retrying. If it keeps failing, check the warehouse.",
+                   self.lang), "warn", dark=True)
 
     def start(self) -> bool:
         """Start the browser-side ticker (False when ``refresh_seconds`` is 0).

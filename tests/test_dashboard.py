@@ -303,6 +303,32 @@ def test_big_screen_without_a_browser(mini_path, tmp_path):
     assert not timed.ticker.playing
 
 
+def test_stock_html_shows_the_most_urgent_rows_and_says_so():
+    from ecomlib import bigscreen
+    alerts = pd.DataFrame({"sku": [f"K{i}" for i in range(7)], "product_name": [f"商品{i}" for i in range(7)],
+                           "stock_status": ["stock_out"] * 2 + ["low"] * 5,
+                           "on_hand_units": [0, 0, 1, 2, 3, 4, 5], "in_transit_units": [0] * 7,
+                           "avg_daily_units": [1.0] * 7, "days_of_supply": [0, 0, 1, 2, 3, 4, 5.0]})
+    h = bigscreen.stock_html(alerts, "zh", 7, 28, max_rows=3)
+    assert "· 7 个，显示最急的 3 个" in h and h.count("<tr>") == 1 + 3
+    assert "K2" in h and "K3" not in h
+    h = bigscreen.stock_html(alerts.head(2), "zh", 7, 28, max_rows=3)
+    assert "· 2 个" in h and "显示最急" not in h and h.count("<tr>") == 1 + 2
+    assert "没有需要预警的 SKU" in bigscreen.stock_html(alerts.head(0), "zh", 7, 28)
+
+
+def test_big_screen_tick_failure_shows_no_code(mini_path, monkeypatch):
+    from ecomlib import bigscreen
+    s = bigscreen.BigScreen(mini_path, refresh_seconds=0, now="2025-07-02 09:00")
+
+    def boom():
+        raise KeyError("paid_fen_x")
+    monkeypatch.setattr(s, "refresh", boom)
+    s._tick(None)
+    assert "刷新出错，稍后自动重试" in s.notice.value
+    assert "KeyError" not in s.notice.value and "paid_fen_x" not in s.notice.value
+
+
 def test_big_screen_in_english_has_no_chinese(mini_path):
     import re
 
