@@ -169,8 +169,11 @@ def test_big_screen_renders_and_refreshes_from_the_warehouse(server, warehouse, 
         mtd = db.with_ratios(db.totals(dq.shop_days(wh, day.replace(day=1), day)))
         state = db.day_state(day, dq.last_paid_at(wh, day), pd.Timestamp(_now(warehouse)), day)
     body = page.inner_text("body")
-    # the morning after the demo's last day: that day is 昨日 and the month is 本月
-    assert "销售大屏" in body and "昨日实付金额" in body and "本月退款率" in body
+    # the morning after the demo's last day: that day is 昨日, its month named by the clock
+    # (本月, or 12月 on 1 January)
+    first, month = bigscreen.day_words(day, pd.Timestamp(_now(warehouse)))
+    assert first == "昨日" and month == ("本月" if day.day < day.days_in_month else f"{day.month}月")
+    assert "销售大屏" in body and "昨日实付金额" in body and f"{month}退款率" in body
     head = f"昨日 {day:%Y-%m-%d} {bigscreen.WEEKDAYS['zh'][day.weekday()]}"
     assert (head + (" · 全天" if state.kind == "whole" else " · 数据只到")) in body
     assert "较前一日" in body and "较上月同期" in body and "退款滞后数日，不比较" in body
