@@ -10,9 +10,9 @@ download the view as Excel. Widgets only; every number comes from
   is added come in selected; the others keep their state.
 * **Periods**: 环比 is the period of the same length just before the selection, 同比 the
   same days a year earlier (:func:`ecomlib.periods.resolve` with ``custom``).
-* **Honest comparisons**: a period that ends within :data:`REFUND_LAG_DAYS` days of the
-  data's last day has refunds still to come, so refunds, refund rate, net sales and gross
-  profit are not compared (:data:`ecomlib.metrics.dashboard.LAGGING`); a period that ends on
+* **Honest comparisons**: a period more than half of whose days are younger than
+  :data:`REFUND_SETTLE_DAYS` days on the data's last day has refunds still to come (the
+  reports' rule), so refunds, refund rate, net sales and gross profit are not compared (:data:`ecomlib.metrics.dashboard.LAGGING`); a period that ends on
   a day that is not over (:func:`ecomlib.metrics.dashboard.day_state`) is not compared at
   all.
 * **Empty selection**: a plain message, no cards, no table, no chart.
@@ -53,9 +53,9 @@ TABLE = ("paid_fen", "visitors", "conversion_rate", "aov_fen", "count_paid_order
 #: columns of the per-day sheet of the Excel download
 DAILY = ("paid_fen", "count_paid_orders", "buyer_days", "visitors", "conversion_rate",
          "aov_fen", "spend_fen", "attributed_paid_fen", "roas", "refund_fen", "gmv_fen")
-#: refunds arrive days after the payment (95 % within 12 days on the demo): a period ending
-#: this close to the data's last day does not compare its refunds, net sales and gross profit
-REFUND_LAG_DAYS = 14
+#: orders younger than this many days on the data's last day are still being refunded (7-day
+#: returns, disputes): the reports' rule (overview, finance, members), the same number here
+REFUND_SETTLE_DAYS = 30
 
 
 
@@ -123,12 +123,13 @@ def compute(wh, start, end, shops, platforms, latest=None, now=None) -> dict:
 
     cur, prev, yago = (tot(per.start, per.end), tot(per.previous_start, per.previous_end),
                        tot(per.year_ago_start, per.year_ago_end))
-    recent = latest is not None and (pd.Timestamp(latest) - pd.Timestamp(per.end)).days \
-        < REFUND_LAG_DAYS
+    from .metrics.members_report import young_days
+    young = 0 if latest is None else young_days(per.start, per.end, latest, REFUND_SETTLE_DAYS)
+    recent = young * 2 > per.days
     lagging = KPIS if view["unfinished"] is not None else (db.LAGGING if recent else ())
     view.update(total=cur, previous=prev, year_ago=yago,
                 cmp=db.compare3(cur, prev, yago, KPIS, lagging),
-                refunds_pending=bool(recent), fresh=fresh)
+                refunds_pending=bool(recent), young_days=int(young), fresh=fresh)
     by = tot(per.start, per.end, ["platform", "shop_id"])
     for name, lo, hi in (("mom", per.previous_start, per.previous_end),
                          ("yoy", per.year_ago_start, per.year_ago_end)):
@@ -597,12 +598,17 @@ class Explorer:
                             f"{per.year_ago_start} to {per.year_ago_end}")) + "</div>")
         if view["empty"]:
             self._clear()
-            why = "" if shops and platforms else t(
-                "（没有选中平台或店铺：请在上面的列表里选择。）",
-                " (No platform or shop is selected: pick them in the lists above.)")
-            self.message.value = apps.notice_html(
-                t("所选平台和店铺在这段时间没有数据。", "The selected platforms and shops have no "
-                  "data in this period.") + why)
+            if not platforms:
+                msg = t("没有选中平台：请在左边的平台列表里选择（按住 Ctrl 可多选）。",
+                        "No platform is selected: pick one or more in the platform list.")
+            elif not shops:
+                msg = t("没有选中店铺：请在店铺列表里选择（按住 Ctrl 可多选）。",
+                        "No shop is selected: pick one or more in the shop list.")
+            else:
+                msg = t("所选平台和店铺在这段时间没有数据：没有订单、访客和广告花费。请换一段时间或别的店铺。",
+                        "The selected platforms and shops have no data in this period: no "
+                        "orders, visitors or ad spend. Pick another period or other shops.")
+            self.message.value = apps.notice_html(msg)
             return
         self.message.value = ""
         warns = [apps.stale_sentence(view["fresh"], self.lang) if view["fresh"] is not None
@@ -633,11 +639,19 @@ class Explorer:
                 "comparisons. End the period the day before to compare.")))
         elif view["refunds_pending"]:
             notes.append(html.escape(t(
-                f"本期结束不到 {REFUND_LAG_DAYS} 天，退款还没到齐（多数退款在付款后两周内发生）：退款、退款率、"
-                "净销售额、毛利暂不作环比和同比，否则会显得比以前好。",
-                f"The period ended less than {REFUND_LAG_DAYS} days ago and refunds are still to "
-                "come (most arrive within two weeks of payment): refunds, refund rate, net sales "
-                "and gross profit are not compared, or they would look better than before.")))
+                f"本期 {per.days} 天里有 {view['young_days']} 天的订单付款不到 {REFUND_SETTLE_DAYS} 天，"
+                "退款还在陆续发生：退款、退款率、净销售额、毛利暂不作环比和同比，否则会显得比以前好。",
+                f"{view['young_days']} of the period's {per.days} days have orders paid less than "
+                f"{REFUND_SETTLE_DAYS} days before the data's last day and are still being "
+                "refunded: refunds, refund rate, net sales and gross profit are not compared, or "
+                "they would look better than before.")))
+        elif view["young_days"]:
+            notes.append(html.escape(t(
+                f"本期最近 {view['young_days']} 天的订单付款不到 {REFUND_SETTLE_DAYS} 天，退款还在发生："
+                "退款率偏低、净销售额和毛利偏高。",
+                f"The period's last {view['young_days']} days have orders paid less than "
+                f"{REFUND_SETTLE_DAYS} days ago, still being refunded: the refund rate is low and "
+                "net sales and gross profit high.")))
         self.notes.value = ('<div class="ecom-notes" style="color:#5b6b88;font-size:12px;'
                             'margin:2px 4px 8px">' + "<br>".join(notes) + "</div>")
         self._draw_metric()

@@ -387,12 +387,17 @@ def test_explorer_without_a_browser(mini_path):
     assert 'id="kpi-paid_fen" data-value="900"' in e.kpis.value
     # an empty selection: the plain message, no cards, no table, no chart, no download
     e.shops.value = ()
-    assert "所选平台和店铺在这段时间没有数据" in e.message.value
+    assert "没有选中店铺：请在店铺列表里选择" in e.message.value
+    assert "所选平台和店铺在这段时间没有数据" not in e.message.value
     assert e.kpis.value == "" and e.table.value == "" and e.download.value == ""
     assert e.chart.layout.display == "none"
     e.shops.value = ("s1",)
     e.start.value, e.end.value = pd.Timestamp("2025-07-02").date(), pd.Timestamp("2025-07-31").date()
-    assert "所选平台和店铺在这段时间没有数据" in e.message.value and e.kpis.value == ""
+    assert "所选平台和店铺在这段时间没有数据：没有订单、访客和广告花费" in e.message.value
+    assert e.kpis.value == "" and "没有选中" not in e.message.value
+    e.platforms.value = ()
+    assert "没有选中平台" in e.message.value and e.shops.options == ()
+    e.platforms.value = ("tmall",)
     e.preset.value = "all"
     assert e.start.value.isoformat() == "2025-06-18" and e.end.value.isoformat() == "2025-07-01"
     assert e.message.value == "" and e.chart.layout.display != "none"
@@ -423,6 +428,21 @@ def test_explorer_freshness_and_unfinished_day(mini_path):
     late = explorer.Explorer(mini_path, start="2025-06-01", end="2025-07-01", now="2025-07-08 09:00")
     assert "2025-07-01 的数据只到 08:05" in late.notes.value
     assert "数据不是最新：最新的订单在 2025-07-01，已经 7 天没有新数据" in late.fresh.value
+
+
+def test_explorer_refunds_compared_by_the_reports_rule(mini_path):
+    from ecomlib import explorer
+
+    # the data end 07-01; 05-10..06-20 (42 days) has 19 days younger than 30 days
+    # (06-02..06-20): under half, compared, and the note says how many
+    e = explorer.Explorer(mini_path, start="2025-05-10", end="2025-06-20", now="2025-08-20 10:00")
+    assert e.view["young_days"] == 19 and not e.view["refunds_pending"]
+    assert "退款未到齐" not in e.kpis.value
+    assert "本期最近 19 天的订单付款不到 30 天，退款还在发生" in e.notes.value
+    # 06-01..06-20: 19 of 20 days young: refunds, net sales, gross profit not compared
+    e.start.value = pd.Timestamp("2025-06-01").date()
+    assert e.view["refunds_pending"] and "本期 20 天里有 19 天的订单付款不到 30 天" in e.notes.value
+    assert 'id="kpi-net_sales_fen"' in e.kpis.value and "退款未到齐，暂不比较" in e.kpis.value
 
 
 def test_explorer_excel_holds_the_view(mini_path, tmp_path):
