@@ -37,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import subprocess
 import time
 import uuid
@@ -122,6 +123,9 @@ def session(master: str | None = None, conf: dict | None = None, app_name: str =
         settings["spark.sql.shuffle.partitions"] = str(max(4, 2 * (os.cpu_count() or 1)))
         settings["spark.driver.host"] = "127.0.0.1"
         settings["spark.driver.bindAddress"] = "127.0.0.1"
+        # no spark-warehouse/ folder in the caller's working directory (nothing is saved as
+        # a Spark table: the marts are written as Parquet files)
+        settings["spark.sql.warehouse.dir"] = str(Path(tempfile.gettempdir()) / "ecomlib-spark-warehouse")
     settings.update(conf or {})
     b = SparkSession.builder.master(master).appName(app_name)
     for k, v in settings.items():
