@@ -352,6 +352,8 @@ def _run_until_stopped(proc: subprocess.Popen) -> int:
     stop_signals = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     main = threading.current_thread() is threading.main_thread()
     old = {s: signal.signal(s, _raise_stop) for s in stop_signals} if main else {}
+    if main:  # SIGINT stops too, even when started with SIGINT ignored (`cmd &` in a script)
+        old[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     tracked = _Descendants(proc.pid)
     try:
         while True:
@@ -375,7 +377,6 @@ def _run_until_stopped(proc: subprocess.Popen) -> int:
         if proc.poll() is None or getattr(proc, "config_dir", None):
             stop(proc, tracked=tracked)
         if main:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
             for s, h in old.items():
                 signal.signal(s, h)
 
