@@ -436,6 +436,7 @@ def bench_forecast(wh_path: Path) -> dict:
     from ecomlib.models import forecast_select as FS
     from ecomlib.warehouse import Warehouse
 
+    load_before = os.getloadavg()
     with Warehouse(wh_path, read_only=True) as wh:
         first, last = wh.sql("SELECT MIN(sales_date) a, MAX(sales_date) b FROM mart_sales_daily").iloc[0]
         daily, wall_q, _ = timed(inventory_queries.sku_daily, wh, first, last)
@@ -451,6 +452,9 @@ def bench_forecast(wh_path: Path) -> dict:
             "backtest_s": wall_bt, "forecast_s": wall_fc, "backtest_cpu_s": cpu_bt,
             "forecast_cpu_s": cpu_fc, "total_s": wall_q + wall_panel + wall_bt + wall_fc,
             "forecast_backtest_s": wall_bt + wall_fc, "forecast_backtest_cpu_s": cpu_bt + cpu_fc,
+            # the machine is shared: the 1-minute load average before and after the step
+            "load_average_before": load_before, "load_average_after": os.getloadavg(),
+            "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
             **ev.summary,
             "holdout_wape": {r.method: r.wape_rate for r in ev.holdout.itertuples()},
             "choice": {r.segment: r.method for r in ev.choice.itertuples()},
@@ -1037,8 +1041,9 @@ def main(argv=None) -> int:
                     help="steps after ingest (comma-separated; default all)")
     ap.add_argument("--out", default=str(BENCH / "results.json"))
     ap.add_argument("--merge", action="store_true",
-                    help="keep the other sizes already in --out (a size run again replaces "
-                         "its entry)")
+                    help="keep what --out already holds: the other sizes, and for a size run "
+                         "again every step not in --steps (its ingest figures too, unless "
+                         "--steps names ingest); the file is read again before each write")
     ap.add_argument("--parallel", type=int, default=2,
                     help="reports run at once in step 5 (default 2, as `ecom run`)")
     ap.add_argument("--repeats", type=int, default=3,
@@ -1061,13 +1066,7 @@ def main(argv=None) -> int:
     sizes = [0.05] if args.quick else [float(s) for s in args.sizes.split(",") if s.strip()]
     steps = {s.strip() for s in args.steps.split(",") if s.strip()}
     CACHE.mkdir(parents=True, exist_ok=True)
-    results, old = [], {}
-    if args.merge and Path(args.out).exists():
-        for r in json.loads(Path(args.out).read_text())["sizes"]:
-            if r["size_million_lines"] in sizes:
-                old[r["size_million_lines"]] = r  # steps not run again are kept
-            else:
-                results.append(r)
+    results = []
     if args.merge and Path(args.out).exists():
         DEMO_FORECAST.update(json.loads(Path(args.out).read_text()).get("demo", {}).get("forecast", {}))
     if "forecast" in steps and not args.quick:
@@ -1078,16 +1077,55 @@ def main(argv=None) -> int:
         except Exception as e:  # the sizes still run
             traceback.print_exc()
             DEMO_FORECAST.update({"status": f"error: {type(e).__name__}: {e}"})
+    if args.merge and DEMO_FORECAST:
+        results = _write_merged(Path(args.out), [], steps, args)
     for size in sizes:
-        results.append({**old.get(size, {}), **run_size(size, steps)})
-        results.sort(key=lambda r: r["size_million_lines"])
-        Path(args.out).write_text(json.dumps(_report(results, args), indent=2, default=str))
+        new = run_size(size, steps)
+        if args.merge:
+            results = _write_merged(Path(args.out), [new], steps, args)
+        else:
+            results = sorted([r for r in results if r["size_million_lines"] != size] + [new],
+                             key=lambda r: r["size_million_lines"])
+            Path(args.out).write_text(json.dumps(_report(results, args), indent=2, default=str))
     if DEMO_FORECAST:
         print("\n== demo (default size) ==")
         print("\n".join(_forecast_lines(DEMO_FORECAST)) or DEMO_FORECAST.get("status", ""))
     print(fmt_table(results))
     print(f"\nwrote {args.out}")
     return 0
+
+
+#: what run_size records beside its steps: replaced on --merge only when ingest is run
+_INGEST_KEYS = ("ingest", "machine_speed", "repeats", "order_lines")
+
+
+def _write_merged(out: Path, new: list[dict], steps: set[str], args) -> list[dict]:
+    """--merge: read ``out`` again (others may have written it since this run started) and
+    put in the entries of ``new`` step by step: for a size already there only the steps run
+    (and the ingest figures when ``ingest`` is among them) replace theirs, every other key
+    is kept; a new size is added whole. The top level (command, machine of the run that
+    wrote it) is kept, ``per_million_lines`` recomputed, the demo's forecast replaced when
+    it was run. Returns the sizes written."""
+    saved = json.loads(out.read_text()) if out.exists() else {}
+    by_size = {r["size_million_lines"]: r for r in saved.get("sizes", [])}
+    for r in new:
+        size = r["size_million_lines"]
+        if size not in by_size:
+            by_size[size] = r
+            continue
+        keep = dict(by_size[size])
+        for k, v in r.items():
+            if k in steps or (k in _INGEST_KEYS and "ingest" in steps) or k not in keep:
+                keep[k] = v
+        by_size[size] = keep
+    results = [by_size[k] for k in sorted(by_size)]
+    report = _report(results, args)
+    if saved:
+        report.update({k: saved[k] for k in ("command", "when_utc", "machine") if k in saved})
+        report["demo"] = {**saved.get("demo", {}), "forecast": dict(DEMO_FORECAST)}
+        report.update({k: v for k, v in saved.items() if k not in report})
+    out.write_text(json.dumps(report, indent=2, default=str))
+    return results
 
 
 def _report(results, args) -> dict:

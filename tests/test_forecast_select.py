@@ -249,3 +249,17 @@ def test_rounding_is_chosen_only_where_it_scores_lower_and_bands_keep_the_level(
     assert FS._candidates_of("round(mean(a,b))") == ["a", "b"]
     assert FR.method_label("round(mean(gbm,tsb))", "en") == "mean of " + " + ".join(
         [FR.method_label("gbm", "en"), FR.method_label("tsb", "en")]) + ", rounded"
+
+
+def test_level_since_launch_and_poisson_median_by_hand():
+    Y = np.array([[0] * 11 + [4, 6.0],           # launched 2 weeks before the origin
+                  [2] * 13,                       # 13 weeks of 2
+                  [0] * 13])                      # not launched
+    first = np.array([11, 0, 13])
+    # the 13-week mean reads the weeks since the first sale only: (4 + 6) / 2 = 5, not 10 / 13
+    np.testing.assert_allclose(FS._level(Y, 12, first), [5.0, 2.0, 0.0])
+    np.testing.assert_allclose(FS._level(Y, 12, first, since_launch=False), [10 / 13, 2.0, 0.0])
+    # Poisson median: P(0) = e^-mu >= 1/2 up to mu = ln 2 -> 0 at 0.6, 1 at 0.7;
+    # mu = 1.6: P(Y <= 1) = e^-1.6 (1 + 1.6) = 0.525 -> 1; mu = 1.7: e^-1.7 x 2.7 = 0.493 -> 2
+    np.testing.assert_array_equal(FS.poisson_median([0.0, 0.6, 0.7, 1.6, 1.7, 10.0]),
+                                  [0, 0, 1, 1, 2, 10])

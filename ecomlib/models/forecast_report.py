@@ -113,7 +113,7 @@ def intro(ev: FS.Evaluation, lang: str = "zh") -> fmt.Sentence:
     """How the models were compared: candidates, the selection weeks, the holdout weeks."""
     s = ev.summary
     sel0 = ev.origins["selection"][0].date() if ev.origins["selection"] else "—"
-    n_c = len([m for m in ev.holdout["method"] if m != "chosen" and not m.startswith("mean(")])
+    n_c = len([m for m in ev.holdout["method"] if m in FS.CANDIDATES])
     return fmt.md(
         f"{n_c} 种预测方法（季节朴素、13 周均值等简单方法，Croston/SBA/TSB/IMAPA 等间歇需求方法，指数平滑、Theta 法、"
         f"13 周均值乘大促日历指数，以及全部 SKU 共用、带 618/双11/年货节/春节日历的梯度提升模型）在每个预测起点只用当时已知的数据，"
