@@ -263,3 +263,32 @@ def test_level_since_launch_and_poisson_median_by_hand():
     # mu = 1.6: P(Y <= 1) = e^-1.6 (1 + 1.6) = 0.525 -> 1; mu = 1.7: e^-1.7 x 2.7 = 0.493 -> 2
     np.testing.assert_array_equal(FS.poisson_median([0.0, 0.6, 0.7, 1.6, 1.7, 10.0]),
                                   [0, 0, 1, 1, 2, 10])
+
+
+def test_bands_centre_on_the_pooled_models_mean_and_the_evaluations_fit_is_reused():
+    # the centre of a method's bands: before rounding, gbm's mean for its Poisson median
+    assert FS._unrounded("round(mean(gbm,tsb))", ["gbm", "gbm_mean", "tsb"]) == "mean(gbm_mean,tsb)"
+    assert FS._unrounded("round(gbm)", ["gbm", "gbm_mean"]) == "gbm_mean"
+    assert FS._unrounded("round(mean(gbm,tsb))", ["gbm", "tsb"]) == "mean(gbm,tsb)"  # no mean kept
+    rows = pd.DataFrame({"segment": ["s"] * 2, "units_actual": [0, 1.0], "gbm": [0, 1.0],
+                         "gbm_mean": [0.6, 1.2], "tsb": [0.4, 1.0]})
+    ch = pd.DataFrame({"segment": ["*"], "method": ["round(mean(gbm,tsb))"]})
+    # point: round((0 + .4) / 2, (1 + 1) / 2) = 0, 1; centre: (.6 + .4) / 2, (1.2 + 1) / 2 = .5, 1.1
+    assert FS.apply_selection(rows, ch).tolist() == [0, 1]
+    np.testing.assert_allclose(FS.apply_selection(rows, ch, rounded=False), [0.5, 1.1])
+    # forecast_chosen on the evaluation's panel: the evaluation's latest fit, not a new one
+    p = _panel(weeks=100, skus=20)
+    ev = FS.evaluate(p, horizons=4, candidates=("snaive", "ma13", "gbm"), min_segment_rows=50,
+                     gbm_kw={"max_iter": 10})
+    import dataclasses
+    ev = dataclasses.replace(ev, choice=pd.DataFrame({"segment": ["*"], "method": ["gbm"]}))
+    fit, origin = ev.gbm.model_, ev.gbm.origin_
+    fc = FS.forecast_chosen(p, ev, horizons=4)
+    assert ev.gbm.model_ is fit and ev.gbm.origin_ == origin and len(fc) == 20 * 4
+    assert (fc["method"] == "gbm").all() and (fc["mean_units"] >= 0).all()
+    # the gbm forecast is the Poisson median of the fit's prediction (a whole number)
+    assert (fc["forecast_units"] == np.round(fc["forecast_units"])).all()
+    # on another panel (a week less) the evaluation's fit is left alone and a new one made
+    short = p[p["week_start"] < p["week_start"].max()]
+    fc2 = FS.forecast_chosen(short, ev, horizons=4)
+    assert ev.gbm.model_ is fit and fc2["week_start"].min() < fc["week_start"].min()

@@ -38,7 +38,7 @@ Formulas (y_t the units of week t, the last week of ``Y`` is the origin o):
 statsforecast has AutoETS and AutoTheta too, but its current release needs pandas < 3 (the
 workbench runs pandas 3) and brings statsmodels, fugue and coreforecast (about 130 MB of
 wheels with their dependencies); these few recursions in numpy are what the candidates use
-(DECISIONLOG 98).
+(DECISIONLOG 102).
 """
 from __future__ import annotations
 
