@@ -219,7 +219,9 @@ def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
     xlsx = [f for f in order_files(d) if f.suffix.lower() != ".csv"]
     csvs = utf8_copies(files, tmp)
     wh_path = tmp / "wh.duckdb"
-    res = {"files": [f.name for f in files]}
+    # the machine is shared: the 1-minute load average before and after the step
+    res = {"files": [f.name for f in files], "load_average_before": os.getloadavg(),
+           "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
     with Warehouse(wh_path) as wh:
         wh.init()
         others = [p for p in sorted(d.iterdir()) if p.is_dir() and p.name != "orders"]
@@ -279,6 +281,7 @@ def bench_ingest(d: Path, tmp: Path) -> tuple[dict, Path]:
     res["pandas_read_csv"] = {"seconds": wall_p, "rows": int(n_pd), "rows_per_s": n_pd / wall_p}
     res["ratio_vs_duckdb"] = res["workbench"]["rows_per_s"] / res["duckdb_read_csv"]["rows_per_s"]
     res["ratio_vs_pandas"] = res["workbench"]["rows_per_s"] / res["pandas_read_csv"]["rows_per_s"]
+    res["load_average_after"] = os.getloadavg()
     return res, wh_path
 
 
@@ -509,7 +512,8 @@ def bench_reports(wh_path: Path, tmp: Path, parallel: int = 2) -> dict:
     nbs = runner.find_notebooks()
     res = {"notebooks": [n.stem for n in nbs], "parallel": parallel,
            "duckdb_memory_limit": runner.Schedule([], parallel=parallel).duckdb_memory_limit
-           if parallel > 1 else None}
+           if parallel > 1 else None, "load_average_before": os.getloadavg(),
+           "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
     for kind in ("empty", "full"):
         folder = tmp / f"nb_{kind}"
         folder.mkdir(exist_ok=True)
@@ -522,6 +526,7 @@ def bench_reports(wh_path: Path, tmp: Path, parallel: int = 2) -> dict:
                      "sum_of_notebook_seconds": sum(x["seconds"] for x in runs),
                      "failed": [x["notebook"] for x in runs if x["status"] != "ok"]}
     res["overhead_share"] = res["empty"]["seconds"] / res["full"]["seconds"]
+    res["load_average_after"] = os.getloadavg()
     return res
 
 
@@ -664,6 +669,7 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
     log(f"  the day {last}: ingest {len(day_files)} exports + build + {parallel} reports at "
         "once (timed) ...")
     gc.collect()
+    load_before, when = os.getloadavg(), time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         with Warehouse(wh_path) as wh:
@@ -685,7 +691,9 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
             "build_scope_days": built.scope_days,
             "ingest_s": t_ingest, "build_s": t_build, "reports_s": wall - (t1 - t0),
             "seconds": wall, "peak_memory_gib": mem.peak_bytes / 2**30, "parallel": parallel,
-            "runs": runs, "failed": [x["notebook"] for x in runs if x["status"] != "ok"]}
+            "runs": runs, "failed": [x["notebook"] for x in runs if x["status"] != "ok"],
+            "load_average_before": load_before, "load_average_after": os.getloadavg(),
+            "when_utc": when}
 
 
 # ----------------------------------------------------------------------------------------
@@ -982,9 +990,11 @@ def target_lines(results: list[dict], pm: list[dict]) -> list[str]:
     for t in speed_targets(results):
         value = "not measured" if t["value"] is None else (
             f"{t['value']:.3f}x" if t["unit"] == "x" else f"{t['value']:.2f} {t['unit']}")
+        load = t.get("load_average_before"), t.get("load_average_after")
         out.append(f"{t['name'] + ' ' + t['compare'] + ' ' + format(t['target'], 'g'):<58}"
                    f"{value:>16}   {'met' if t['met'] else 'MISSED'}"
-                   + (f"  ({t['note']})" if t.get("note") else ""))
+                   + (f"  ({t['note']})" if t.get("note") else "")
+                   + (f"  [load {load[0][0]:.1f} -> {load[1][0]:.1f}]" if all(load) else ""))
     if len(pm) > 1:  # growth: s per M at the largest size vs the smallest (10 % tolerance)
         small, large = min(pm, key=lambda r: r["size"]), max(pm, key=lambda r: r["size"])
         for col in [k for k in large if k.endswith("_per_M") and not k.startswith("duckdb")]:
@@ -1019,6 +1029,8 @@ def speed_targets(results: list[dict], size: float = 5.0) -> list[dict]:
                if "seconds" in dl else None),
            "ingest_peak_5m_gib": (wb.get("peak_memory_gib"), None),
            "ingest_vs_duckdb_5m": (ing.get("ratio_vs_duckdb"), None)}
+    step = {"full_refresh_5m_s": r.get("reports", {}), "full_refresh_5m_gib": r.get("reports", {}),
+            "daily_increment_5m_s": dl, "ingest_peak_5m_gib": ing, "ingest_vs_duckdb_5m": ing}
     out = []
     for name, compare, target, unit in SPEED_TARGETS:
         value, problem = got[name]
@@ -1027,7 +1039,11 @@ def speed_targets(results: list[dict], size: float = 5.0) -> list[dict]:
         out.append({"name": name, "value": value, "target": target, "met": bool(ok),
                     "compare": compare, "unit": unit,
                     "note": problem or (None if value is not None
-                                        else f"not measured at {size:g}M")})
+                                        else f"not measured at {size:g}M"),
+                    # when, and how busy the shared machine was (1/5/15-min load averages)
+                    "measured_utc": step[name].get("when_utc"),
+                    "load_average_before": step[name].get("load_average_before"),
+                    "load_average_after": step[name].get("load_average_after")})
     return out
 
 

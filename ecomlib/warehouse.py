@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -549,8 +550,7 @@ class Warehouse:
         n_quarantined = 0 if q is None else len(q)
         inserted, updated, unchanged = self._upsert(t, good, lid)
         if t.name in modelling.ORDER_TABLES and len(good):  # for the next incremental build
-            self.con.register("_dirty_rows", pa.Table.from_pandas(
-                good[["platform", "shop_id", "order_id"]].astype(object), preserve_index=False))
+            self.con.register("_dirty_rows", _key_table(good[["platform", "shop_id", "order_id"]]))
             try:
                 modelling.mark_dirty(self.con, t.name, "_dirty_rows", lid)
             finally:
@@ -601,9 +601,8 @@ class Warehouse:
         if orders is None or not len(orders) or t.name != "order_lines":
             return 0
         con = self.con
-        con.register("_whole", pa.Table.from_pandas(orders.astype(object), preserve_index=False))
-        con.register("_listed", pa.Table.from_pandas(
-            good[list(t.key)].astype(object), preserve_index=False))
+        con.register("_whole", _key_table(orders))
+        con.register("_listed", _key_table(good[list(t.key)]))
         try:
             cond = ("FROM order_lines w JOIN _whole o ON w.platform = o.platform "
                     "AND w.shop_id = o.shop_id AND w.order_id = o.order_id "
@@ -795,6 +794,22 @@ class Warehouse:
 
 # -- helpers ---------------------------------------------------------------------------------
 
+def _key_table(frame: pd.DataFrame) -> pa.Table:
+    """Key columns handed to DuckDB as Arrow: the table ``frame.astype(object)`` gave (text as
+    ``string``), without making a Python object of every value first (at 5M order lines
+    that was millions of objects per file for the dirty-orders and retire hand-overs);
+    text columns are cast in Arrow, other columns go the object way as before."""
+    cols = {}
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            a = pa.array(s, from_pandas=True)
+            cols[c] = a.cast(pa.string()) if a.type != pa.string() else a
+        else:
+            cols[c] = pa.array(s.astype(object), from_pandas=True)
+    return pa.table(cols) if cols else pa.Table.from_pandas(frame.astype(object),
+                                                            preserve_index=False)
+
 def _file_context(path: Path, context: dict | None, table: str | None, wh_path: Path) -> dict:
     """The ingest context of one file: its ``ecom.yaml`` settings, then the caller's."""
     ctx = {**sidecar_context(path), **{k: v for k, v in (context or {}).items() if v}}
@@ -818,11 +833,130 @@ def _map_file(path: Path, fmt: str | None, ctx: dict):
                 skipped.append(str(e))
                 continue
             raise
-        pieces = src.to_canonical(raw, ctx)
+        pieces = _to_canonical_in_chunks(src, raw, ctx)
         jobs.append((raw, src.name, pieces))
     if not jobs:
         raise SourceError(f"{path}: no sheet in a known format: " + " | ".join(skipped))
     return jobs, skipped
+
+
+#: rows of an order export mapped at a time (see :func:`_to_canonical_in_chunks`)
+CHUNK_ROWS = 100_000
+
+
+def _order_chunks(src, raw: RawFile, rows: int) -> np.ndarray | None:
+    """For a long order export: the chunk of each row, so that every order is in one chunk
+    (the chunk of the order's first row) and a chunk starts about every ``rows`` rows of
+    the file; None when the file is not cut (not an order format, no order id column, or
+    too short). Order ids are compared on their letters and digits, so that ``="123"``
+    and ``123`` are one order."""
+    spec = getattr(src, "spec", None)
+    if spec is None or len(raw.frame) <= rows:
+        return None
+    first, cols = next(iter(spec.tables.items()))
+    oid = cols.get("order_id")
+    if first not in modelling.ORDER_TABLES or oid is None:
+        return None
+    from .sources import norm_header
+    names = {norm_header(c): c for c in raw.frame.columns}
+    column = next((names[norm_header(h)] for h in oid.headers if norm_header(h) in names), None)
+    if column is None:
+        return None
+    import pyarrow.compute as pc
+    ids = pa.array(raw.frame[column], from_pandas=True)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        return None
+    ids = pc.replace_substring_regex(pc.fill_null(ids, ""), r"[^0-9A-Za-z]", "")
+    codes = pc.dictionary_encode(ids).indices.to_numpy(zero_copy_only=False)
+    # dictionary codes are numbered by first appearance: an order's first row is where
+    # its code first occurs
+    first_row = np.full(codes.max() + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first_row, codes, np.arange(len(codes), dtype=np.int64))
+    starts = np.sort(first_row)  # the file position of each order's first row
+    cuts, at = [0], 0
+    for s_ in starts[np.searchsorted(starts, rows):]:
+        if s_ - at >= rows:
+            cuts.append(int(s_))
+            at = int(s_)
+    if len(cuts) < 2:
+        return None
+    return np.searchsorted(np.array(cuts), first_row[codes], side="right") - 1
+
+
+def _drop_unread_columns(src, raw: RawFile) -> None:
+    """Let go of the columns of ``raw`` that its format reads nowhere (titles, notes,
+    invoice fields: a third to a half of an order export's text), unless that would change
+    which rows are totals rows (found by their first non-empty cell, in any column). The
+    mapping reads only the columns its rules name, so it gives the same pieces."""
+    from .sources import clean as C
+    from .sources import norm_header
+    used = {norm_header(h) for cols in src.spec.tables.values() for c in cols.values()
+            for h in c.headers}
+    keep = [c for c in raw.frame.columns if norm_header(c) in used]
+    if len(keep) == raw.frame.shape[1] or not keep:
+        return
+    narrow = raw.frame[keep]
+    if np.array_equal(C.is_total_row(raw.frame).to_numpy(dtype=bool),
+                      C.is_total_row(narrow).to_numpy(dtype=bool)):
+        raw.frame = narrow
+
+
+def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict) -> list[Piece]:
+    """``src.to_canonical(raw, ctx)``; a long order export (more than :data:`CHUNK_ROWS`
+    rows) is mapped a chunk of whole orders at a time (:func:`_order_chunks`: each order in
+    one chunk, its rows in file order) and the pieces put back together in file order (by
+    row number). What is worked out per order (the order header from its lines, whole
+    orders, JD's line keys, a rejected line spoiling its order) sees every row of its
+    order, and the cleaners' transient text exists for one chunk at a time: mapped whole, a
+    file's mapping peaked at ~8x its bytes. Results are the same as mapped whole."""
+    import dataclasses
+
+    chunk = _order_chunks(src, raw, CHUNK_ROWS)
+    if chunk is None:
+        return src.to_canonical(raw, ctx)
+    _drop_unread_columns(src, raw)
+    parts: list[list[Piece]] = []
+    for c in range(int(chunk.max()) + 1):
+        idx = np.flatnonzero(chunk == c)
+        sub = dataclasses.replace(raw, frame=raw.frame.iloc[idx].reset_index(drop=True),
+                                  row_numbers=raw.row_numbers.iloc[idx].reset_index(drop=True),
+                                  problems=[], blank_rows=0)
+        parts.append(src.to_canonical(sub, ctx))
+        raw.blank_rows += sub.blank_rows  # totals rows found in the chunk
+        del sub
+    if len({tuple(p.table for p in ps) for ps in parts}) != 1:  # (never: one spec)
+        raise RuntimeError(f"{raw.label}: chunks mapped to different tables")
+
+    def in_file_order(frame, numbers):
+        numbers = np.asarray(numbers)
+        if len(numbers) < 2 or (np.diff(numbers) >= 0).all():
+            return frame.reset_index(drop=True)
+        return frame.iloc[np.argsort(numbers, kind="stable")].reset_index(drop=True)
+
+    out = []
+    for k, first in enumerate(parts[0]):
+        same = [ps[k] for ps in parts]
+        frames = [p.frame for p in same]
+        nums = pd.concat([p.row_numbers for p in same], ignore_index=True)
+        frame = in_file_order(pd.concat(frames, ignore_index=True), nums)
+        if any(list(f.dtypes) != list(frames[0].dtypes) for f in frames[1:]):
+            frame = schema.settle_dtypes(first.table, frame, arrow_text=True)
+        nums = in_file_order(nums, nums)
+        # (empty frames left out: a chunk without rejects has object columns)
+        rejected = [p.rejected for p in same if p.rejected is not None]
+        rejected = [r for r in rejected if len(r)] or rejected[:1]
+        rejected = pd.concat(rejected, ignore_index=True) if rejected else None
+        if rejected is not None:
+            rejected = in_file_order(rejected, rejected["row_number"])
+        replace = [p.replace_orders for p in same if p.replace_orders is not None]
+        replace = [r for r in replace if len(r)] or replace[:1]
+        out.append(Piece(first.table, frame, nums, rejected, first.missing_ok, first.validated,
+                         pd.concat(replace, ignore_index=True) if replace else None))
+        for p in same:  # the chunks' frames are in the result now
+            p.frame = None
+    return out
 
 
 def _map_file_in_worker(path: Path, fmt_arg: str | None, table: str | None,
@@ -840,6 +974,7 @@ def _map_file_in_worker(path: Path, fmt_arg: str | None, table: str | None,
         for raw, _, _ in jobs:
             raw.frame = raw.frame.iloc[:0]
             raw.row_numbers = raw.row_numbers.iloc[:0]
+        _release_freed_memory()
         return "ok", (jobs, skipped)
     except Exception as e:  # noqa: BLE001 - raised again by the writer
         try:
@@ -867,6 +1002,22 @@ def _keep_freed_memory() -> None:
         return
     for param, value in ((-3, 1 << 30), (-1, 256 << 20), (-2, 16 << 20)):
         mallopt(ctypes.c_int(param), ctypes.c_int(value))
+
+
+def _release_freed_memory() -> None:
+    """Hand the memory a worker freed after a file back to the kernel (glibc's
+    ``malloc_trim``, Arrow's pool): :func:`_keep_freed_memory` keeps it for reuse while a
+    file is mapped, but a worker waiting for its result to be taken, or reading its next
+    file, would otherwise hold its last file's peak beside the other worker's."""
+    import ctypes
+    try:
+        pa.default_memory_pool().release_unused()
+    except Exception:  # noqa: BLE001 - (an older pyarrow)
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(ctypes.c_size_t(0))
+    except (OSError, AttributeError):
+        pass
 
 
 class _MapPool:

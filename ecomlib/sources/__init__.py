@@ -229,7 +229,10 @@ def decode_bytes(data: bytes) -> tuple[str, str, int]:
         pass
     lines = data.count(b"\n") + 1
     allowed = max(3, lines // 1000)
-    as_utf8 = _decode_counting(data, "utf-8", "utf-8")
+    # counted only up to ``allowed + 1``: beyond that UTF-8 cannot win, and a GBK file read
+    # as UTF-8 has an invalid sequence every few bytes (27M at 2M order lines: 6 s of
+    # error callbacks and a text the size of the file, thrown away)
+    as_utf8 = _decode_counting(data, "utf-8", "utf-8", limit=allowed)
     if as_utf8[2] > allowed:  # (then it is hardly UTF-8: GB18030 is tried whole)
         as_gbk = _decode_counting(data, "gb18030", "gb18030")
     else:
@@ -248,17 +251,29 @@ def decode_bytes(data: bytes) -> tuple[str, str, int]:
     return best.encoding, str(best), 0
 
 
-def _decode_counting(data: bytes, codec: str, name: str) -> tuple[str, str, int]:
-    """Decode with every invalid byte sequence replaced by U+FFFD, counting them."""
+class _TooManyInvalid(Exception):
+    pass
+
+
+def _decode_counting(data: bytes, codec: str, name: str,
+                     limit: int | None = None) -> tuple[str, str, int]:
+    """Decode with every invalid byte sequence replaced by U+FFFD, counting them. With
+    ``limit``: once more than ``limit`` are found, decoding stops and ``(name, "", limit +
+    1)`` is returned (the text of such a decoding is never used)."""
     count = [0]
 
     def on_error(e: UnicodeDecodeError):
         count[0] += 1
+        if limit is not None and count[0] > limit:
+            raise _TooManyInvalid
         return "\ufffd", e.end
     import codecs
     handler = f"ecomlib-count-{id(count)}"
     codecs.register_error(handler, on_error)
-    text = data.decode(codec, errors=handler)
+    try:
+        text = data.decode(codec, errors=handler)
+    except _TooManyInvalid:
+        return name, "", limit + 1
     return name, text, count[0]
 
 
@@ -541,13 +556,14 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     names = [f"c{i}" for i in range(ncols)]
     if head_only or (data is not None and encoding in ("utf-8", "utf-8-sig")
                      and "\ufffd" not in text):
-        # the file's own bytes are this very UTF-8 text: no need to encode it again
-        raw_body = data[(3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8")):]
-    else:
-        raw_body = text[pos:].encode("utf-8")
+        # the file's own bytes are this very UTF-8 text: no need to encode it again (nor to
+        # copy them: the body is read where it lies, ``buf[off:]``)
+        buf, off = data, (3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8"))
+    else:  # (the whole text encoded: a slice of it first would be one more copy)
+        buf, off = text.encode("utf-8"), len(text[:pos].encode("utf-8"))
     try:
         table = pacsv.read_csv(
-            io.BytesIO(raw_body),
+            pa.BufferReader(memoryview(buf)[off:]),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24,
                                            use_threads=False),  # numbers on invalid rows
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
@@ -570,14 +586,15 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # lines is a quoted line break, or an unclosed quote that swallowed the lines after it
     # (pyarrow takes both, even a quote left open at the end): the careful path tells them
     # apart (:func:`_repair_quotes`)
-    lines = raw_body.count(b"\n") + (0 if raw_body.endswith(b"\n") or not raw_body else 1)
+    lines = buf.count(b"\n", off) + (0 if buf.endswith(b"\n") or len(buf) <= off else 1)
     if lines != len(table) + len(invalid):
         return careful
     # a quote left open in the last line (pyarrow reads it to the end of the file): an odd
     # number of quote characters there (a quoted field has them in pairs)
-    last = raw_body.rstrip(b"\r\n")
-    last = last[last.rfind(b"\n") + 1:]
-    if last.count(b'"') % 2:
+    end = len(buf)
+    while end > off and buf[end - 1] in (10, 13):  # (rstrip of CR and LF)
+        end -= 1
+    if buf.count(b'"', max(off, buf.rfind(b"\n", off, end) + 1), end) % 2:
         return careful
     if invalid:
         if any(r.number is None for r in invalid):
@@ -671,6 +688,19 @@ def read_file(path: str | Path) -> list[RawFile]:
         else:
             encoding, text, damaged = decode_bytes(data)
         delim = _delimiter(suffix, text)
+        if fast is None and not damaged and encoding == "gb18030" and len(text) > _HEAD_CHARS:
+            # a long GBK file: its text as UTF-8 bytes, read as a long UTF-8 file is, the
+            # file's bytes and the text let go before pyarrow's table is made (the three
+            # beside the table peaked at ~6x the file's size); the same rows, numbers and
+            # problems (a CR is checked on the UTF-8 bytes, where a CR byte is a CR)
+            del data
+            utf8, text = text.encode("utf-8"), text[:_HEAD_CHARS]
+            fast = _read_csv_fast(path, text, delim, encoding, utf8, head_only=True)
+            if isinstance(fast, RawFile):
+                fast.encoding = encoding
+                return [fast]
+            text, fast = utf8.decode("utf-8"), "careful"
+            del utf8
         if fast is None and not damaged:  # (not when the file needs the careful path)
             fast = _read_csv_fast(path, text, delim, encoding, data)
             if fast is not None:
