@@ -370,6 +370,41 @@ def _cell_error(executed: Path) -> str | None:
     return None
 
 
+def _kernel_manager_class():
+    """The report kernels talk over Unix sockets in a private temporary folder (IPC), not
+    TCP ports on 127.0.0.1: reports run side by side picked free ports that another
+    process could take before the kernel bound them ("Address already in use" in a
+    kernel's heartbeat thread), and a port on 127.0.0.1 is open to every local user."""
+    global _IPC_KM
+    if _IPC_KM is None:
+        import shutil
+        import tempfile
+
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import Unicode
+
+        class IPCKernelManager(AsyncKernelManager):
+            transport = Unicode("ipc")
+
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self._ipc_dir = tempfile.mkdtemp(prefix="ecom-kernel-")
+                self.ip = os.path.join(self._ipc_dir, "k")
+
+            async def _async_cleanup_resources(self, restart: bool = False) -> None:
+                await super()._async_cleanup_resources(restart=restart)
+                if not restart:
+                    shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+            cleanup_resources = _async_cleanup_resources  # nbclient awaits either name
+
+        _IPC_KM = IPCKernelManager
+    return _IPC_KM
+
+
+_IPC_KM = None
+
+
 def run_report(nb: str | Path, params_file: str | Path | None = None,
                warehouse: str | Path | None = None, out_root: str | Path = "reports",
                extra: dict | None = None, label: str | None = None,
@@ -415,7 +450,8 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
             papermill.execute_notebook(str(nb), str(executed), parameters=params,
                                        kernel_name="python3", language="python",
                                        cwd=str(ROOT), progress_bar=False,
-                                       execution_timeout=timeout_s)
+                                       execution_timeout=timeout_s,
+                                       kernel_manager_class=_kernel_manager_class())
         except Exception as e:  # papermill raises PapermillExecutionError with the cell's error
             status = "failed"
             error = _cell_error(executed) or f"{type(e).__name__}: {str(e).strip()[-300:]}"

@@ -206,3 +206,21 @@ def test_reports_side_by_side_get_a_duckdb_memory_cap(tmp_path, monkeypatch):
     monkeypatch.setenv("ECOMLIB_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(ValueError, match="ECOMLIB_DUCKDB_MEMORY_LIMIT='lots'"):
         Warehouse(wh_path, read_only=True)
+
+
+def test_report_kernels_use_unix_sockets_in_a_private_folder(tmp_path, wh_path):
+    """No TCP port on 127.0.0.1 for a report kernel (two reports side by side raced for
+    free ports: "Address already in use" in a heartbeat thread); the folder goes with it."""
+    import glob
+    import tempfile
+    km = runner._kernel_manager_class()()
+    assert km.transport == "ipc" and km.ip.startswith(tempfile.gettempdir())
+    assert Path(km.ip).parent.is_dir()
+    import asyncio
+    asyncio.run(km._async_cleanup_resources())
+    assert not Path(km.ip).parent.exists()
+    before = set(glob.glob(str(Path(tempfile.gettempdir()) / "ecom-kernel-*")))
+    res = runner.run_report(make_notebook(tmp_path / "tiny.ipynb"), warehouse=wh_path,
+                            out_root=tmp_path / "r")
+    assert res.status == "ok", res.error
+    assert set(glob.glob(str(Path(tempfile.gettempdir()) / "ecom-kernel-*"))) <= before
