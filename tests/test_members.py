@@ -554,3 +554,24 @@ def test_member_metrics_are_the_catalogues():
     # a ratio of sums over windows, never a mean of the windows' rates
     w = pd.DataFrame({"count_members": [10, 90], "count_repeat_members": [5, 9]})
     assert catalogue.value("repurchase_rate", w) == pytest.approx(14 / 100)
+
+
+def test_window_kpis_levels_agree_with_selections(wh):
+    """Each level of window_kpis (one GROUPING SETS pass) is what the same window reads when
+    the selection is that platform or that shop alone (count_new aside: new is relative to
+    the selection), and the additive measures of the shops add up to their platform's."""
+    k = mq.window_kpis(wh, S, E)
+    cols = ["count_members", "count_repeat_members", "count_orders", "paid_fen", "refund_fen",
+            "shop_paid_fen", "shop_refund_fen"]
+    for lvl, key in (("platform", "platform"), ("shop", "shop_id")):
+        for _, row in k[k.level == lvl].iterrows():
+            sel = {"platforms": [row.platform]} if lvl == "platform" else {"shops": [row.shop_id]}
+            alone = mq.window_kpis(wh, S, E, **sel)
+            a = alone[alone.level == "all"].iloc[0]
+            assert a[cols].tolist() == row[cols].tolist(), (lvl, row[key])
+            if lvl == "shop":
+                assert (alone.level == "shop").sum() == 1
+    shops = k[k.level == "shop"].groupby("platform")[["count_orders", "paid_fen", "refund_fen"]].sum()
+    plat = k[k.level == "platform"].set_index("platform")[["count_orders", "paid_fen", "refund_fen"]]
+    assert shops.sort_index().equals(plat.sort_index())
+    assert k.level.tolist() == sorted(k.level, key=["all", "platform", "shop"].index)

@@ -8,6 +8,8 @@
 -- refund_fen = their paid orders' (mart_member_orders: CNY fen, refunds of those orders
 -- whenever completed). shop_paid_fen and shop_refund_fen = every buyer's of the same window
 -- and shops, members or not (mart_shop_daily), for the members' share of net sales.
+-- The three member levels are one aggregation (GROUPING SETS; g = GROUPING(platform, shop_id):
+-- 0 shop, 1 platform, 3 all): one pass over the window's orders instead of three.
 WITH selected AS (
     SELECT member_key, platform, shop_id, sales_date, paid_fen, refund_fen
     FROM mart_member_orders
@@ -27,23 +29,12 @@ in_window AS (
     JOIN first_orders f ON f.member_key = s.member_key
     WHERE s.sales_date >= $start_date
 ),
-per_member_shop AS (
-    SELECT platform, shop_id, member_key, COUNT(*) AS n_orders, SUM(paid_fen) AS paid_fen,
+per_member_level AS (
+    SELECT platform, shop_id, member_key, GROUPING(platform, shop_id) AS g,
+           COUNT(*) AS n_orders, SUM(paid_fen) AS paid_fen,
            SUM(refund_fen) AS refund_fen, BOOL_OR(is_new) AS is_new
     FROM in_window
-    GROUP BY platform, shop_id, member_key
-),
-per_member_platform AS (
-    SELECT platform, member_key, COUNT(*) AS n_orders, SUM(paid_fen) AS paid_fen,
-           SUM(refund_fen) AS refund_fen, BOOL_OR(is_new) AS is_new
-    FROM in_window
-    GROUP BY platform, member_key
-),
-per_member AS (
-    SELECT member_key, COUNT(*) AS n_orders, SUM(paid_fen) AS paid_fen,
-           SUM(refund_fen) AS refund_fen, BOOL_OR(is_new) AS is_new
-    FROM in_window
-    GROUP BY member_key
+    GROUP BY GROUPING SETS ((platform, shop_id, member_key), (platform, member_key), (member_key))
 ),
 shop_sales AS (
     SELECT platform, shop_id, SUM(paid_fen) AS shop_paid_fen, SUM(refund_fen) AS shop_refund_fen
@@ -54,19 +45,12 @@ shop_sales AS (
     GROUP BY platform, shop_id
 ),
 member_rows AS (
-    SELECT 'shop' AS level, platform, shop_id, COUNT(*) AS count_members,
+    SELECT CASE g WHEN 0 THEN 'shop' WHEN 1 THEN 'platform' ELSE 'all' END AS level,
+           platform, shop_id, COUNT(*) AS count_members,
            COUNT(*) FILTER (WHERE n_orders >= 2) AS count_repeat_members,
            COUNT(*) FILTER (WHERE is_new) AS count_new, SUM(n_orders) AS count_orders,
            SUM(paid_fen) AS paid_fen, SUM(refund_fen) AS refund_fen
-    FROM per_member_shop GROUP BY platform, shop_id
-    UNION ALL
-    SELECT 'platform', platform, NULL, COUNT(*), COUNT(*) FILTER (WHERE n_orders >= 2),
-           COUNT(*) FILTER (WHERE is_new), SUM(n_orders), SUM(paid_fen), SUM(refund_fen)
-    FROM per_member_platform GROUP BY platform
-    UNION ALL
-    SELECT 'all', NULL, NULL, COUNT(*), COUNT(*) FILTER (WHERE n_orders >= 2),
-           COUNT(*) FILTER (WHERE is_new), SUM(n_orders), SUM(paid_fen), SUM(refund_fen)
-    FROM per_member
+    FROM per_member_level GROUP BY g, platform, shop_id
 ),
 sales_rows AS (
     SELECT 'shop' AS level, platform, shop_id, shop_paid_fen, shop_refund_fen FROM shop_sales
