@@ -288,3 +288,30 @@ def test_tables_and_workbooks_say_yes_and_no(tmp_path):
     assert ws.column_dimensions["A"].width >= 8
     empty = openpyxl.load_workbook(excel.write_tables({}, tmp_path / "e.xlsx", lang="zh"))
     assert empty.sheetnames == ["无数据"]
+
+
+def test_rule_failures_agree_with_run_checks(tmp_path, monkeypatch):
+    """The badge's cheap per-rule "does any row fail" says what run_checks' counts say: for
+    passing rules, a failing error rule and a rule whose SQL cannot run (empty count)."""
+    import dataclasses
+
+    from ecomlib import quality
+    from ecomlib.warehouse import Warehouse
+    base = next(iter(quality.RULES.values()))
+    rules = dict(quality.RULES)
+    rules["test.fails"] = dataclasses.replace(base, id="test.fails", severity="error",
+                                              sql="SELECT 1 AS platform", keys=("platform",),
+                                              checked_sql="SELECT 1")
+    rules["test.broken"] = dataclasses.replace(base, id="test.broken", severity="warning",
+                                               sql="SELECT * FROM no_such_table")
+    monkeypatch.setattr(quality, "RULES", rules)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.init()
+        full, cheap = quality.run_checks(wh), rep.rule_failures(wh)
+    assert cheap["rule_id"].tolist() == full["rule_id"].tolist() == list(rules)
+    assert cheap["severity"].tolist() == full["severity"].tolist()
+    assert cheap["count_failing"].isna().tolist() == full["count_failing"].isna().tolist()
+    assert (cheap["count_failing"].fillna(0) > 0).tolist() == (full["count_failing"].fillna(0) > 0).tolist()
+    assert cheap.set_index("rule_id").loc["test.fails", "count_failing"] == 1
+    assert rep.health_text(cheap) == rep.health_text(full)
+    assert "条未通过（错误 1 条" in rep.health_text(cheap)
