@@ -575,3 +575,30 @@ def test_window_kpis_levels_agree_with_selections(wh):
     plat = k[k.level == "platform"].set_index("platform")[["count_orders", "paid_fen", "refund_fen"]]
     assert shops.sort_index().equals(plat.sort_index())
     assert k.level.tolist() == sorted(k.level, key=["all", "platform", "shop"].index)
+
+
+def test_last_orders_ties_and_missing_payment_times():
+    """The last order is the latest payment (the day when the payment time is missing), of
+    two paid at the same moment the larger order id; count_shops counts platform + shop."""
+    import duckdb
+
+    from ecomlib import queries
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE mart_member_orders AS SELECT * FROM (VALUES
+        ('a', 'jd', 'j1', 'o1', DATE '2025-01-01', TIMESTAMP '2025-01-01 10:00:00'),
+        ('a', 'jd', 'j1', 'o3', DATE '2025-01-01', TIMESTAMP '2025-01-01 10:00:00'),
+        ('a', 'tmall', 'j1', 'o2', DATE '2025-01-01', TIMESTAMP '2025-01-01 10:00:00'),
+        ('b', 'jd', 'j1', 'o4', DATE '2025-01-02', NULL),
+        ('b', 'jd', 'j1', 'o5', DATE '2025-01-01', TIMESTAMP '2025-01-01 23:59:00'),
+        ('c', 'jd', 'j1', 'o6', DATE '2025-02-01', TIMESTAMP '2025-02-01 09:00:00'),
+        ('c', 'jd', 'j1', 'o7', DATE '2025-01-01', TIMESTAMP '2025-01-01 09:00:00')
+        ) t(member_key, platform, shop_id, order_id, sales_date, paid_at)""")
+    lo = queries.run(con, "members/last_orders", end_date=pd.Timestamp("2025-01-31").date(),
+                     member_keys=["a", "b", "c", "zz"], shops=[], platforms=[])
+    assert lo["member_key"].tolist() == ["a", "b", "c"]
+    assert lo["last_order_id"].tolist() == ["o3", "o4", "o7"]
+    assert lo["last_platform"].tolist() == ["jd", "jd", "jd"]
+    assert lo["count_shops"].tolist() == [2, 1, 1]
+    assert pd.to_datetime(lo["last_order_date"]).tolist() == [pd.Timestamp("2025-01-01"),
+                                                              pd.Timestamp("2025-01-02"),
+                                                              pd.Timestamp("2025-01-01")]

@@ -3,6 +3,8 @@
 -- (platform, shop, order id and its day) without any personal data. The last order is the
 -- latest payment (its sales day when the payment time is missing); of two paid at the same
 -- moment, the larger order id. count_shops: the shops the member bought at.
+-- One aggregation per member: arg_max of the order by (payment time, day, order id), the
+-- same order as sorting by them descending and keeping the first, without a window sort.
 WITH selected AS (
     SELECT member_key, platform, shop_id, order_id, sales_date,
            COALESCE(paid_at, CAST(sales_date AS TIMESTAMP)) AS paid_at
@@ -12,17 +14,17 @@ WITH selected AS (
       AND (len($platforms) = 0 OR list_contains($platforms, platform))
       AND (len($shops) = 0 OR list_contains($shops, shop_id))
 ),
-ranked AS (
-    SELECT *,
-           ROW_NUMBER() OVER (PARTITION BY member_key
-                              ORDER BY paid_at DESC, sales_date DESC, order_id DESC) AS rn,
-           COUNT(DISTINCT platform || '|' || shop_id) OVER (PARTITION BY member_key)
-               AS count_shops
+last AS (
+    SELECT member_key,
+           arg_max({'platform': platform, 'shop_id': shop_id, 'order_id': order_id,
+                    'sales_date': sales_date},
+                   {'paid_at': paid_at, 'sales_date': sales_date, 'order_id': order_id}) AS o,
+           COUNT(DISTINCT platform || '|' || shop_id) AS count_shops
     FROM selected
+    GROUP BY member_key
 )
-SELECT member_key, platform AS last_platform, shop_id AS last_shop_id,
-       order_id AS last_order_id, sales_date AS last_order_date,
+SELECT member_key, o.platform AS last_platform, o.shop_id AS last_shop_id,
+       o.order_id AS last_order_id, o.sales_date AS last_order_date,
        CAST(count_shops AS BIGINT) AS count_shops
-FROM ranked
-WHERE rn = 1
+FROM last
 ORDER BY member_key
