@@ -602,3 +602,27 @@ def test_last_orders_ties_and_missing_payment_times():
     assert pd.to_datetime(lo["last_order_date"]).tolist() == [pd.Timestamp("2025-01-01"),
                                                               pd.Timestamp("2025-01-02"),
                                                               pd.Timestamp("2025-01-01")]
+
+
+def test_regions_home_is_the_latest_paid_order():
+    """A member's home is the region of their latest payment of the period (a missing
+    payment time last; the same time: the smallest platform, shop, order id); '' unknown."""
+    import duckdb
+
+    from ecomlib import queries
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE mart_member_orders AS SELECT * FROM (VALUES
+        ('a', 'jd', 'j1', 'o1', DATE '2025-01-01', TIMESTAMP '2025-01-01 10:00:00', 100, '北京', '北京'),
+        ('a', 'tmall', 's1', 'o2', DATE '2025-01-01', TIMESTAMP '2025-01-01 10:00:00', 200, '上海', '上海'),
+        ('a', 'jd', 'j1', 'o3', DATE '2025-01-02', NULL, 300, '广东', '深圳'),
+        ('b', 'jd', 'j1', 'o4', DATE '2025-01-02', NULL, 50, NULL, NULL),
+        ('c', 'jd', 'j1', 'o5', DATE '2025-01-03', TIMESTAMP '2025-01-03 08:00:00', 70, '广东', '广州'),
+        ('c', 'jd', 'j1', 'o6', DATE '2025-01-01', TIMESTAMP '2025-01-01 08:00:00', 30, '浙江', '杭州'),
+        ('d', 'jd', 'j1', 'o7', DATE '2024-12-01', TIMESTAMP '2024-12-01 08:00:00', 30, '浙江', '杭州')
+        ) t(member_key, platform, shop_id, order_id, sales_date, paid_at, paid_fen, province, city)""")
+    r = queries.run(con, "members/regions", start_date=pd.Timestamp("2025-01-01").date(),
+                    end_date=pd.Timestamp("2025-01-31").date(), shops=[], platforms=[])
+    got = {(x.province, x.city): (x.count_members, x.count_repeat_members, x.count_orders, x.paid_fen)
+           for x in r.itertuples()}
+    assert got == {("北京", "北京"): (1, 1, 3, 600), ("广东", "广州"): (1, 1, 2, 100),
+                   ("", ""): (1, 0, 1, 50)}
