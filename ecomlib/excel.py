@@ -118,6 +118,21 @@ def number_format(s: pd.Series) -> str | None:
     return None
 
 
+def safe_sheet_name(name: str, taken: set) -> str:
+    """An Excel sheet name for ``name``: no ``[]:*?/\\`` characters (replaced by ``_``), no
+    leading or trailing quote, at most :data:`MAX_SHEET_NAME` characters, and not in
+    ``taken`` (``(2)``, ``(3)`` ... appended within the limit); the name is added to
+    ``taken``."""
+    import re
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:MAX_SHEET_NAME] or "_"
+    out, k = base, 2
+    while out in taken:
+        tail = f"({k})"
+        out, k = base[:MAX_SHEET_NAME - len(tail)] + tail, k + 1
+    taken.add(out)
+    return out
+
+
 def write_tables(tables: dict[str, pd.DataFrame], path: str | Path,
                  headers: Callable[[object], str] | None = None,
                  lang: str | None = None) -> Path:

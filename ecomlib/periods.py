@@ -206,6 +206,27 @@ def latest_complete_day(wh, platforms=None, shops=None):
     return got[0][0] if got and got[0][0] is not None else None
 
 
+def from_parameters(wh, report: str, period: str = "", as_of="latest", start="", end="",
+                    previous_start="", previous_end="", year_ago_start="", year_ago_end="",
+                    shops=None, platforms=None) -> Period:
+    """The period a report notebook shows, from its parameters cell. Run by the runner, the
+    parameters already hold the resolved days (recorded in its manifest) and are used as
+    they are (``as_of`` latest: the day after ``end``); run by hand (no ``start`` or no
+    comparison days), :func:`for_report` resolves them the runner's way: an empty
+    ``period`` is the report's default (:data:`DEFAULT_PERIOD`), or ``custom`` when
+    ``start`` is given."""
+    name = period or (DEFAULT_PERIOD.get(report, "last_30_days") if not start else "custom")
+    if not (start and end and previous_start and previous_end and year_ago_start
+            and year_ago_end):
+        return for_report(wh, report, name, as_of, start, end,
+                          list(platforms or []) or None, list(shops or []) or None)
+    return Period(name, _date(start), _date(end),
+                  _date(as_of) if as_of not in (None, "", "latest")
+                  else _date(end) + dt.timedelta(days=1),
+                  _date(previous_start), _date(previous_end),
+                  _date(year_ago_start), _date(year_ago_end))
+
+
 def for_report(wh, report: str, period: str = "", as_of="latest", start="", end="",
                platforms=None, shops=None) -> Period:
     """The period a report notebook shows, from its parameters cell: the runner has already

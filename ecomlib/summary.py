@@ -75,6 +75,19 @@ class Action:
     count: int | None = None
 
 
+def actions_frame(acts: Sequence[Action], sections: dict[str, tuple[str, str]],
+                  lang: str = "zh") -> pd.DataFrame:
+    """The action list as a workbook sheet: ``severity`` (高/中/低), ``action`` (its text) and
+    ``section`` (the name, in ``sections`` = anchor -> (zh, en), of the section it links to;
+    a link to no named section is shown as it is)."""
+    sev = {"high": i18n.text("高", "high", lang), "medium": i18n.text("中", "medium", lang),
+           "low": i18n.text("低", "low", lang)}
+    where = {f"#{k}": i18n.text(*v, lang) for k, v in sections.items()}
+    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
+                         "action": [a.text for a in acts],
+                         "section": [where.get(a.link, a.link) for a in acts]})
+
+
 @dataclass
 class Change:
     """A metric's move between two periods and what drove it."""

@@ -52,3 +52,14 @@ def test_headers_sheet_names_and_empty_workbook(tmp_path):
     assert _rows(wb["none"]) == [["x"]]
     wb = openpyxl.load_workbook(excel.write_tables({}, tmp_path / "e.xlsx"))
     assert wb.sheetnames == ["empty"] and "no data" in wb["empty"]["A2"].value
+
+
+def test_safe_sheet_name_by_hand():
+    taken: set = set()
+    assert excel.safe_sheet_name("采购单-上海/杭州[华东]", taken) == "采购单-上海_杭州_华东_"
+    long = "采购单-" + "很长的供应商名称" * 5                      # 44 characters
+    first = excel.safe_sheet_name(long, taken)
+    assert first == long[:31]
+    assert excel.safe_sheet_name(long, taken) == long[:28] + "(2)"  # still 31, unique
+    assert excel.safe_sheet_name(long, taken) == long[:28] + "(3)"
+    assert excel.safe_sheet_name("'", taken) == "_" and len(taken) == 5

@@ -79,3 +79,16 @@ def test_bad_periods_say_what_is_wrong():
         P.resolve("custom", "2025-01-01")
     with pytest.raises(ValueError, match="after end"):
         P.resolve("custom", None, start="2025-02-01", end="2025-01-01")
+
+
+def test_from_parameters_takes_the_runners_days_as_they_are():
+    """Run by the runner every day is given: nothing is resolved again (no warehouse read);
+    as_of latest is the day after the end."""
+    p = P.from_parameters(None, "finance", "last_month", "latest", "2025-11-01", "2025-11-30",
+                          "2025-10-01", "2025-10-31", "2024-11-01", "2024-11-30")
+    assert (p.name, p.start, p.end, p.as_of) == ("last_month", dt.date(2025, 11, 1),
+                                                 dt.date(2025, 11, 30), dt.date(2025, 12, 1))
+    assert (p.previous_start, p.year_ago_end) == (dt.date(2025, 10, 1), dt.date(2024, 11, 30))
+    q = P.from_parameters(None, "members", "", "2025-12-31", "2025-01-01", "2025-12-31",
+                          "2024-01-01", "2024-12-31", "2024-01-01", "2024-12-31")
+    assert q.name == "custom" and q.as_of == dt.date(2025, 12, 31)

@@ -54,3 +54,12 @@ def test_a_card_can_carry_a_second_metric():
     assert html.count('class="ecom-card"') == 1 and 'class="ecom-sub" data-metric="gross_margin_rate"' in html
     assert "毛利率" in html and "50.0%" in html and "5.0 个百分点" in html   # its own change, in points
     assert html.index("毛利率") > html.index("25.0%")                       # below the first metric
+
+
+def test_actions_frame_names_the_linked_sections():
+    acts = [S.Action("补货 3 个 SKU", "#purchase", "high"), S.Action("看看", "#elsewhere", "low")]
+    zh = S.actions_frame(acts, {"purchase": ("采购清单", "Purchase list")}, "zh")
+    assert zh.to_dict("list") == {"severity": ["高", "低"], "action": ["补货 3 个 SKU", "看看"],
+                                  "section": ["采购清单", "#elsewhere"]}
+    en = S.actions_frame(acts, {"purchase": ("采购清单", "Purchase list")}, "en")
+    assert en["severity"].tolist() == ["high", "low"] and en["section"][0] == "Purchase list"

@@ -23,7 +23,6 @@ text there. Shops are shown by their names (the shop table), platforms by theirs
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Sequence
@@ -126,18 +125,10 @@ def _day(v) -> str:
 def resolve_period(wh, period: str = "", as_of="latest", start: str = "", end: str = "",
                    previous_start: str = "", previous_end: str = "", year_ago_start: str = "",
                    year_ago_end: str = "", shops=None, platforms=None) -> periods.Period:
-    """The period the report shows. Run by the runner, the parameters already hold the
-    resolved days (recorded in its manifest) and are used as they are; run by hand (no
-    ``start`` or no comparison days), :func:`ecomlib.periods.for_report` resolves them the
-    runner's way (empty ``period``: the report's default, ``last_week``)."""
-    name = period or periods.DEFAULT_PERIOD[REPORT]
-    if not (start and end and previous_start and previous_end and year_ago_start
-            and year_ago_end):
-        return periods.for_report(wh, REPORT, name, as_of, start, end, platforms, shops)
-    d = lambda v: pd.Timestamp(v).date()  # noqa: E731
-    as_of_d = d(as_of) if as_of not in (None, "", "latest") else d(end) + dt.timedelta(days=1)
-    return periods.Period(name, d(start), d(end), as_of_d, d(previous_start), d(previous_end),
-                          d(year_ago_start), d(year_ago_end))
+    """The period the report shows: the runner's resolved days, or resolved the runner's way
+    by hand (:func:`ecomlib.periods.from_parameters`; empty ``period``: ``last_week``)."""
+    return periods.from_parameters(wh, REPORT, period, as_of, start, end, previous_start,
+                                   previous_end, year_ago_start, year_ago_end, shops, platforms)
 
 
 def title(period: periods.Period, lang: str = "zh") -> str:
@@ -1186,16 +1177,6 @@ SHEETS = [
 ]
 
 
-def _actions_frame(acts: Sequence[S.Action], lang: str) -> pd.DataFrame:
-    sev = {"high": _tx("高", "high", lang), "medium": _tx("中", "medium", lang),
-           "low": _tx("低", "low", lang)}
-    where = {f"#{k}": _tx(*v, lang) for k, v in SECTIONS.items()}
-    where.update({"#trend": _tx("每周趋势", "Weekly trend", lang),
-                  "#ad-plans": _tx("推广计划", "Ad plans", lang),
-                  "#sources-below": _tx("流量来源", "Traffic sources", lang)})
-    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
-                         "action": [a.text for a in acts],
-                         "section": [where.get(a.link, a.link) for a in acts]})
 
 
 def _alerts_frame(al: pd.DataFrame, R: dict, lang: str) -> pd.DataFrame:
@@ -1215,6 +1196,12 @@ def _alerts_frame(al: pd.DataFrame, R: dict, lang: str) -> pd.DataFrame:
     return view(pd.DataFrame(rows), None, R, lang) if rows else pd.DataFrame()
 
 
+#: the sections the actions link to, for the workbook's 今日要做 sheet
+ACTION_SECTIONS = {**SECTIONS, "trend": ("每周趋势", "Weekly trend"),
+                   "ad-plans": ("推广计划", "Ad plans"),
+                   "sources-below": ("流量来源", "Traffic sources")}
+
+
 def excel_tables(R: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The workbook's sheets (:data:`SHEETS`, named in the report's language), each a
     display copy (:func:`view`) of a table of :func:`build_report`; empty tables are left
@@ -1222,7 +1209,7 @@ def excel_tables(R: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
     out = {}
     for (zh, en), key, cols in SHEETS:
         if key == "actions":
-            df = _actions_frame(R.get("actions") or [], lang)
+            df = S.actions_frame(R.get("actions") or [], ACTION_SECTIONS, lang)
         elif key == "alerts":
             al = R.get("alerts")
             df = _alerts_frame(al, R, lang) if al is not None and len(al) else pd.DataFrame()

@@ -29,7 +29,6 @@ its 经营摘要 (:func:`summarize`), sentences, charts and files.
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Sequence
 
@@ -134,20 +133,10 @@ def sku_label(sku, products: dict | None, lang: str = "zh") -> str:
 def resolve_period(wh, period: str = "", as_of="latest", start: str = "", end: str = "",
                    previous_start: str = "", previous_end: str = "", year_ago_start: str = "",
                    year_ago_end: str = "", shops=None, platforms=None) -> periods.Period:
-    """The period the report shows. Run by the runner, the parameters already hold the
-    resolved days (recorded in its manifest) and are used as they are; run by hand (no
-    ``start`` or no comparison days), :func:`ecomlib.periods.for_report` resolves them the
-    runner's way (empty ``period``: the report's default, ``last_month``; ``custom`` takes
-    ``start``/``end`` as given)."""
-    name = period or (periods.DEFAULT_PERIOD[REPORT] if not start else "custom")
-    if not (start and end and previous_start and previous_end and year_ago_start
-            and year_ago_end):
-        return periods.for_report(wh, REPORT, name, as_of, start, end,
-                                  list(platforms or []) or None, list(shops or []) or None)
-    d = lambda v: pd.Timestamp(v).date()  # noqa: E731
-    as_of_d = d(as_of) if as_of not in (None, "", "latest") else d(end) + dt.timedelta(days=1)
-    return periods.Period(name, d(start), d(end), as_of_d, d(previous_start), d(previous_end),
-                          d(year_ago_start), d(year_ago_end))
+    """The period the report shows: the runner's resolved days, or resolved the runner's way
+    by hand (:func:`ecomlib.periods.from_parameters`; empty ``period``: ``last_month``)."""
+    return periods.from_parameters(wh, REPORT, period, as_of, start, end, previous_start,
+                                   previous_end, year_ago_start, year_ago_end, shops, platforms)
 
 
 def title(period: periods.Period, lang: str = "zh") -> str:
@@ -1268,14 +1257,6 @@ SHEETS = [
 ]
 
 
-def _actions_frame(acts: Sequence[S.Action], lang: str) -> pd.DataFrame:
-    sev = {"high": _tx("高", "high", lang), "medium": _tx("中", "medium", lang),
-           "low": _tx("低", "low", lang)}
-    where = {f"#{k}": _tx(*v, lang) for k, v in SECTIONS.items()}
-    where[f"#{LOSS_ANCHOR}"] = _tx("亏损 SKU", "Loss-making SKUs", lang)
-    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
-                         "action": [a.text for a in acts],
-                         "section": [where.get(a.link, a.link) for a in acts]})
 
 
 def excel_tables(r: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
@@ -1287,7 +1268,8 @@ def excel_tables(r: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
     out = {}
     for (zh, en), key, cols in SHEETS:
         if key == "actions":
-            df = _actions_frame(r.get("actions") or [], lang)
+            df = S.actions_frame(r.get("actions") or [], {
+                **SECTIONS, LOSS_ANCHOR: ("亏损 SKU", "Loss-making SKUs")}, lang)
         else:
             src = r.get(key)
             if src is None or not len(src):

@@ -76,19 +76,10 @@ def _day(v) -> str:
 def resolve_period(wh, period: str = "", as_of="latest", start: str = "", end: str = "",
                    previous_start: str = "", previous_end: str = "", year_ago_start: str = "",
                    year_ago_end: str = "") -> periods.Period:
-    """The period the report shows. Run by the runner, the parameters already hold the
-    resolved days (recorded in its manifest) and are used as they are; run by hand (no
-    ``start`` or no comparison days), :func:`ecomlib.periods.for_report` resolves them the
-    runner's way (empty ``period``: the report's default, ``last_30_days``)."""
-    import datetime as dt
-    name = period or periods.DEFAULT_PERIOD[REPORT]
-    if not (start and end and previous_start and previous_end and year_ago_start
-            and year_ago_end):
-        return periods.for_report(wh, REPORT, name, as_of, start, end)
-    d = lambda v: pd.Timestamp(v).date()  # noqa: E731
-    as_of_d = d(as_of) if as_of not in (None, "", "latest") else d(end) + dt.timedelta(days=1)
-    return periods.Period(name, d(start), d(end), as_of_d, d(previous_start), d(previous_end),
-                          d(year_ago_start), d(year_ago_end))
+    """The period the report shows: the runner's resolved days, or resolved the runner's way
+    by hand (:func:`ecomlib.periods.from_parameters`; empty ``period``: ``last_30_days``)."""
+    return periods.from_parameters(wh, REPORT, period, as_of, start, end, previous_start,
+                                   previous_end, year_ago_start, year_ago_end)
 
 
 def title(period: periods.Period, lang: str = "zh") -> str:
@@ -1065,25 +1056,8 @@ def freshness_sentence(R: dict, lang: str = "zh") -> fmt.Sentence:
                   lang)
 
 
-def _safe_sheet(name: str, taken: set) -> str:
-    """An Excel sheet name: no []:*?/\\ characters, at most 31 characters, unique."""
-    import re
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "_"
-    out, k = base, 2
-    while out in taken:
-        tail = f"({k})"
-        out, k = base[:31 - len(tail)] + tail, k + 1
-    taken.add(out)
-    return out
 
 
-def _actions_frame(acts, lang: str) -> pd.DataFrame:
-    sev = {"high": _tx("高", "high", lang), "medium": _tx("中", "medium", lang),
-           "low": _tx("低", "low", lang)}
-    where = {f"#{k}": _tx(*v, lang) for k, v in SECTIONS.items()}
-    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
-                         "action": [a.text for a in acts],
-                         "section": [where.get(a.link, a.link) for a in acts]})
 
 
 def excel_tables(R: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
@@ -1091,14 +1065,16 @@ def excel_tables(R: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
     (:func:`view`): 今日要做 (the actions), 采购清单 (all suppliers) and one sheet per
     supplier to send on (采购单-<supplier>), 断货预警, 逾期采购行, 呆滞库存, 滞销库存,
     缺货与损失, 按品类, 按仓库, 供应商表现, 补货模拟. Empty tables are left out."""
+    from .. import excel
+    from .. import summary as S
     out: dict[str, pd.DataFrame] = {}
     taken: set = set()
 
     def put(zh, en, df):
         if df is not None and len(df):
-            out[_safe_sheet(_tx(zh, en, lang), taken)] = df
+            out[excel.safe_sheet_name(_tx(zh, en, lang), taken)] = df
 
-    put("今日要做", "To do today", _actions_frame(R.get("actions") or [], lang))
+    put("今日要做", "To do today", S.actions_frame(R.get("actions") or [], SECTIONS, lang))
     pl = R.get("purchase")
     if pl is not None and len(pl):
         put("采购清单", "Purchase list", view(pl, PURCHASE_COLS, R, lang))

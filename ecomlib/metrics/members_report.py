@@ -14,7 +14,6 @@ its 经营摘要 (cards, largest changes, actions), its sentences, charts and Ex
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Sequence
 
 import numpy as np
@@ -119,18 +118,10 @@ def _compare(a: float, b: float, lang: str, more=("高于", "higher than"), less
 def resolve_period(wh, period: str = "", as_of="latest", start: str = "", end: str = "",
                    previous_start: str = "", previous_end: str = "", year_ago_start: str = "",
                    year_ago_end: str = "", shops=None, platforms=None) -> periods.Period:
-    """The period the report shows. Run by the runner, the parameters already hold the
-    resolved days (recorded in its manifest) and are used as they are; run by hand (no
-    ``start`` or no comparison days), :func:`ecomlib.periods.for_report` resolves them the
-    runner's way (empty ``period``: the report's default, ``last_12_months``)."""
-    name = period or periods.DEFAULT_PERIOD[REPORT]
-    if not (start and end and previous_start and previous_end and year_ago_start
-            and year_ago_end):
-        return periods.for_report(wh, REPORT, name, as_of, start, end, platforms, shops)
-    d = lambda v: pd.Timestamp(v).date()  # noqa: E731
-    as_of_d = d(as_of) if as_of not in (None, "", "latest") else d(end) + dt.timedelta(days=1)
-    return periods.Period(name, d(start), d(end), as_of_d, d(previous_start), d(previous_end),
-                          d(year_ago_start), d(year_ago_end))
+    """The period the report shows: the runner's resolved days, or resolved the runner's way
+    by hand (:func:`ecomlib.periods.from_parameters`; empty ``period``: ``last_12_months``)."""
+    return periods.from_parameters(wh, REPORT, period, as_of, start, end, previous_start,
+                                   previous_end, year_ago_start, year_ago_end, shops, platforms)
 
 
 def title(period: periods.Period, lang: str = "zh") -> str:
@@ -1152,25 +1143,8 @@ def view(df: pd.DataFrame, cols: Sequence[str], R: dict, lang: str = "zh",
     return d
 
 
-def _safe_sheet(name: str, taken: set) -> str:
-    """An Excel sheet name: no []:*?/\\ characters, at most 31 characters, unique."""
-    import re
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "_"
-    out, k = base, 2
-    while out in taken:
-        tail = f"({k})"
-        out, k = base[:31 - len(tail)] + tail, k + 1
-    taken.add(out)
-    return out
 
 
-def _actions_frame(acts, lang: str) -> pd.DataFrame:
-    sev = {"high": _tx("高", "high", lang), "medium": _tx("中", "medium", lang),
-           "low": _tx("低", "low", lang)}
-    where = {f"#{k}": _tx(*v, lang) for k, v in SECTIONS.items()}
-    return pd.DataFrame({"severity": [sev.get(a.severity, a.severity) for a in acts],
-                         "action": [a.text for a in acts],
-                         "section": [where.get(a.link, a.link) for a in acts]})
 
 
 def cohort_sheet(coh: pd.DataFrame, value: str = "retention_rate", max_months: int = 12
@@ -1198,14 +1172,16 @@ def excel_tables(R: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
     service), 高价值会员, 新会员与老会员, 复购率, 购买频次, 购买间隔, 同期群留存,
     同期群人均累计实付, RFM分层, 会员价值, 各平台会员, 平台组合, 省份, 城市, 商品搭配,
     类目搭配, 数据时效. Empty tables are left out; no sheet holds a member key."""
+    from .. import excel
+    from .. import summary as S
     out: dict[str, pd.DataFrame] = {}
     taken: set = set()
 
     def put(zh, en, df):
         if df is not None and len(df):
-            out[_safe_sheet(_tx(zh, en, lang), taken)] = df.reset_index(drop=True)
+            out[excel.safe_sheet_name(_tx(zh, en, lang), taken)] = df.reset_index(drop=True)
 
-    put("今日要做", "To do today", _actions_frame(R.get("actions") or [], lang))
+    put("今日要做", "To do today", S.actions_frame(R.get("actions") or [], SECTIONS, lang))
     wb = R.get("winback")
     if wb is not None:
         put("流失挽回名单", "Win-back list", view(wb, WINBACK_EXCEL_COLS, R, lang, coupon_in_action=False))

@@ -1063,13 +1063,8 @@ def resolve_period(wh, report: str = "overview", period: str = "", as_of: str = 
     when it passed them, else resolved here the runner's way
     (:func:`ecomlib.periods.for_report`: the report's default period, ``as_of`` latest)."""
     from .. import periods
-    if start and end and previous_start and year_ago_start:
-        d = lambda v: pd.Timestamp(v).date()  # noqa: E731
-        anchor = d(as_of) if as_of not in ("", "latest") else d(end) + dt.timedelta(days=1)
-        return periods.Period(period or "custom", d(start), d(end), anchor, d(previous_start),
-                              d(previous_end), d(year_ago_start), d(year_ago_end))
-    return periods.for_report(wh, report, period or ("custom" if start else ""), as_of, start,
-                              end, list(platforms) or None, list(shops) or None)
+    return periods.from_parameters(wh, report, period, as_of, start, end, previous_start,
+                                   previous_end, year_ago_start, year_ago_end, shops, platforms)
 
 
 def tables(r: dict) -> dict:
