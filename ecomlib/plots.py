@@ -1,4 +1,4 @@
-"""Charts for reports: a seaborn theme, a CJK font from PyPI, and the standard charts.
+"""Charts for reports: seaborn's whitegrid theme, a CJK font from PyPI, and the standard charts.
 
 Call :func:`setup` once (a notebook's first cell; calling it again changes nothing; the
 chart helpers call it themselves on first use if nobody did). It
@@ -89,19 +89,45 @@ def register_cjk_font() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
+#: seaborn's ``set_theme(context="notebook", style="whitegrid")`` (seaborn 0.13: the
+#: ``whitegrid`` axes style, the ``notebook`` context at font_scale 1 and the ``deep``
+#: palette) written out as matplotlib rcParams, so a report kernel does not import seaborn
+#: (1.3 s, most of it scipy.stats) to set them; tests/test_plots.py checks they equal what
+#: seaborn sets. One difference: ``image.cmap`` stays matplotlib's (seaborn's ``rocket`` is
+#: registered only by importing seaborn; the one image chart names its colour map).
+SEABORN_WHITEGRID = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.grid": True,
+    "axes.labelcolor": ".15", "axes.labelsize": 12.0, "axes.linewidth": 1.25,
+    "axes.prop_cycle": mpl.cycler(color=[
+        "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
+        "#8c8c8c", "#ccb974", "#64b5cd"]),
+    "axes.titlesize": 12.0, "font.family": ["sans-serif"], "font.size": 12.0,
+    "grid.color": ".8", "grid.linewidth": 1.0, "grid.linestyle": "-",
+    "legend.fontsize": 11.0, "legend.title_fontsize": 12.0,
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "text.color": ".15", "xtick.bottom": False, "xtick.color": ".15",
+    "xtick.labelsize": 11.0, "xtick.major.size": 6.0, "xtick.major.width": 1.25,
+    "xtick.minor.size": 4.0, "xtick.minor.width": 1.0, "ytick.left": False,
+    "ytick.color": ".15", "ytick.labelsize": 11.0, "ytick.major.size": 6.0,
+    "ytick.major.width": 1.25, "ytick.minor.size": 4.0, "ytick.minor.width": 1.0,
+}
+
+
 def setup(lang: str = "zh", context: str = "notebook") -> str:
-    """Theme every chart: CJK font first in ``font.sans-serif``, seaborn ``whitegrid``.
+    """Theme every chart: CJK font first in ``font.sans-serif``, seaborn's ``whitegrid``
+    theme (:data:`SEABORN_WHITEGRID`; ``context="notebook"`` is the only context).
 
     Idempotent (the font is registered once, the rcParams end up the same on every call).
     ``lang`` becomes the default language of the chart helpers. Returns the CJK font's
     family name (``Noto Sans CJK SC``).
     """
-    import seaborn as sns
-
+    if context != "notebook":
+        raise ValueError(f"plots.setup: context {context!r}: only 'notebook' is themed")
     i18n.check_lang(lang)
     family = register_cjk_font()
     fallback = [f for f in mpl.rcParamsDefault["font.sans-serif"] if f != family]
-    sns.set_theme(context=context, style="whitegrid", font="sans-serif", rc={
+    mpl.rcParams.update(SEABORN_WHITEGRID)
+    mpl.rcParams.update({
         "font.sans-serif": [family, *fallback],
         "axes.unicode_minus": False,   # the CJK font has no U+2212 minus sign
         # titles, tick labels and legends carry names from the data: a shop called "$a$" or

@@ -253,3 +253,34 @@ def test_palette_is_stable_across_charts():
     assert plots.palette(["男装", "女装"]) == {"男装": full["男装"], "女装": full["女装"]}
     # a new category gets a colour of its own
     assert plots.palette(["鞋靴"])["鞋靴"] not in full.values()
+
+
+def test_the_theme_is_seaborns_whitegrid_without_importing_seaborn():
+    """plots.SEABORN_WHITEGRID equals what seaborn's set_theme(notebook, whitegrid) sets
+    (image.cmap aside: seaborn's rocket exists only once seaborn is imported), and a fresh
+    interpreter's setup() does not import seaborn or scipy.stats."""
+    import subprocess
+    import sys
+
+    import seaborn as sns
+
+    saved = dict(mpl.rcParams)
+    try:
+        mpl.rcdefaults()
+        sns.set_theme(context="notebook", style="whitegrid", font="sans-serif")
+        theirs = dict(mpl.rcParams)
+        mpl.rcdefaults()
+        mpl.rcParams.update(plots.SEABORN_WHITEGRID)
+        ours = dict(mpl.rcParams)
+    finally:
+        mpl.rcParams.update(saved)
+    rgb = lambda cyc: [tuple(round(x, 6) for x in mpl.colors.to_rgb(c))  # noqa: E731
+                       for c in cyc.by_key()["color"]]
+    assert rgb(ours.pop("axes.prop_cycle")) == rgb(theirs.pop("axes.prop_cycle"))
+    differ = {k for k in theirs if str(theirs[k]) != str(ours[k])}
+    # font.sans-serif: setup() puts the CJK font first in the defaults' list itself
+    assert differ == {"image.cmap", "font.sans-serif"}, sorted(differ)
+    code = ("import sys; from ecomlib import plots; plots.setup('zh'); "
+            "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
