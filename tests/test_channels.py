@@ -169,6 +169,33 @@ def test_price_elasticity_recovers_known_value_and_says_who_qualifies():
         ch.price_elasticity(d.drop(index=30))
 
 
+def test_price_elasticity_span_carried_price_and_campaign_days_by_hand():
+    """The span runs from the first to the last day with units (the zero days outside it are
+    not counted); a zero day inside keeps the last price (1000 fen, so it adds a level-1000
+    day: 60 days at 1000, 61 at 1100 -> 2 levels, range 10%); campaign days enter as a
+    column of the fit (units doubled on them leave e = -2 exact); a SKU that never sold
+    says so."""
+    days = pd.date_range("2025-01-01", periods=124)
+    i = np.arange(124)
+    price = np.where(i < 62, 1000.0, 1100.0)
+    camp = days[[10, 11, 70, 71]]
+    units = 50 * (price / 1000.0) ** -2.0 * np.where(np.isin(days, camp), 2.0, 1.0)
+    units[[0, 1, 123]] = 0.0          # outside the span
+    d = pd.DataFrame({"sales_date": days, "sku": "A", "units": units, "list_fen": price * units})
+    exact = ch.price_elasticity(d, campaign_days=camp).iloc[0]
+    assert exact["count_days"] == 121 and exact["qualifies"]
+    assert exact["elasticity"] == pytest.approx(-2.0, abs=1e-6)
+    units[61] = 0.0                   # inside: the price of day 60 carries
+    d = d.assign(units=units, list_fen=price * units)
+    never = pd.DataFrame({"sales_date": days[:5], "sku": "Z", "units": 0.0, "list_fen": 0.0})
+    el = ch.price_elasticity(pd.concat([d, never]), campaign_days=camp).set_index("sku")
+    a = el.loc["A"]
+    assert a["count_days"] == 121 and a["count_price_levels"] == 2
+    assert a["price_change_rate"] == pytest.approx(0.1)
+    assert a["qualifies"] and a["elasticity"] < -1.5   # a zero day at price 1000 pulls e up
+    assert not el.loc["Z", "qualifies"] and el.loc["Z", "why"] == "no sales"
+
+
 def test_campaign_uplift_by_hand():
     # flat 100/day, a 3-day campaign at 200/day, 2 pre days at 80, 2 post days at 70
     days = pd.date_range("2025-01-01", periods=60)

@@ -604,27 +604,40 @@ def price_elasticity(sku_daily: pd.DataFrame, campaign_days=None, min_days: int 
     if has_cat:
         d["category"] = d["sku"].map(cat_of)
         cat_day = d.groupby(["category", "sales_date"])["units"].sum()
+    # one pass over numpy arrays (d is sorted by sku, then day): per SKU a slice, no frames
     found = []
-    for sku, g in d.groupby("sku", sort=True):
-        sold = g.loc[g["units"] > 0, "sales_date"]
-        g = g[(g["sales_date"] >= sold.min()) & (g["sales_date"] <= sold.max())] if len(sold) \
-            else g.iloc[0:0]
+    skus = d["sku"].to_numpy()
+    day_all = d["sales_date"].to_numpy().astype("datetime64[D]")
+    units_all = d["units"].to_numpy(dtype="float64")
+    list_all = d["list_fen"].to_numpy(dtype="float64")
+    cuts = np.flatnonzero(skus[1:] != skus[:-1]) + 1 if len(skus) else np.array([], int)
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(skus)]
+    camp_days = np.array(sorted(camp), dtype="datetime64[ns]").astype("datetime64[D]")
+    for sku, a, b in zip(skus[starts] if len(skus) else [], starts, ends):
         base = {"sku": sku, "count_days": 0, "count_price_levels": 0, "price_change_rate": np.nan,
                 "elasticity": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                 "qualifies": False, "why": ""}
-        if g.empty:
+        sold = np.flatnonzero(units_all[a:b] > 0)
+        if not len(sold):   # the span is first to last day with units sold
             found.append({**base, "why": "no sales"})
             continue
-        g = g.sort_values("sales_date")
-        days = pd.DatetimeIndex(g["sales_date"])
+        lo, hi = a + sold[0], a + sold[-1] + 1
+        day = day_all[lo:hi]
+        days = pd.DatetimeIndex(day)
         _every_day(days, "price_elasticity")
-        s = g.set_index("sales_date")
-        price = (s["list_fen"] / s["units"].where(s["units"] > 0)).ffill()
-        units = s["units"].fillna(0).to_numpy(dtype="float64")
-        level = np.round(np.log(price.to_numpy()) / np.log(1.01))
-        counts = pd.Series(level).value_counts()
+        u = np.nan_to_num(units_all[lo:hi], nan=0.0)
+        # the day's unit price; a day without sales keeps the last price (forward fill)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = np.where(u > 0, list_all[lo:hi] / np.where(u > 0, u, 1), np.nan)
+        last = np.maximum.accumulate(np.where(~np.isnan(raw), np.arange(len(raw)), 0))
+        price = raw[last]
+        units = u
+        with np.errstate(divide="ignore", invalid="ignore"):
+            level = np.round(np.log(price) / np.log(1.01))
+        _, counts = np.unique(level[~np.isnan(level)], return_counts=True)
         good_levels = int((counts >= min_level_days).sum())
-        change = float(price.max() / price.min() - 1)
+        change = float(np.nanmax(price) / np.nanmin(price) - 1) if (~np.isnan(price)).any() \
+            else float("nan")
         base.update(count_days=len(days), count_price_levels=int(len(counts)),
                     price_change_rate=change)
         why = []
@@ -638,10 +651,10 @@ def price_elasticity(sku_daily: pd.DataFrame, campaign_days=None, min_days: int 
         if why:
             found.append({**base, "why": "; ".join(why)})
             continue
-        wd = days.day_of_week.to_numpy()
-        cols = [np.ones(len(days)), np.log(price.to_numpy())]
+        wd = (day.astype("int64") + 3) % 7          # 1970-01-01 was a Thursday; Monday = 0
+        cols = [np.ones(len(days)), np.log(price)]
         cols += [(wd == k).astype(float) for k in range(1, 7)]
-        is_c = np.array([x in camp for x in days], dtype=float)
+        is_c = np.isin(day, camp_days).astype(float)
         if 0 < is_c.sum() < len(days):
             cols.append(is_c)
         if has_cat:
@@ -651,7 +664,7 @@ def price_elasticity(sku_daily: pd.DataFrame, campaign_days=None, min_days: int 
             if np.ptp(m.to_numpy()) > 0:
                 cols.append(m.to_numpy())
         if trend:
-            cols.append((days - days[0]).days.to_numpy() / 365.25)
+            cols.append((day - day[0]).astype("int64") / 365.25)
         X = np.column_stack(cols)
         try:
             beta, cov, _ = _poisson_fit(X, units)
