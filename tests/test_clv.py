@@ -284,6 +284,10 @@ def test_score_members_per_distinct_row_and_bg_only_fit():
     assert out["clv_fen"].tolist() == clv.customer_lifetime_value(
         bg, gg, s["frequency"], s["recency_days"] / 7, s["age_days"] / 7,
         s["monetary_value_fen"]).tolist()
+    # the hypergeometric factor once per distinct (x, T): the same numbers as member by member
+    x, t_x, T = np.array([0.0, 1, 1, 3, 1]), np.array([0.0, 1, 2, 4, 1]), np.array([5.0, 3, 3, 6, 3])
+    for t, got in zip((4.3, 52.0), bg._expected_purchases_by_xT((4.3, 52.0), x, t_x, T)):
+        assert np.array_equal(got, bg.expected_purchases(t, x, t_x, T))
     # fit_summary(spend=False): the same BG/NBD, no spend model
     rng = np.random.default_rng(0)
     f = rng.integers(0, 4, 200)

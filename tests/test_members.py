@@ -481,6 +481,9 @@ def test_calibration_holdout_counts(wh):
     # a summary passed in is used as is
     cal = mq.member_summary(wh, "2025-01-31")
     pd.testing.assert_frame_equal(mq.calibration_holdout(wh, "2025-01-31", E, summary=cal), c.reset_index())
+    # with the summary at the end too: purchase days to the end less those to calibration end
+    both = mq.calibration_holdout(wh, "2025-01-31", E, summary=cal, end_summary=mq.member_summary(wh, E))
+    pd.testing.assert_frame_equal(both, c.reset_index())
     with pytest.raises(ValueError, match="holdout is empty"):
         mq.calibration_holdout(wh, E, E)
 

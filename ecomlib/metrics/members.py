@@ -413,8 +413,12 @@ def rfm(summary: pd.DataFrame, recency_days: float | None = None,
     out["r_high"] = out["days_since_last"] <= th["recency_days"]
     out["f_high"] = out["count_orders"] >= th["frequency_orders"]
     out["m_high"] = m >= th["monetary_fen"]
-    out["tier"] = [TIERS[(bool(r), bool(f), bool(mh))]
-                   for r, f, mh in zip(out["r_high"], out["f_high"], out["m_high"])]
+    # the tier of each (R, F, M) high/low triple, looked up by its number 4 R + 2 F + M
+    by_code = np.array([TIERS[(bool(c & 4), bool(c & 2), bool(c & 1))] for c in range(8)],
+                       dtype=object)
+    code = (4 * out["r_high"].to_numpy(dtype="int64") + 2 * out["f_high"].to_numpy(dtype="int64")
+            + out["m_high"].to_numpy(dtype="int64"))
+    out["tier"] = by_code[code].tolist()
     out.attrs["thresholds"] = th
     return out
 

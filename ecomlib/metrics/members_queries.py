@@ -150,17 +150,31 @@ def basket_pairs(wh, start, end, item: str = "sku", min_orders: int = 5, top: in
 
 
 def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None,
-                        summary: pd.DataFrame | None = None) -> pd.DataFrame:
+                        summary: pd.DataFrame | None = None,
+                        end_summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """The member summary at ``calibration_end`` (or ``summary``, the caller's summary at that
     day for the same selection) with ``count_holdout_purchases``: purchase days after it, up
     to ``end`` inclusive (``members/holdout`` over the holdout period). One row per member
-    who bought by calibration_end."""
+    who bought by calibration_end.
+
+    ``end_summary``: the caller's summary at ``end`` for the same selection (the report has
+    it); then no query reads the holdout: a member's purchase days after calibration_end up
+    to end are their purchase days up to end less those up to calibration_end
+    (count_purchase_days of the two summaries), the same count without another pass over
+    the orders."""
     c, e = _span(calibration_end, end, "calibration_holdout")
     if c == e:
         raise ValueError("members_queries.calibration_holdout: calibration_end equals end; "
                          "the holdout is empty")
     if summary is None:
         summary = member_summary(wh, c, shops, platforms)
+    if end_summary is not None:
+        days_to_end = summary["member_key"].map(
+            end_summary.set_index("member_key")["count_purchase_days"])
+        out = summary.copy()
+        out["count_holdout_purchases"] = (days_to_end - summary["count_purchase_days"]
+                                          ).astype("int64")
+        return out
     hold = _run(wh, "holdout", start_date=c + pd.Timedelta(days=1).to_pytimedelta(),
                 end_date=e, shops=shops, platforms=platforms)
     out = summary.merge(hold, on="member_key", how="left")

@@ -721,8 +721,9 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
     start, end = R["start"], R["eff_end"]
     year = pd.Timedelta(days=NEW_HISTORY_DAYS)
     kpi = {"current": Q.window_kpis(wh, start, end, **sel)}
-    for k in ("previous", "year_ago"):
-        kpi[k] = Q.window_kpis(wh, *R[k], **sel) if R[k] else None
+    for k in ("previous", "year_ago"):  # 近12个月's 环比 is its 同比: the same window, read once
+        same = k == "year_ago" and R[k] is not None and R[k] == R["previous"]
+        kpi[k] = kpi["previous"] if same else Q.window_kpis(wh, *R[k], **sel) if R[k] else None
     R["kpi"] = kpi
     R["new_ok"] = {k: bool(first is not None and w is not None and first <= w[0] - year)
                    for k, w in (("current", (start, end)), ("previous", R["previous"]),
@@ -778,7 +779,7 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
     R["holdout"], R["cal_end"], R["holdout_note"] = None, None, ""
     cal_end = end - pd.Timedelta(days=holdout_days)
     if bg is not None and first is not None and cal_end > first:
-        cal = Q.calibration_holdout(wh, cal_end, end, **sel)
+        cal = Q.calibration_holdout(wh, cal_end, end, end_summary=summary, **sel)
         _, bg_cal, _, cal_note = mm.member_values(cal, spend=False, score=False, lang=lang)
         if bg_cal is None:
             R["holdout_note"] = cal_note

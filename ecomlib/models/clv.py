@@ -141,25 +141,30 @@ def bgnbd_loglik_grad(params, x, t_x, T) -> np.ndarray:
                             bl_bx1=special.betaln(a + 1, b + xr - 1))
 
 
-def _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr, la_T, la_t, bl_bx, bl_bx1
-                     ) -> np.ndarray:
+def _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr, la_T, la_t, bl_bx, bl_bx1,
+                     rows: "_Rows | None" = None) -> np.ndarray:
     """The rows of :func:`bgnbd_loglik_grad` from the terms it shares with the likelihood
     (so that :func:`_bgnbd_neg_ll_grad` computes them once): ``rep = x > 0``,
     ``xr = x[rep]``, la_T = ln(alpha+T), la_t = ln(alpha+t_x), bl_bx = betaln(a, b+x),
-    bl_bx1 = betaln(a+1, b+xr-1)."""
+    bl_bx1 = betaln(a+1, b+xr-1). With ``rows`` (:class:`_Rows` of x) the digamma terms,
+    functions of x alone, are computed once per distinct x and spread back: the same
+    numbers."""
     g3 = bl_bx - (r + x) * la_T
     g4 = np.full_like(g3, -np.inf)
     g4[rep] = bl_bx1 - (r + xr) * la_t[rep]
     lse = np.logaddexp(g3, g4)
     w3, w4 = np.exp(g3 - lse), np.exp(g4 - lse)
-    psi_abx = special.digamma(a + b + x)
+    if rows is None:
+        rows = _Rows(x)
+    psi_abx = rows.of(special.digamma(a + b + rows.values))
     psi_bx1 = np.zeros_like(x)
-    psi_bx1[rep] = special.digamma(b + xr - 1)
-    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w3 * la_T - w4 * la_t
+    psi_bx1[rep] = rows.of_repeat(special.digamma(b + rows.repeat_values - 1))
+    d_r = (rows.of(special.digamma(r + rows.values) - special.digamma(r) + np.log(alpha))
+           - w3 * la_T - w4 * la_t)
     d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
     d_a = (w3 * special.digamma(a) + w4 * special.digamma(a + 1) - psi_abx
            - special.digamma(a) + special.digamma(a + b))
-    d_b = (w3 * special.digamma(b + x) + w4 * psi_bx1 - psi_abx
+    d_b = (w3 * rows.of(special.digamma(b + rows.values)) + w4 * psi_bx1 - psi_abx
            - special.digamma(b) + special.digamma(a + b))
     return np.vstack([d_r, d_alpha, d_a, d_b])
 
@@ -182,6 +187,27 @@ def gg_loglik_grad(params, x, m) -> np.ndarray:
                       q / g - (px + q) / (g + m * x)])
 
 
+class _Rows:
+    """The distinct values of one column (e.g. the frequency x: a few dozen values for
+    hundreds of thousands of members) and where each row's value sits among them, so that
+    an elementwise function of the column is computed once per distinct value and spread
+    back: ``rows.of(f(rows.values)) == f(column)`` element by element, the same numbers.
+    ``repeat_values`` are the values > 0 and ``of_repeat`` spreads a function of them to
+    the rows with a value > 0 (in row order, as ``column[column > 0]``)."""
+
+    def __init__(self, column: np.ndarray):
+        self.values, self.index = np.unique(column, return_inverse=True)
+        first_positive = int(np.searchsorted(self.values, 0.0, side="right"))
+        self.repeat_values = self.values[first_positive:]
+        self.repeat_index = self.index[column > 0] - first_positive
+
+    def of(self, per_value: np.ndarray) -> np.ndarray:
+        return per_value[self.index]
+
+    def of_repeat(self, per_value: np.ndarray) -> np.ndarray:
+        return per_value[self.repeat_index]
+
+
 def _collapse(*cols) -> tuple[list[np.ndarray], np.ndarray]:
     """Identical member rows collapsed to unique rows + counts (the likelihood is a sum).
 
@@ -200,39 +226,51 @@ def _collapse(*cols) -> tuple[list[np.ndarray], np.ndarray]:
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype("float64")
 
 
-def _gg_neg_ll_grad(params, x, m, log_x, log_m, w, n) -> tuple[float, np.ndarray]:
+def _gg_neg_ll_grad(params, x, m, log_x, log_m, w, n, rows: _Rows | None = None,
+                    mx: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Mean negative Gamma-Gamma log-likelihood and its gradient with respect to
     (p, q, gamma): :func:`gg_loglik` and :func:`gg_loglik_grad` with the shared terms
-    (ln x and ln m, fixed during a fit, and ln(gamma + m x)) computed once; the same
-    expressions in the same order, so the same numbers."""
+    (ln x and ln m, and m x, fixed during a fit, and ln(gamma + m x)) computed once and the
+    gamma and digamma terms of p x once per distinct x (``rows``, :class:`_Rows` of x); the
+    same expressions in the same order, so the same numbers."""
     p, q, g = (float(v) for v in params)
+    if rows is None:
+        rows = _Rows(x)
+    if mx is None:
+        mx = m * x
     px = p * x
-    lgm = np.log(g + m * x)
-    ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
+    pxv = p * rows.values
+    lgm = np.log(g + mx)
+    ll = (rows.of(special.gammaln(pxv + q) - special.gammaln(pxv) - special.gammaln(q))
           + q * np.log(g) + (px - 1) * log_m + px * log_x - (px + q) * lgm)
     v = -(w * ll).sum() / n
     if not np.isfinite(v):
         return v, np.zeros(3)
-    psi_pxq = special.digamma(px + q)
-    return v, np.vstack([x * (psi_pxq - special.digamma(px) + log_m + log_x - lgm),
-                         psi_pxq - special.digamma(q) + np.log(g) - lgm,
-                         q / g - (px + q) / (g + m * x)])
+    psi_pxq = special.digamma(pxv + q)
+    return v, np.vstack([x * (rows.of(psi_pxq - special.digamma(pxv)) + log_m + log_x - lgm),
+                         rows.of(psi_pxq) - special.digamma(q) + np.log(g) - lgm,
+                         q / g - (px + q) / (g + mx)])
 
 
-def _bgnbd_neg_ll_grad(params, x, t_x, T, w, n) -> tuple[float, np.ndarray]:
+def _bgnbd_neg_ll_grad(params, x, t_x, T, w, n, rows: tuple | None = None
+                       ) -> tuple[float, np.ndarray]:
     """Mean negative BG/NBD log-likelihood (weights ``w``, total ``n``) and its gradient
     with respect to (r, alpha, a, b): :func:`bgnbd_loglik` and :func:`bgnbd_loglik_grad`
     with the terms they share (betaln, logs) computed once, the same expressions in the same
-    order, so the same numbers."""
+    order, so the same numbers. ``rows``: the :class:`_Rows` of (x, t_x, T), fixed during a
+    fit; every gamma, beta, digamma and log term is a function of one of them and is
+    computed once per distinct value (x: a few dozen values, t_x and T: days) and spread
+    back."""
     r, alpha, a, b = (float(p) for p in params)
+    rx, rt, rT = rows if rows is not None else (_Rows(x), _Rows(t_x), _Rows(T))
     rep = x > 0
     xr = x[rep]
-    la_T, la_t = np.log(alpha + T), np.log(alpha + t_x)
+    la_T, la_t = rT.of(np.log(alpha + rT.values)), rt.of(np.log(alpha + rt.values))
     bl_ab = special.betaln(a, b)
-    bl_bx = special.betaln(a, b + x)
-    bl_bx1 = special.betaln(a + 1, b + xr - 1)
+    bl_bx = rx.of(special.betaln(a, b + rx.values))
+    bl_bx1 = rx.of_repeat(special.betaln(a + 1, b + rx.repeat_values - 1))
     # the log-likelihood (bgnbd_loglik)
-    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    common = rx.of(special.gammaln(r + rx.values) - special.gammaln(r) + r * np.log(alpha))
     a3 = bl_bx - bl_ab - (r + x) * la_T
     a4 = np.full_like(a3, -np.inf)
     a4[rep] = (bl_bx1 - bl_ab - (r + xr) * la_t[rep])
@@ -240,7 +278,8 @@ def _bgnbd_neg_ll_grad(params, x, t_x, T, w, n) -> tuple[float, np.ndarray]:
     v = -(w * ll).sum() / n
     if not np.isfinite(v):
         return v, np.zeros(4)
-    return v, _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr, la_T, la_t, bl_bx, bl_bx1)
+    return v, _bgnbd_grad_rows(r, alpha, a, b, x, t_x, T, rep, xr, la_T, la_t, bl_bx, bl_bx1,
+                               rx)
 
 
 def _fit(neg_ll, starts, names, fn) -> tuple[np.ndarray, float, optimize.OptimizeResult]:
@@ -302,10 +341,11 @@ class BGNBD:
             raise ValueError("clv.BGNBD.fit: no members to fit; widen the period or the shops")
         (ux, ut, uT), w = _collapse(x, t_x, T)
         n = w.sum()
+        rows = (_Rows(ux), _Rows(ut), _Rows(uT))  # fixed during the fit
 
         def neg_ll(lp):
             p = np.exp(lp)
-            v, grad = _bgnbd_neg_ll_grad(p, ux, ut, uT, w, n)
+            v, grad = _bgnbd_neg_ll_grad(p, ux, ut, uT, w, n, rows)
             if not np.isfinite(v):
                 return 1e300, np.zeros(4)
             # chain rule for log-parameters: d/d(ln p) = p d/dp
@@ -346,16 +386,33 @@ class BGNBD:
 
         ``t`` in the data's time unit; purchases = purchase days.
         """
-        r, alpha, a, b = self._p()
         x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
         t = float(t)
         if t <= 0:
             return np.zeros_like(x)
+        return self._if_alive(t, x, T) * self.p_alive(x, t_x, T)
+
+    def _if_alive(self, t, x, T) -> np.ndarray:
+        """The first factor of :meth:`expected_purchases` (the purchases in the next ``t``
+        of a member still alive at ``T``), a function of (x, T) alone::
+
+            (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
+        """
+        r, alpha, a, b = self._p()
         z = t / (alpha + T + t)
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
         term = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
-        first = (a + b + x - 1) / (a - 1) * term
-        return first * self.p_alive(x, t_x, T)
+        return (a + b + x - 1) / (a - 1) * term
+
+    def _expected_purchases_by_xT(self, ts, x, t_x, T) -> list[np.ndarray]:
+        """:meth:`expected_purchases` for each horizon of ``ts`` (all > 0): the same numbers,
+        with P(alive) computed once and the hypergeometric factor (:meth:`_if_alive`, a
+        function of (x, T) alone) once per distinct (x, T) pair (a few tens of thousands
+        where members are hundreds of thousands) and spread back."""
+        x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
+        alive = self.p_alive(x, t_x, T)
+        vx, vT, back = _distinct_rows(x, T)
+        return [self._if_alive(float(t), vx, vT)[back] * alive for t in ts]
 
     def expected_purchases_new(self, t) -> float:
         """E[X(t)] for a member just acquired (unconditional, FHL 2005 eq. 9)::
@@ -394,10 +451,11 @@ class GammaGamma:
         n = w.sum()
 
         log_x, log_m = np.log(ux), np.log(um)
+        rows, mx = _Rows(ux), um * ux  # fixed during the fit
 
         def neg_ll(lp):
             p = np.exp(lp)
-            v, grad = _gg_neg_ll_grad(p, ux, um, log_x, log_m, w, n)
+            v, grad = _gg_neg_ll_grad(p, ux, um, log_x, log_m, w, n, rows, mx)
             if not np.isfinite(v):
                 return 1e300, np.zeros(3)
             return v, -(grad @ w) / n * p
@@ -472,8 +530,9 @@ def customer_lifetime_value(bg: BGNBD, gg: GammaGamma, x, t_x, T, m, horizon_mon
     month = 365.25 / 12 / time_unit_days
     prev = np.zeros(len(np.asarray(x)))
     disc = np.zeros_like(prev)
-    for i in range(1, horizon_months + 1):
-        cum = bg.expected_purchases(i * month, x, t_x, T)
+    cums = bg._expected_purchases_by_xT([i * month for i in range(1, horizon_months + 1)],
+                                         x, t_x, T)
+    for i, cum in enumerate(cums, start=1):
         disc += (cum - prev) / (1 + monthly_discount_rate) ** i
         prev = cum
     return margin_rate * value * disc
@@ -510,7 +569,8 @@ def score_members(summary: pd.DataFrame, bg: BGNBD, gg: GammaGamma | None,
     ux, ut, uT, um, back = _distinct_rows(x, t_x, T, m)
     out["p_alive_rate"] = bg.p_alive(ux, ut, uT)[back]
     month = 365.25 / 12 / time_unit_days
-    out["expected_purchases"] = bg.expected_purchases(horizon_months * month, ux, ut, uT)[back]
+    out["expected_purchases"] = (bg._expected_purchases_by_xT([horizon_months * month], ux, ut, uT)[0]
+                                 if horizon_months * month > 0 else np.zeros(len(ux)))[back]
     if gg is not None:
         out["expected_value_fen"] = gg.expected_value(ux, um)[back]
         out["clv_fen"] = customer_lifetime_value(bg, gg, ux, ut, uT, um, horizon_months,
