@@ -484,6 +484,11 @@ def test_calibration_holdout_counts(wh):
     # with the summary at the end too: purchase days to the end less those to calibration end
     both = mq.calibration_holdout(wh, "2025-01-31", E, summary=cal, end_summary=mq.member_summary(wh, E))
     pd.testing.assert_frame_equal(both, c.reset_index())
+    # without the refunds and platforms pass: the same purchases, refund 0 and one platform
+    lean = mq.member_summary(wh, "2025-01-31", details=False)
+    assert (lean["refund_fen"] == 0).all() and (lean["count_platforms"] == 1).all()
+    skip = ["refund_fen", "count_platforms"]
+    pd.testing.assert_frame_equal(lean.drop(columns=skip), cal.drop(columns=skip))
     with pytest.raises(ValueError, match="holdout is empty"):
         mq.calibration_holdout(wh, E, E)
 

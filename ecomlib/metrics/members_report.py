@@ -779,7 +779,11 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
     R["holdout"], R["cal_end"], R["holdout_note"] = None, None, ""
     cal_end = end - pd.Timedelta(days=holdout_days)
     if bg is not None and first is not None and cal_end > first:
-        cal = Q.calibration_holdout(wh, cal_end, end, end_summary=summary, **sel)
+        # the holdout check fits and reads the purchase model only (frequency, recency,
+        # age): the summary at calibration end without refunds and platforms
+        cal = Q.calibration_holdout(wh, cal_end, end, end_summary=summary,
+                                    summary=Q.member_summary(wh, cal_end, details=False, **sel),
+                                    **sel)
         _, bg_cal, _, cal_note = mm.member_values(cal, spend=False, score=False, lang=lang)
         if bg_cal is None:
             R["holdout_note"] = cal_note
@@ -791,7 +795,14 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
     g = auto_grain(P, grain)
     R["grain"] = g
     R["nv"] = mark_whole_periods(Q.new_vs_returning(wh, start, end, g, **sel), g, start, end)
-    R["rep"] = Q.repurchase_rate(wh, start, end, **sel)
+    # the period's 复购率 from its window_kpis row for the selection: the members with a paid
+    # order in the window and those with 2+ (what members/repurchase counts), read once
+    now = _level(kpi["current"])
+    R["rep"] = mm.repurchase(pd.DataFrame({
+        "window_start": pd.Series([start], dtype="datetime64[us]"),
+        "window_end": pd.Series([end], dtype="datetime64[us]"),
+        "count_members": now["count_members"].to_numpy()[:1],
+        "count_repeat_members": now["count_repeat_members"].to_numpy()[:1]}))
     R["roll"] = Q.rolling_repurchase(wh, start, end, repurchase_window_days, **sel)
     R["freq"] = mm.frequency_distribution(summary)
     R["intervals"] = mm.interval_distribution(Q.purchase_intervals(wh, start, end, **sel))
