@@ -33,6 +33,11 @@ rebuilds everything, and so does a model file whose SQL changed since its table 
 (``build_models`` keeps each table's SQL hash). Models read their scope through the relations ``build_scope_orders``
 and ``build_scope_days``, which hold every key on a full build.
 
+After its transaction a build records whether each quality rule fails
+(:func:`ecomlib.quality.record_checks`, table ``quality_rule_checks``): rules whose tables
+were not loaded keep their answer, and after loads of orders only the order rules are asked
+about the build's orders; the overview's data-health badge reads the record.
+
 Parameters of queries over marts use one convention: ``$start_date`` and ``$end_date``,
 both inclusive Beijing dates.
 """
@@ -193,13 +198,21 @@ class BuildResult:
     models: list[dict]
     scope_orders: int = 0
     scope_days: int = 0
+    #: the quality rules asked after the build (:func:`ecomlib.quality.record_checks`:
+    #: how many were asked in full, about the build's orders only, by their recorded failing
+    #: row, kept; seconds), None if not recorded
+    checks: dict | None = None
 
     def summary(self) -> str:
         built = [m for m in self.models if m["kind"] not in ("view", "skipped")]
         return (f"build {self.build_id}: {self.kind}, {len(built)} table(s) in "
                 f"{self.seconds:.1f} s" + (f" ({self.scope_orders:,} orders, "
                                             f"{self.scope_days:,} shop-days)"
-                                            if self.kind == "incremental" else ""))
+                                            if self.kind == "incremental" else "")
+                + (f"; quality rules: {self.checks['full']} asked, {self.checks['scoped']} on "
+                   f"the build's orders, {self.checks['witness']} by their failing row, "
+                   f"{self.checks['kept']} kept, {self.checks['seconds']:.1f} s"
+                   if self.checks else ""))
 
 
 def init(con) -> None:
@@ -296,6 +309,7 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
         kind = "incremental"
     log: list[dict] = []
     n_orders = n_days = 0
+    committed, checks = False, None
     con.execute("BEGIN")
     try:
         from . import calendar_dim
@@ -328,6 +342,7 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
                         [build_id, r["model"], r["layer"], r["kind"], r["rows"], r["seconds"],
                          started, max_load, ""])
         con.execute("COMMIT")
+        committed = True
     except BaseException as e:
         con.execute("ROLLBACK")
         try:
@@ -339,10 +354,24 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
             pass
         raise
     finally:
+        if committed:  # while the build's orders are still in build_scope_orders
+            checks = _record_checks(con, build_id, kind, last_load, max_load, models)
         for tmp in ("build_scope_orders", "build_scope_days", "_old_days"):
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
     return BuildResult(build_id, kind, round(time.perf_counter() - t0, 2), log, n_orders,
-                       n_days)
+                       n_days, checks)
+
+
+def _record_checks(con, build_id: int, kind: str, last_load: int, max_load: int,
+                   models: dict[str, Model]) -> dict | None:
+    """After a committed build: whether each quality rule fails, for the overview's badge
+    (:func:`ecomlib.quality.record_checks`; the build's orders are still in
+    build_scope_orders). Never fails the build: on an error the badge asks the rules itself."""
+    from . import quality
+    try:
+        return quality.record_checks(con, build_id, kind, last_load, max_load, models)
+    except Exception:  # noqa: BLE001 - the marts are built; the record is only a shortcut
+        return None
 
 
 def _scopes(con, kind: str) -> tuple[int, int]:

@@ -22,7 +22,10 @@ API:
 * :func:`unmapped_skus` -> order-line SKUs unknown to ``products``, with lines and money;
 * :func:`quarantine_summary` -> quarantined rows by table, column and kind of reason;
 * :func:`quality_trend` -> per load: rows in, quarantined, quarantine rate, top reason;
-* :func:`write_report` -> a self-contained HTML quality report (zh by default, or en).
+* :func:`write_report` -> a self-contained HTML quality report (zh by default, or en);
+* :func:`record_checks` (run by ``ecom build``) stores whether each rule fails in
+  ``quality_rule_checks``; :func:`recorded_fails` reads what still holds (the overview's
+  data-health badge), :func:`rule_fails` asks one rule.
 
 The rules and their formulas are listed at the end of this docstring (generated from
 :data:`RULES`, so the list cannot drift from the code).
@@ -45,7 +48,8 @@ __all__ = ["Rule", "RULES", "SEVERITIES", "rule", "run_checks", "examples", "unm
            "quarantine_summary", "quality_trend", "write_report", "failing_at_or_above",
            "sort_checks", "console_table", "status_lines",
            "MIN_EXPECTED_ORDERS", "OVER_DELIVERY_TOLERANCE", "STOCK_TOLERANCE_UNITS",
-           "STOCK_CONTINUITY_SQL"]
+           "STOCK_CONTINUITY_SQL", "rule_fails", "record_checks", "recorded_fails",
+           "ORDER_SCOPED", "CHECKS_TABLE"]
 
 #: severities, most serious first
 SEVERITIES = ("error", "warning")
@@ -129,7 +133,11 @@ for _t in schema.TABLES.values():
         f"{i18n.label(_t.name)}的主键 ({_k}) 唯一：同一主键只有一行",
         f"{i18n.label(_t.name, 'en')}: the natural key ({_k}) is unique",
         f"COUNT(*) = 1 per ({_k}); the failing count is the number of keys held by 2+ rows",
-        f"SELECT {_k}, COUNT(*) AS count_rows FROM {_t.name} GROUP BY {_k} HAVING COUNT(*) > 1",
+        # the keys are grouped first by their hash (one integer: several times faster than
+        # the key's text columns at millions of rows), then exactly, only where hashes repeat
+        f"WITH repeated AS (SELECT hash({_k}) AS h FROM {_t.name} GROUP BY 1 HAVING COUNT(*) > 1) "
+        f"SELECT {_k}, COUNT(*) AS count_rows FROM {_t.name} "
+        f"WHERE hash({_k}) IN (SELECT h FROM repeated) GROUP BY {_k} HAVING COUNT(*) > 1",
         tuple(_t.key), _count(_t.name)))
 
 # -- order lines -------------------------------------------------------------------------------
@@ -157,11 +165,11 @@ _add(Rule(
     "Every order line's SKU is in products (unmapped SKUs have no cost and no category)",
     "the line's SKU, resolved through sku_map (the model int_line_skus), is in products.sku; "
     "see the unmapped-SKU list for SKUs, lines and amounts",
-    "SELECT l.platform, l.shop_id, l.order_id, l.line_id, l.sku, l.platform_sku_id, "
-    "l.quantity, l.paid_fen FROM order_lines l "
-    "JOIN int_line_skus r ON r.platform = l.platform AND r.shop_id = l.shop_id "
-    "AND r.order_id = l.order_id AND r.line_id = l.line_id "
-    "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = r.sku)",
+    # int_line_skus carries the line's columns (no join back to order_lines); the anti-join
+    # is a LEFT JOIN (a correlated NOT EXISTS copies every column of 5M lines first)
+    "SELECT r.platform, r.shop_id, r.order_id, r.line_id, r.exported_sku AS sku, "
+    "r.platform_sku_id, r.quantity, r.paid_fen FROM int_line_skus r "
+    "LEFT JOIN products p ON p.sku = r.sku WHERE p.sku IS NULL",
     _LINE_KEY, _count("order_lines")))
 
 # -- orders ------------------------------------------------------------------------------------
@@ -173,10 +181,16 @@ _add(Rule(
     "SUM(lines.paid_fen) + shipping_fee_fen <= SUM(lines.list_price_fen x quantity) + "
     "shipping_fee_fen, over the order's lines (orders without lines are not checked; the "
     "canonical order has no paid column of its own, so this is the line rule at order grain)",
-    "WITH line_totals AS ("
-    " SELECT platform, shop_id, order_id, SUM(paid_fen) AS lines_paid_fen,"
-    " SUM(list_price_fen * quantity) AS lines_list_fen"
-    " FROM order_lines GROUP BY platform, shop_id, order_id) "
+    # only orders with a line over its list value (or an empty amount) can fail: the sums
+    # of lines that each pass pass, so only those orders' lines are added up
+    "WITH suspect AS ("
+    " SELECT DISTINCT platform, shop_id, order_id FROM order_lines"
+    " WHERE NOT (paid_fen <= list_price_fen * quantity) OR paid_fen IS NULL"
+    " OR list_price_fen IS NULL OR quantity IS NULL), line_totals AS ("
+    " SELECT l.platform, l.shop_id, l.order_id, SUM(l.paid_fen) AS lines_paid_fen,"
+    " SUM(l.list_price_fen * l.quantity) AS lines_list_fen"
+    f" FROM order_lines l SEMI JOIN suspect s ON {_on('s', 'l')}"
+    " GROUP BY l.platform, l.shop_id, l.order_id) "
     "SELECT o.platform, o.shop_id, o.order_id,"
     " t.lines_paid_fen + COALESCE(o.shipping_fee_fen, 0) AS order_paid_fen,"
     " t.lines_list_fen + COALESCE(o.shipping_fee_fen, 0) AS order_list_fen, o.shipping_fee_fen "
@@ -801,6 +815,205 @@ def run_checks(wh, tables: Iterable[str] | None = None, lang: str = "zh",
     for c in ("count_failing", "count_checked"):
         out[c] = out[c].astype("Int64")
     out["failing_rate"] = out["failing_rate"].astype("float64")
+    return out
+
+# ----------------------------------------------------------------------------------------------
+# whether each rule fails, recorded by the build
+# ----------------------------------------------------------------------------------------------
+#: rules whose offending rows of an order depend only on that order's rows of orders,
+#: order_lines and refunds (and on products / sku_map): after a load they can be asked about
+#: the orders the load touched only, when they passed before it
+ORDER_SCOPED = frozenset({
+    "orders.key_unique", "order_lines.key_unique", "order_lines.paid_le_list",
+    "order_lines.orphan", "order_lines.sku_unknown", "orders.paid_le_list",
+    "orders.time_order", "orders.status_times", "orders.no_lines", "refunds.amount_le_paid",
+    "refunds.units_le_quantity", "refunds.return_without_units", "refunds.orphan",
+    "refunds.time_order", "refunds.status_times", "refunds.before_order",
+    "orders.header_paid_ties_to_lines", "orders.header_refund_ties_to_refunds"})
+#: the relations an order-scoped rule is asked through, each cut to the touched orders, and
+#: the relations it may read whole (master data)
+_SCOPED_RELATIONS = ("orders", "order_lines", "refunds", "int_line_skus")
+_WHOLE_RELATIONS = frozenset({"products", "sku_map", "shops"})
+#: the table ``ecom build`` writes: per rule, whether any row failed after that build
+CHECKS_TABLE = "quality_rule_checks"
+_CHECKS_DDL = f"""CREATE TABLE IF NOT EXISTS {CHECKS_TABLE} (
+    rule_id VARCHAR, sql_sha256 VARCHAR, models_sha256 VARCHAR, fails BOOLEAN,
+    witness VARCHAR, checked_load_id BIGINT, build_id BIGINT, how VARCHAR, seconds DOUBLE)"""
+
+
+def _sha(text: str) -> str:
+    import hashlib
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def rule_fails(con, r: Rule, prefix: str = "") -> bool | None:
+    """Whether any row fails rule ``r`` (``SELECT EXISTS``: the query may stop at the first
+    offending row); ``None`` when its SQL cannot run (as :func:`run_checks`' empty count).
+    ``prefix``: a ``WITH`` clause put before the query (the order-scoped check)."""
+    try:
+        return bool(con.execute(f"{prefix}SELECT EXISTS (SELECT 1 FROM ({r.sql}) f)")
+                    .fetchone()[0])
+    except Exception:  # noqa: BLE001 - reported as not run, the other rules still run
+        return None
+
+
+def _named(sql: str, names: Iterable[str]) -> set[str]:
+    """The relations of ``names`` that ``sql`` mentions (a whole-word match: may name more
+    than it reads, never fewer)."""
+    return {n for n in names if re.search(rf"\b{re.escape(n)}\b", sql, flags=re.I)}
+
+
+def record_checks(con, build_id: int, kind: str, last_load_id: int, max_load_id: int,
+                  models: dict, scope: str = "build_scope_orders") -> dict:
+    """Store in ``quality_rule_checks`` whether each rule fails after build ``build_id``
+    (called by :func:`ecomlib.modelling.build` once its transaction is committed), so the
+    overview's data-health badge need not ask 44 rules of millions of rows
+    (:func:`recorded_fails`). Each rule is answered the cheapest way that gives what asking
+    it in full gives:
+
+    * ``kept``: none of the tables it reads (directly or through models) was loaded since
+      it was last asked, and neither its SQL nor a model it reads changed;
+    * ``witness``: it failed, and the row recorded then (its key columns) still fails;
+    * ``scoped``: an :data:`ORDER_SCOPED` rule that passed, after loads of orders / order
+      lines / refunds only: asked about the orders of the build only (``scope``: every order
+      the loads since the last build touched); the other orders' rows are as they were, none
+      failing;
+    * ``full``: asked of every row (after a full build, a changed SQL, or otherwise); when it
+      fails, its first offending row's key is kept as the next build's witness.
+
+    Returns ``{how: number of rules}`` and ``seconds``."""
+    import json
+    import time
+
+    from . import modelling
+    t0 = time.perf_counter()
+    con.execute(_CHECKS_DDL)
+    try:
+        prev = {row[0]: row[1:] for row in con.execute(
+            f"SELECT rule_id, sql_sha256, models_sha256, fails, checked_load_id, witness "
+            f"FROM {CHECKS_TABLE}").fetchall()}
+    except Exception:  # noqa: BLE001 - a record of another shape: start it again
+        con.execute(f"DROP TABLE {CHECKS_TABLE}")
+        con.execute(_CHECKS_DDL)
+        prev = {}
+    since = min((p[3] for p in prev.values() if p[3] is not None), default=None)
+    loaded = {t for (t,) in con.execute("SELECT DISTINCT table_name FROM load_log "
+                                        "WHERE load_id > ?", [since or 0]).fetchall()}
+    relations = set(schema.TABLES) | set(models)
+    scoped_ready = False
+    rows, how_n = [], {"full": 0, "witness": 0, "scoped": 0, "kept": 0}
+    for r in RULES.values():
+        named = _named(r.sql, relations)
+        tables = set()
+        for n in named:
+            tables |= modelling.upstream_tables(models, n) if n in models else {n}
+        models_sha = _sha("\n".join(models[n].sql for n in sorted(
+            {m for n in named if n in models for m in _model_closure(models, n)})))
+        sql_sha = _sha(r.sql)
+        p = prev.get(r.id)
+        usable = (kind != "full" and p is not None and p[0] == sql_sha and p[1] == models_sha
+                  and p[3] is not None)
+        t = time.perf_counter()
+        how, fails, witness = "full", None, None
+        if usable and not (tables & loaded):
+            how, fails, witness = "kept", p[2], p[4]
+        elif usable and p[2] is True and p[4] and _witness_fails(con, r, json.loads(p[4])):
+            how, fails, witness = "witness", True, p[4]
+        elif (usable and r.id in ORDER_SCOPED and p[2] is False and p[3] == last_load_id
+              and kind == "incremental" and tables & loaded <= set(modelling.ORDER_TABLES)
+              and named <= set(_SCOPED_RELATIONS) | _WHOLE_RELATIONS):
+            if not scoped_ready:
+                _scope_tables(con, scope, models)
+                scoped_ready = True
+            how = "scoped"
+            fails = rule_fails(con, r, "WITH " + ", ".join(
+                f"{n} AS (SELECT * FROM _quality_scope_{n})" for n in _SCOPED_RELATIONS) + " ")
+        if how == "full" or (how == "scoped" and fails is None):
+            how = "full"
+            try:
+                first = con.execute(f"SELECT {', '.join(r.keys)} FROM ({r.sql}) f LIMIT 1"
+                                    ).fetchone()
+                fails = first is not None
+                witness = json.dumps(list(first), default=str) if first else None
+            except Exception:  # noqa: BLE001 - not run: the badge counts it as run_checks does
+                fails = witness = None
+        how_n[how] += 1
+        rows.append([r.id, sql_sha, models_sha, fails, witness, max_load_id, build_id, how,
+                     round(time.perf_counter() - t, 3)])
+    if scoped_ready:
+        for n in _SCOPED_RELATIONS:
+            con.execute(f"DROP TABLE IF EXISTS _quality_scope_{n}")
+    con.execute("BEGIN")
+    try:
+        con.execute(f"DELETE FROM {CHECKS_TABLE}")
+        con.executemany(f"INSERT INTO {CHECKS_TABLE} (rule_id, sql_sha256, models_sha256, fails, "
+                        "witness, checked_load_id, build_id, how, seconds) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {**how_n, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _witness_fails(con, r: Rule, key: list) -> bool:
+    """Whether the row of rule ``r`` with key ``key`` (its key columns, in order) still fails
+    (False when the rule cannot say: the caller asks it in full)."""
+    if len(key) != len(r.keys):
+        return False
+    on = " AND ".join(f"{c} IS NOT DISTINCT FROM ?" for c in r.keys)
+    try:
+        return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM ({r.sql}) f WHERE {on})",
+                                key).fetchone()[0])
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _model_closure(models: dict, name: str) -> set[str]:
+    out = {name}
+    for d in models[name].depends:
+        out |= _model_closure(models, d)
+    return out
+
+
+def _scope_tables(con, scope: str, models: dict) -> None:
+    """Temp tables ``_quality_scope_<relation>``: the rows of orders, order_lines, refunds
+    and int_line_skus of the orders in ``scope`` (platform, shop_id, order_id). The model
+    int_line_skus is its own SQL read over the scoped lines (not the view over every line)."""
+    for n in _SCOPED_RELATIONS:
+        if n in schema.TABLES:
+            sql = f"SELECT t.* FROM main.{n} t SEMI JOIN {scope} s ON {_on('s', 't')}"
+        else:
+            shadow = {t: f"SELECT * FROM _quality_scope_{t}" for t in _SCOPED_RELATIONS
+                      if t in schema.TABLES}
+            for m in models:  # the views between the scoped tables and the model, in order
+                if m in _model_closure(models, n) and m != n:
+                    shadow[m] = f"SELECT * FROM ({models[m].sql}\n) m"
+            sql = ("WITH " + ", ".join(f"{k} AS ({v})" for k, v in shadow.items())
+                   + f" SELECT * FROM ({models[n].sql}\n) m")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _quality_scope_{n} AS {sql}")
+
+
+def recorded_fails(con) -> dict[str, bool | None]:
+    """``{rule_id: fails}`` recorded by the last build (:func:`record_checks`) for the rules
+    whose answer still holds: the rule's SQL is the one asked, the build is the last one
+    that succeeded and nothing was loaded since. Rules missing from the answer must be asked
+    (:func:`rule_fails`); empty before any build or on a warehouse without the record."""
+    try:
+        stored = con.execute(
+            f"SELECT rule_id, sql_sha256, fails, checked_load_id, build_id FROM {CHECKS_TABLE}"
+        ).fetchall()
+        last_build = con.execute("SELECT MAX(build_id) FROM build_log "
+                                 "WHERE kind <> 'failed'").fetchone()[0]
+        last_load = con.execute("SELECT COALESCE(MAX(load_id), 0) FROM load_log").fetchone()[0]
+    except Exception:  # noqa: BLE001 - an older warehouse, or none built: ask the rules
+        return {}
+    out = {}
+    for rule_id, sql_sha, fails, load_id, build_id in stored:
+        r = RULES.get(rule_id)
+        if r is not None and sql_sha == _sha(r.sql) and load_id == last_load \
+                and build_id == last_build:
+            out[rule_id] = fails
     return out
 
 

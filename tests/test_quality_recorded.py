@@ -1,0 +1,147 @@
+"""ecomlib.quality.record_checks / recorded_fails: the build records whether each rule fails,
+the overview's badge reads the record while it holds, and the record says what asking every
+rule now says (after a full build, an incremental one and a build with nothing to do).
+
+The warehouse is tests/data/mini (orders o1..o4 of two shops; products A and B). The loads
+after the first build are worked by hand:
+
+* a new line ``tmall/s1/o1/3`` of SKU ``Z`` (no sku_map row, not a product):
+  order_lines.sku_unknown fails (it passed before), on the loaded order only;
+* nothing else of the order rules changes (o1's line 3 is paid at its list price).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ecomlib import quality
+from ecomlib.metrics import overview_report as rep
+from ecomlib.warehouse import Warehouse
+
+MINI = Path(__file__).parent / "data" / "mini"
+
+NEW_LINE = """platform,shop_id,order_id,line_id,sku,platform_sku_id,quantity,list_price_fen,shop_discount_fen,platform_discount_fen,paid_fen
+tmall,s1,o1,3,Z,tm-9999,1,300,0,0,300
+"""
+
+
+def _asked(wh) -> dict[str, bool | None]:
+    """Every rule asked now (what the badge asks without a record)."""
+    return {r.id: quality.rule_fails(wh.con, r) for r in quality.RULES.values()}
+
+
+def _how(wh) -> dict[str, str]:
+    return dict(wh.con.execute(f"SELECT rule_id, how FROM {quality.CHECKS_TABLE}").fetchall())
+
+
+def test_the_build_records_what_asking_each_rule_says(tmp_path):
+    src = tmp_path / "mini"
+    shutil.copytree(MINI, src)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        assert quality.recorded_fails(wh.con) == {}  # no build yet: the badge asks the rules
+        first = wh.build()
+        assert first.kind == "full"
+        assert first.checks["full"] == len(quality.RULES) and "quality rules" in first.summary()
+        before = quality.recorded_fails(wh.con)
+        assert before == _asked(wh) and before["order_lines.sku_unknown"] is False
+        # a load since the build: the record no longer holds
+        (tmp_path / "day").mkdir()
+        (tmp_path / "day" / "order_lines.csv").write_text(NEW_LINE, encoding="utf-8")
+        wh.ingest([tmp_path / "day" / "order_lines.csv"], progress=False)
+        assert quality.recorded_fails(wh.con) == {}
+        second = wh.build()
+        assert second.kind == "incremental"
+        after = quality.recorded_fails(wh.con)
+        assert after == _asked(wh)
+        assert after["order_lines.sku_unknown"] is True
+        how = _how(wh)
+        # passed before, only order lines loaded: asked about the loaded order only
+        assert how["order_lines.sku_unknown"] == how["orders.no_lines"] == "scoped"
+        # reads no loaded table: kept (orders were not loaded); reads order lines through
+        # mart_stock_moves and is not order-scoped: asked again in full
+        assert how["products.cost_above_price"] == how["orders.missing_days"] == "kept"
+        assert how["inventory_snapshots.stock_continuity"] == "full"
+        assert second.checks["scoped"] == sum(v == "scoped" for v in how.values()) > 0
+        # nothing to build: every answer kept, and still what asking says
+        third = wh.build()
+        assert third.kind == "nothing" and third.checks["kept"] == len(quality.RULES)
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+        # the badge: the recorded answers, as asking every rule gives them
+        assert rep.rule_failures(wh).equals(_badge_asked(wh))
+
+
+def _badge_asked(wh):
+    import pandas as pd
+    rows = [{"rule_id": r.id, "severity": r.severity,
+             "count_failing": None if (f := quality.rule_fails(wh.con, r)) is None else int(f)}
+            for r in quality.RULES.values()]
+    out = pd.DataFrame(rows, columns=["rule_id", "severity", "count_failing"])
+    out["count_failing"] = out["count_failing"].astype("Int64")
+    return out
+
+
+def test_a_failing_rule_and_a_changed_rule_are_asked_again(tmp_path, monkeypatch):
+    """A rule that failed is asked again after a load of its tables (its failing rows may be
+    gone; here its row still fails); a rule whose SQL differs from the recorded one is not
+    read from the record."""
+    import dataclasses
+    src = tmp_path / "mini"
+    shutil.copytree(MINI, src)
+    (src / "order_lines_z.csv").write_text(NEW_LINE, encoding="utf-8")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        wh.build()
+        assert quality.recorded_fails(wh.con)["order_lines.sku_unknown"] is True
+        (tmp_path / "day").mkdir()
+        (tmp_path / "day" / "order_lines.csv").write_text(
+            NEW_LINE.replace(",300\n", ",200\n"), encoding="utf-8")  # paid less: still Z
+        wh.ingest([tmp_path / "day" / "order_lines.csv"], progress=False)
+        wh.build()
+        assert _how(wh)["order_lines.sku_unknown"] == "witness"
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+        r = quality.RULES["products.cost_above_price"]
+        rules = dict(quality.RULES)
+        rules[r.id] = dataclasses.replace(r, sql=r.sql + " AND 1 = 1")
+        monkeypatch.setattr(quality, "RULES", rules)
+        assert r.id not in quality.recorded_fails(wh.con)
+        assert len(quality.recorded_fails(wh.con)) == len(rules) - 1
+
+
+def test_a_rule_that_failed_is_answered_by_its_failing_row(tmp_path):
+    """After a load, a rule that failed is asked first whether the row it failed on (kept by
+    key) still fails; when that row was fixed the rule is asked in full."""
+    src = tmp_path / "mini"
+    shutil.copytree(MINI, src)
+    (src / "order_lines_z.csv").write_text(NEW_LINE, encoding="utf-8")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        wh.build()
+        witness = wh.con.execute(f"SELECT witness FROM {quality.CHECKS_TABLE} WHERE rule_id = "
+                                 "'order_lines.sku_unknown'").fetchone()[0]
+        assert witness == '["tmall", "s1", "o1", "3"]'
+        # another order loaded: o1 line 3 still fails
+        (tmp_path / "day").mkdir()
+        (tmp_path / "day" / "orders.csv").write_text(
+            (MINI / "orders.csv").read_text(encoding="utf-8").replace(",0,CNY,,\n", ",100,CNY,,\n", 1),
+            encoding="utf-8")
+        shutil.copy(src / "order_lines_z.csv", tmp_path / "day" / "order_lines.csv")
+        wh.ingest([tmp_path / "day" / "orders.csv"], progress=False)
+        wh.build()
+        how = _how(wh)
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+        assert how["order_lines.sku_unknown"] in ("witness", "kept")
+        # the line re-exported with a known SKU: its row passes, the rule is asked in full
+        # and passes (an incremental build)
+        wh.ingest([_write(tmp_path / "fix" / "order_lines.csv",
+                          NEW_LINE.replace("Z,tm-9999", "A,tm-1001"))], progress=False)
+        assert wh.build().kind == "incremental"
+        assert _how(wh)["order_lines.sku_unknown"] == "full"
+        assert quality.recorded_fails(wh.con)["order_lines.sku_unknown"] is False
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
