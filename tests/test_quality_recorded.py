@@ -145,3 +145,31 @@ def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_finance_health_reads_recorded_passes_and_counts_failures_live(tmp_path):
+    """Finance's badge rules: a rule the build recorded as passing is 0 without asking; a
+    failing one (an orphan line: order o9 does not exist) is counted live, as run_checks
+    counts it; with a load since the build every rule is counted live."""
+    from ecomlib.metrics import finance_queries as FQ
+    src = tmp_path / "mini"
+    shutil.copytree(MINI, src)
+    (src / "order_lines_orphan.csv").write_text(
+        NEW_LINE.replace("o1,3,Z,tm-9999", "o9,1,A,tm-1001"), encoding="utf-8")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        wh.build()
+        full = quality.run_checks(wh, rules=FQ.HEALTH_RULES)
+        got = FQ.health_checks(wh)
+        assert list(got["rule_id"]) == list(FQ.HEALTH_RULES)
+        assert list(got["count_failing"]) == list(full["count_failing"])
+        orphan = got.set_index("rule_id").loc["order_lines.orphan"]
+        assert orphan["count_failing"] == 1 and orphan["count_checked"] == \
+            full.set_index("rule_id").loc["order_lines.orphan", "count_checked"]
+        # recorded passes were not asked: no rows-checked count
+        assert got.set_index("rule_id").loc["refunds.orphan", "count_checked"] is __import__("pandas").NA
+        (tmp_path / "day").mkdir()
+        (tmp_path / "day" / "order_lines.csv").write_text(NEW_LINE, encoding="utf-8")
+        wh.ingest([tmp_path / "day" / "order_lines.csv"], progress=False)
+        pd_eq = FQ.health_checks(wh).drop(columns="description")
+        assert pd_eq.equals(quality.run_checks(wh, rules=FQ.HEALTH_RULES).drop(columns="description"))

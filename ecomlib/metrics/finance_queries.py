@@ -137,11 +137,35 @@ def purchase_orders(wh, end) -> pd.DataFrame:
 
 
 def health_checks(wh, rules: Sequence[str] = HEALTH_RULES, lang: str = "zh") -> pd.DataFrame:
-    """The quality rules ``rules`` run on the warehouse (:func:`ecomlib.quality.run_checks`:
-    rule_id, severity, description in ``lang``, count_failing, count_checked, examples ...),
-    for the report's data-health badge."""
+    """The quality rules ``rules`` on the warehouse, for the report's data-health badge, as
+    :func:`ecomlib.quality.run_checks` gives them (rule_id, severity, description in
+    ``lang``, count_failing, count_checked, examples ...), with one shortcut: a rule the
+    last build recorded as passing, nothing loaded since (:func:`ecomlib.quality.
+    recorded_fails` is False), fails on 0 rows and is not asked again (its count_checked is
+    then empty: the badge reads only count_failing). A rule that fails, or has no record
+    that still holds, is counted live."""
     from .. import quality
-    return quality.run_checks(wh, rules=rules, lang=lang)
+    rules = list(rules)
+    recorded = quality.recorded_fails(wh.con)
+    ask = [r for r in rules if recorded.get(r) is not False]
+    live = quality.run_checks(wh, rules=ask, lang=lang) if ask else None
+    rows = []
+    for rid in rules:
+        if rid in ask:
+            rows.append(live[live["rule_id"] == rid])
+            continue
+        r = quality.rule(rid)
+        rows.append(pd.DataFrame([{
+            "rule_id": r.id, "table": r.table, "severity": r.severity,
+            "description": r.description(lang), "count_failing": 0, "count_checked": None,
+            "failing_rate": float("nan"), "examples": ""}]))
+    if not rows:
+        return quality.run_checks(wh, rules=[], lang=lang)
+    out = pd.concat(rows, ignore_index=True)
+    for c in ("count_failing", "count_checked"):
+        out[c] = out[c].astype("Int64")
+    out["failing_rate"] = out["failing_rate"].astype("float64")
+    return out
 
 
 def shop_names(wh) -> dict[str, str]:
