@@ -172,10 +172,11 @@ def calibration_holdout(wh, calibration_end, end, shops=None, platforms=None,
     if summary is None:
         summary = member_summary(wh, c, shops, platforms)
     if end_summary is not None:
-        days_to_end = summary["member_key"].map(
-            end_summary.set_index("member_key")["count_purchase_days"])
+        days_to_end = summary[["member_key"]].merge(
+            end_summary[["member_key", "count_purchase_days"]], on="member_key", how="left"
+            )["count_purchase_days"].to_numpy()
         out = summary.copy()
-        out["count_holdout_purchases"] = (days_to_end - summary["count_purchase_days"]
+        out["count_holdout_purchases"] = (days_to_end - summary["count_purchase_days"].to_numpy()
                                           ).astype("int64")
         return out
     hold = _run(wh, "holdout", start_date=c + pd.Timedelta(days=1).to_pytimedelta(),
