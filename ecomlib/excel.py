@@ -53,7 +53,8 @@ def formula_safe(s: pd.Series) -> pd.Series:
     ``.xlsx`` workbooks of :func:`write_tables` store text as text cells, never formulas."""
     if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
         return s
-    text = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).astype(bool)
+    # vectorised: True for a text starting so, False for other text, missing for non-text
+    text = s.str.startswith(FORMULA_START).fillna(False).astype(bool)
     if not text.any():
         return s
     out = s.astype(object).copy()

@@ -497,6 +497,13 @@ def test_csv_export_cells_are_never_formulas(tmp_path):
                      "ok", ""]
     assert [r[1] for r in rows[1:3]] == ["1.00", "-2.50"]  # numbers stay numbers
     assert excel.formula_safe(pd.Series([-1, 2])).tolist() == [-1, 2]
+    # a text column holding other values too, and Arrow-backed text: only text is marked
+    mixed = pd.Series(["=1", 5, None, float("nan"), "\rx", "a-b"], dtype=object)
+    got = excel.formula_safe(mixed).tolist()
+    assert got[0] == "'=1" and got[1] == 5 and got[2] is None and got[4] == "'\rx"
+    assert got[5] == "a-b" and got[3] != got[3]
+    arrow = pd.Series(["@x", "y", None], dtype="string[pyarrow]")
+    assert excel.formula_safe(arrow).tolist()[:2] == ["'@x", "y"]
 
 
 def test_app_html_escapes_data():

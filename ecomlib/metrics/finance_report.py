@@ -723,8 +723,10 @@ def view(df: pd.DataFrame, cols: Sequence[str] | None, r: dict, lang: str = "zh"
     if "shop_id" in d.columns:
         d["shop_id"] = d["shop_id"].map(lambda s: names.get(s, s))
     for c in _CODES:
-        if c in d.columns:
-            d[c] = [v if fmt.is_missing(v) else label(v, lang) for v in d[c]]
+        if c in d.columns:   # each distinct code labelled once (a long table repeats them)
+            miss = d[c].isna().to_numpy()
+            shown = {v: label(v, lang) for v in pd.unique(d[c][~miss])}
+            d[c] = [v if m else shown[v] for v, m in zip(d[c], miss)]
     if "sku" in d.columns and "product_name" not in d.columns:
         d.insert(list(d.columns).index("sku") + 1, "product_name",
                  d["sku"].map(lambda s: products.get(s, "")))
