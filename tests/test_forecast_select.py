@@ -292,3 +292,58 @@ def test_bands_centre_on_the_pooled_models_mean_and_the_evaluations_fit_is_reuse
     short = p[p["week_start"] < p["week_start"].max()]
     fc2 = FS.forecast_chosen(short, ev, horizons=4)
     assert ev.gbm.model_ is fit and fc2["week_start"].min() < fc["week_start"].min()
+
+
+def test_quantile_edges_and_bin_codes_by_hand():
+    x = np.arange(1, 9, dtype=float)                  # 1..8, equal weights, 4 bins
+    # cumulative weight 1..8 of 8: edges at the first value reaching 2, 4, 6
+    np.testing.assert_array_equal(FS.quantile_edges(x, bins=4), [2, 4, 6])
+    assert FS.quantile_edges(x, bins=8) is None       # 8 distinct values: each its own bin
+    # weighted: cumulative 1, 2, 3, 4, 8 of 8 -> the half is reached at 4 (unweighted: 3)
+    w = np.array([1, 1, 1, 1, 4.0])
+    np.testing.assert_array_equal(FS.quantile_edges(x[:5], w, bins=2), [4])
+    np.testing.assert_array_equal(FS.quantile_edges(x[:5], bins=2), [3])
+    # missing values are left out of the edges and stay missing
+    np.testing.assert_array_equal(FS.quantile_edges([np.nan, 1, 2, 3, 4], bins=2), [2])
+    # a value equal to an edge falls in the bin below it
+    np.testing.assert_array_equal(FS.bin_codes([0.5, 4, 4.5, np.nan, 9], np.array([4.0, 6.0])),
+                                  [0, 0, 1, np.nan, 2])
+    np.testing.assert_array_equal(FS.bin_codes([0.5, 7], None), [0.5, 7])
+
+
+def test_pooled_model_trains_on_every_kth_origin_ending_at_the_latest():
+    p = _panel(weeks=60, skus=10)
+    A = F._arrays(p)
+    # origins 30..49 (the last 20) give 10 SKUs x (19 x 2 + 1) = 390 rows
+    g = FS.PooledGBM(A, horizons=2, train_weeks=20, min_history=13, max_iter=5, origin_every=3,
+                     thin_above_rows=389)
+    g.fit(50)
+    # more than 389: every 3rd origin counting back from 49 -> 31, 34, ..., 49
+    assert sorted({o for o, _ in g._rows}) == list(range(31, 50, 3))
+    # not more than 390 (the default 40,000 too): every origin
+    for limit in (390, 40_000):
+        g1 = FS.PooledGBM(A, horizons=2, train_weeks=20, min_history=13, max_iter=5,
+                          origin_every=3, thin_above_rows=limit).fit(50)
+        assert sorted({o for o, _ in g1._rows}) == list(range(30, 50))
+    assert FS.PooledGBM(A).origin_every == 3 and FS.PooledGBM(A).thin_above_rows == 40_000
+
+
+def test_shop_totals_of_the_holdout_by_hand():
+    o = pd.Timestamp("2025-03-03")
+    wk = lambda n: o + pd.Timedelta(weeks=n)                          # noqa: E731
+    sw = pd.DataFrame({"week_start": [wk(-1), wk(-2), wk(-30), wk(-1), wk(1)],
+                       "shop_id": ["s1", "s2", "s2", "s3", "s1"],
+                       "sku": ["A", "A", "B", "D", "A"], "units": [3, 1, 2, 5, 7]})
+    ho = pd.DataFrame({"origin": o, "week_start": wk(1), "sku": ["A", "B", "C"], "category": "c",
+                       "chosen": [8.0, 2.0, 5.0], "ma13": [4.0, 1.0, 5.0]})
+    # A: the 13 weeks before the origin -> s1 3/4, s2 1/4 (week +1 is after the origin);
+    # B: nothing there -> all earlier weeks, s2 1; C never sold in a shop; s3 only sells D
+    # s1 = 8 x .75 = 6, s2 = 8 x .25 + 2 = 4; 13-week means: s1 = 3, s2 = 1 + 1 = 2
+    got = FS._shop_forecasts_holdout(ho, sw).sort_values("shop_id").reset_index(drop=True)
+    assert got["shop_id"].tolist() == ["s1", "s2"]
+    np.testing.assert_allclose(got["forecast_units"], [6, 4])
+    np.testing.assert_allclose(got["ma13"], [3, 2])
+    # the same as reconcile() with _shop_shares()
+    ref = FS.reconcile(ho.rename(columns={"chosen": "forecast_units"}),
+                       FS._shop_shares(sw, o + pd.Timedelta(weeks=1)))["shop"]
+    np.testing.assert_allclose(ref.sort_values("shop_id")["forecast_units"], [6, 4])

@@ -150,18 +150,20 @@ def ses(Y, alphas=ALPHAS, start=None) -> tuple[np.ndarray, np.ndarray, np.ndarra
     st = _starts(Y, start)
     best_l, best_a, best_e = np.zeros(S), np.full(S, float(alphas[0])), np.full(S, np.inf)
     y0 = Y[np.arange(S), np.minimum(st, n - 1)] if n else np.zeros(S)
-    for a in alphas:
-        lvl = np.where(st < n, y0, 0.0)
-        sse = np.zeros(S)
-        for t in range(n):
-            on = t > st
-            e = np.where(on, Y[:, t] - lvl, 0.0)
-            sse += e * e
-            lvl = lvl + a * e
-        better = sse < best_e
-        best_l = np.where(better, lvl, best_l)
+    # every alpha at once: one row per alpha (the same recursion, element by element)
+    a_ = np.asarray(alphas, float)[:, None]
+    lvl = np.tile(np.where(st < n, y0, 0.0), (len(a_), 1))
+    sse = np.zeros_like(lvl)
+    for t in range(n):
+        on = t > st
+        e = np.where(on, Y[:, t] - lvl, 0.0)
+        sse += e * e
+        lvl = lvl + a_ * e
+    for i, a in enumerate(alphas):      # the first alpha with the least SSE
+        better = sse[i] < best_e
+        best_l = np.where(better, lvl[i], best_l)
         best_a = np.where(better, a, best_a)
-        best_e = np.where(better, sse, best_e)
+        best_e = np.where(better, sse[i], best_e)
     return best_l, best_a, best_e
 
 
@@ -173,7 +175,7 @@ def imapa(Y, max_level: int = 8, alphas=ALPHAS, start=None) -> np.ndarray:
     S, n = Y.shape
     st = _starts(Y, start)
     live = n - st                                   # weeks since the start
-    nz = np.array([(Y[i, st[i]:] > 0).sum() if st[i] < n else 0 for i in range(S)])
+    nz = ((Y > 0) & (np.arange(n)[None, :] >= st[:, None])).sum(axis=1)   # weeks with demand
     adi = np.where(nz > 0, live / np.maximum(nz, 1), 1.0)
     K = np.clip(np.round(adi), 1, max_level).astype(int)
     total, count = np.zeros(S), np.zeros(S)
@@ -215,21 +217,25 @@ def auto_ets(Y, horizons: int, alphas=ALPHAS, betas=(0.01, 0.05, 0.15),
     best_ic = np.full(S, np.inf)
     configs = [(a, None, 0.0) for a in alphas]
     configs += [(a, b, ph) for a in alphas for b in betas if b < a for ph in (1.0, *phis)]
-    for a, b, phi in configs:
-        lvl = y0.copy()
-        tr = (y1 - y0) if b is not None else np.zeros(S)
-        sse = np.zeros(S)
-        for t in range(n):
-            on = t > st
-            e = np.where(on, Y[:, t] - (lvl + phi * tr), 0.0)
-            sse += e * e
-            lvl = np.where(on, lvl + phi * tr + a * e, lvl)
-            if b is not None:
-                tr = np.where(on, phi * tr + b * e, tr)
+    # every configuration at once, one row each (ANN: no trend, which stays 0 with b = 0)
+    a_ = np.array([c[0] for c in configs], float)[:, None]
+    b_ = np.array([0.0 if c[1] is None else c[1] for c in configs], float)[:, None]
+    phi_ = np.array([c[2] for c in configs], float)[:, None]
+    trended = np.array([c[1] is not None for c in configs])
+    lvl = np.tile(y0, (len(configs), 1))
+    tr = np.where(trended[:, None], (y1 - y0)[None, :], 0.0)
+    sse = np.zeros_like(lvl)
+    for t in range(n):
+        on = t > st
+        e = np.where(on, Y[:, t] - (lvl + phi_ * tr), 0.0)
+        sse += e * e
+        lvl = np.where(on, lvl + phi_ * tr + a_ * e, lvl)
+        tr = np.where(on & trended[:, None], phi_ * tr + b_ * e, tr)
+    for i, (a, b, phi) in enumerate(configs):   # the first configuration with the least AICc
         k = 2 if b is None else (4 if phi == 1.0 else 5)
-        ic = _aicc(sse, nobs, k)
+        ic = _aicc(sse[i], nobs, k)
         damp = np.cumsum(phi ** H) if b is not None else np.zeros(horizons)
-        f = lvl[:, None] + tr[:, None] * damp[None, :]
+        f = lvl[i][:, None] + tr[i][:, None] * damp[None, :]
         better = ic < best_ic
         best_f = np.where(better[:, None], f, best_f)
         best_ic = np.where(better, ic, best_ic)
@@ -255,21 +261,23 @@ def auto_theta(Y, horizons: int, thetas=(1.0, 2.0, 3.0), alphas=ALPHAS, start=No
     y0 = Y[np.arange(S), np.minimum(st, n - 1)] if n else np.zeros(S)
     best_f = np.tile(np.where(st < n, y0, 0.0)[:, None], (1, horizons))
     best_e = np.full(S, np.inf)
-    for a in alphas:
-        for th in thetas:
-            drift = (1 - 1 / th) * slope
-            lvl = y0.copy()
-            sse = np.zeros(S)
-            for t in range(n):
-                live = t > st
-                seen = np.maximum(t - st, 1)           # weeks the level has seen
-                f1 = lvl + drift * (1 - (1 - a) ** seen) / a
-                e = np.where(live, Y[:, t] - f1, 0.0)
-                sse += e * e
-                lvl = np.where(live, lvl + a * (Y[:, t] - lvl), lvl)
-            seen = np.maximum(n - st, 1)
-            f = lvl[:, None] + drift[:, None] * ((1 - (1 - a) ** seen)[:, None] / a + H[None, :] - 1)
-            better = sse < best_e
-            best_f = np.where(better[:, None], f, best_f)
-            best_e = np.where(better, sse, best_e)
+    # every (alpha, theta) at once, one row each; the level is SES's, whatever theta
+    configs = [(a, th) for a in alphas for th in thetas]
+    a_ = np.array([c[0] for c in configs], float)[:, None]
+    drift = np.stack([(1 - 1 / th) * slope for _, th in configs])
+    lvl = np.tile(y0, (len(configs), 1))
+    sse = np.zeros_like(lvl)
+    for t in range(n):
+        live = t > st
+        seen = np.maximum(t - st, 1)                   # weeks the level has seen
+        f1 = lvl + drift * (1 - (1 - a_) ** seen) / a_
+        e = np.where(live, Y[:, t] - f1, 0.0)
+        sse += e * e
+        lvl = np.where(live, lvl + a_ * (Y[:, t] - lvl), lvl)
+    seen = np.maximum(n - st, 1)
+    for i, (a, th) in enumerate(configs):       # the first with the least squared error
+        f = lvl[i][:, None] + drift[i][:, None] * ((1 - (1 - a) ** seen)[:, None] / a + H[None, :] - 1)
+        better = sse[i] < best_e
+        best_f = np.where(better[:, None], f, best_f)
+        best_e = np.where(better, sse[i], best_e)
     return np.where((st < n)[:, None], np.clip(best_f, 0, None), 0.0)

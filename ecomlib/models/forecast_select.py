@@ -20,10 +20,12 @@ Candidates (:data:`CANDIDATES`)
   multi-horizon, target = units of week o+h / w with the scale w = the 13-week mean at o
   (over the weeks since the SKU's first sale: a launch 2 weeks old is scaled by those 2
   weeks, :func:`_level`) + 0.5, Poisson loss weighted by w (the Poisson deviance of y with
-  mean w x ratio: a log-link model of the mean demand), trained on the last 104 origins;
-  the candidate's forecast is the Poisson median of that mean (:func:`poisson_median`: the
-  point that minimises the expected absolute error, WAPE's numerator, for Poisson demand),
-  the predicted ratio capped at the largest ratio of its training rows. Features: h,
+  mean w x ratio: a log-link model of the mean demand), 40 trees at learning rate 0.2
+  trained on the last 104 origins, every third of them where all would give more than
+  40,000 rows (DECISIONLOG 104); the candidate's
+  forecast is the Poisson median of that mean (:func:`poisson_median`: the point that
+  minimises the expected absolute error, WAPE's numerator, for Poisson demand), the
+  predicted ratio capped at the largest ratio of its training rows. Features: h,
   recent weeks relative to the scale, last year's same week against last
   year's level, the pooled calendar index, weeks since the first sale, share of weeks with
   a sale, the category, and the target week's calendar from ``dim_calendar`` (festival days
@@ -211,6 +213,35 @@ def _level(Y: np.ndarray, o: int, first_sale: np.ndarray, since_launch: bool = T
     return np.where(n > 0, (win * live).sum(axis=1) / np.maximum(n, 1), 0.0)
 
 
+def quantile_edges(x, weight=None, bins: int = 255) -> np.ndarray | None:
+    """Bin edges of one feature at its weighted quantiles: with the non-missing values sorted
+    ascending and c_i the cumulative weight up to value i (of total C), edge k (k = 1 ..
+    ``bins`` - 1) is the smallest value with c_i >= k / ``bins`` x C; repeated edges once.
+    None when the feature has at most ``bins`` distinct values (each value its own bin).
+    The gradient-boosting trees split between bins; :func:`bin_codes` maps values to them."""
+    x = np.asarray(x, float)
+    w = np.ones(len(x)) if weight is None else np.asarray(weight, float)
+    keep = ~np.isnan(x)
+    x, w = x[keep], w[keep]
+    order = np.argsort(x)                  # ties: the same value, whichever comes first
+    v = x[order]
+    if len(v) == 0 or 1 + np.count_nonzero(np.diff(v) > 0) <= bins:
+        return None
+    c = np.cumsum(w[order])
+    at = np.searchsorted(c, np.arange(1, bins) / bins * c[-1], side="left")
+    return np.unique(v[np.minimum(at, len(v) - 1)])
+
+
+def bin_codes(x, edges: np.ndarray | None) -> np.ndarray:
+    """The bin of every value: the number of ``edges`` below it (value <= edges[0]: 0; a value
+    equal to an edge falls in the bin below it); missing stays missing; ``edges`` None: the
+    values as they are."""
+    x = np.asarray(x, float)
+    if edges is None:
+        return x
+    return np.where(np.isnan(x), np.nan, np.searchsorted(edges, x, side="left").astype(float))
+
+
 def poisson_median(mu) -> np.ndarray:
     """The median of a Poisson distribution with mean ``mu`` (element-wise): the smallest
     whole k with P(Y <= k) >= 1/2 (0 for mu <= ln 2 = 0.693; 1 up to 1.678; about
@@ -224,17 +255,26 @@ def poisson_median(mu) -> np.ndarray:
 class PooledGBM:
     """The pooled gradient-boosting candidate (see the module docstring). ``fit(o)`` trains on
     every (SKU, origin o' < o, h) with o' + h <= o over the last ``train_weeks`` origins;
-    ``predict(o, H)`` forecasts from origin o (>= the fit's origin). ``loss="poisson"`` (the
+    ``predict(o, H)`` forecasts from origin o (>= the fit's origin). ``origin_every`` = k: of
+    those origins every k-th, counting back from o - 1, when all of them would give more
+    than ``thin_above_rows`` rows (neighbouring origins give nearly the same rows;
+    DECISIONLOG 104: k = 3 with 40 trees at rate 0.2 scored as 80 trees at 0.1 on every
+    origin, at a quarter of the time; a small catalogue's fit is cheap and keeps every
+    origin). Features with more than 255 values are binned
+    at their weighted quantiles (:func:`quantile_edges`) before the trees see them.
+    ``loss="poisson"`` (the
     default; rows weighted by the scale unless ``weighted`` says otherwise): ``predict``
     returns the Poisson median of the predicted mean; ``"absolute_error"``: the predicted
     median ratio x the scale, as it is. ``scale_launch``: the scale over the weeks since the
     first sale (:func:`_level`). One OpenMP thread (a shared 2-core machine, DECISIONLOG 51)."""
 
     def __init__(self, A, horizons: int = 8, train_weeks: int = 104, min_history: int = 13,
-                 max_iter: int = 80, learning_rate: float = 0.1, random_state: int = 0,
+                 max_iter: int = 40, learning_rate: float = 0.2, random_state: int = 0,
                  loss: str = "poisson", weighted: bool | None = None, scale_launch: bool = True,
-                 early_stopping: bool | str = "auto"):
+                 early_stopping: bool | str = "auto", origin_every: int = 3,
+                 thin_above_rows: int = 40_000):
         self.early_stopping = early_stopping
+        self.origin_every, self.thin_above_rows = origin_every, thin_above_rows
         self.loss = loss
         # Poisson deviance of y / w weighted by w = that of y with mean w x ratio (an offset)
         self.weighted = (loss == "poisson") if weighted is None else weighted
@@ -246,12 +286,37 @@ class PooledGBM:
         self.random_state = random_state
         self._rows: dict = {}
         self._index: dict = {}
+        self._cal: dict = {}
+        self.edges_: list = []
         self.model_ = None
         self.origin_ = None
 
+    #: the column of the category code (a categorical feature of the trees)
+    CATEGORICAL = 9
+
+    def _binned(self, X: np.ndarray) -> np.ndarray:
+        """``X`` with each feature replaced by its bin (:func:`bin_codes`) of the fit's edges."""
+        if not any(e is not None for e in self.edges_):
+            return X
+        return np.column_stack([bin_codes(X[:, j], e) for j, e in enumerate(self.edges_)])
+
     def _cal_row(self, t: int) -> np.ndarray:
-        row = F._cal_for(self.A, t, ())
-        return np.array([row[c] for c in (*F.CAMPAIGN_COLUMNS, "week_of_year", "month")], float)
+        """The calendar features of target week ``t`` (read once per week: a future week's
+        calendar is worked out from ``dim_calendar`` on demand)."""
+        cols = [*F.CAMPAIGN_COLUMNS, "week_of_year", "month"]
+        if not self._cal:
+            self._cal.update(enumerate(self.A.cal[cols].to_numpy(float)))
+        if t not in self._cal:     # past the panel: the weeks up to the horizon in one go
+            W = len(self.A.weeks)
+            try:
+                future = F.weekly_calendar(self.A.weeks[-1] + pd.to_timedelta(
+                    np.arange(1, max(t, W - 1 + self.horizons) - W + 2), unit="W"),
+                    self.A.calendar)
+                self._cal.update(zip(range(W, W + len(future)), future[cols].to_numpy(float)))
+            except ValueError:     # a calendar that ends before the horizon: this week alone
+                row = F._cal_for(self.A, t, ())
+                self._cal[t] = np.array([row[c] for c in cols], float)
+        return self._cal[t]
 
     def _features(self, o: int, h: int) -> tuple[np.ndarray, np.ndarray]:
         """(features of every SKU at origin o for horizon h, the scale w = ma13 + 0.5)."""
@@ -281,7 +346,12 @@ class PooledGBM:
         from sklearn.ensemble import HistGradientBoostingRegressor
         A = self.A
         Xs, ys, ws = [], [], []
-        for oo in range(max(self.min_history, o - self.train_weeks), o):
+        lo = max(self.min_history, o - self.train_weeks)
+        # every origin while that gives few rows; else every k-th, counting back from o - 1
+        every = sum(int((A.first_sale <= oo).sum()) * min(self.horizons, o - oo)
+                    for oo in range(lo, o))
+        k = self.origin_every if every > self.thin_above_rows else 1
+        for oo in range(o - 1 - (o - 1 - lo) // k * k, o, k):
             for h in range(1, self.horizons + 1):
                 if oo + h > o:
                     break
@@ -298,13 +368,22 @@ class PooledGBM:
         self.ratio_max_ = float(max(y.max() for y in ys if len(y)))
         X = np.vstack(Xs)
         X[:, np.isnan(X).all(axis=0)] = -1.0      # the trees cannot bin an all-missing column
+        w = np.concatenate(ws)
+        # each many-valued feature binned at its weighted quantiles here: scikit-learn's own
+        # binning of weighted rows (when there are at most 200,000) works out each of its
+        # 254 edges with a pass of its own over the sorted rows, 2-3 s a fit at 5M lines;
+        # the trees then see at most 255 values per feature
+        self.edges_ = [None if j == self.CATEGORICAL
+                       else quantile_edges(X[:, j], w if self.weighted else None)
+                       for j in range(X.shape[1])]
+        X = self._binned(X)
         model = HistGradientBoostingRegressor(
             loss=self.loss, max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=15, min_samples_leaf=100, l2_regularization=1.0,
             early_stopping=self.early_stopping,
-            categorical_features=[9], random_state=self.random_state)
+            categorical_features=[self.CATEGORICAL], random_state=self.random_state)
         with F._threads(1):
-            model.fit(X, np.concatenate(ys), sample_weight=np.concatenate(ws) if self.weighted else None)
+            model.fit(X, np.concatenate(ys), sample_weight=w if self.weighted else None)
         self.model_, self.origin_ = model, o
         return self
 
@@ -316,14 +395,15 @@ class PooledGBM:
             raise ValueError(f"PooledGBM.predict: origin {o} is before the fit's origin "
                              f"{self.origin_}: that fit has seen weeks after it")
         Y = self.A.y
-        out = np.zeros((len(Y), H))
-        for h in range(1, H + 1):
-            X, w = self._features(o, min(h, self.horizons))
-            if self.model_ is None:
-                out[:, h - 1] = w - 0.5
-                continue
+        S = len(Y)
+        rows = [self._features(o, min(h, self.horizons)) for h in range(1, H + 1)]
+        w = np.column_stack([r[1] for r in rows])                  # (SKUs x H) scales
+        if self.model_ is None:
+            out = w - 0.5
+        else:   # every horizon in one call (the trees read each row on its own)
             with F._threads(1):
-                out[:, h - 1] = np.clip(self.model_.predict(X), 0, self.ratio_max_) * w
+                ratio = self.model_.predict(self._binned(np.vstack([r[0] for r in rows])))
+            out = np.clip(ratio.reshape(H, S).T, 0, self.ratio_max_) * w
         self.mean_ = None
         if self.loss == "poisson" and self.model_ is not None:
             self.mean_ = out
@@ -426,7 +506,7 @@ def apply_selection(rows: pd.DataFrame, choice: pd.DataFrame, by: str = "segment
     method = rows[by].map(choice.set_index("segment")["method"]).fillna(
         choice.set_index("segment").loc["*", "method"])
     if not rounded:
-        method = method.map(lambda m: _unrounded(m, rows.columns))
+        method = method.map({m: _unrounded(m, rows.columns) for m in method.unique()})
     out = np.zeros(len(rows))
     for m in method.unique():
         idx = np.flatnonzero((method == m).to_numpy())
@@ -582,7 +662,7 @@ def evaluate(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, horizons
     hold0 = W - holdout_weeks
     names = [c for c in candidates if c in CANDIDATES]
     gbm = PooledGBM(A, horizons, **(gbm_kw or {})) if "gbm" in names else None
-    parts = []
+    parts: list[dict] = []          # one dict of equal-length columns per origin and horizon
     cats = np.array([A.categories[c] for c in A.cat_code], dtype=object)
     for o in sorted(sel + hold):
         if gbm is not None and (gbm.origin_ is None or o - gbm.origin_ >= gbm_refit_weeks
@@ -598,13 +678,19 @@ def evaluate(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, horizons
             # origins before the holdout whose targets reach into it: kept for the replay of
             # the inventory report, never selected on, calibrated on or scored
             part = "holdout" if o >= hold0 - 1 else ("selection" if t < hold0 else "overlap")
+            n = int(live.sum())
             d = {"sku": A.skus[live], "category": cats[live], "segment": seg[live],
-                 "origin": A.weeks[o], "week_start": A.weeks[t], "h": h, "part": part,
+                 "origin": np.full(n, A.weeks[o].to_datetime64()),
+                 "week_start": np.full(n, A.weeks[t].to_datetime64()),
+                 "h": np.full(n, h, dtype=np.int64), "part": np.full(n, part, dtype=object),
                  "units_actual": Y[live, t]}
             for k, v in c.items():
                 d[k] = v[live, h - 1]
-            parts.append(pd.DataFrame(d))
-    rows = pd.concat(parts, ignore_index=True)
+            parts.append(d)
+    # the columns joined once (a candidate missing at an origin: NaN there)
+    cols = list(dict.fromkeys(k for d in parts for k in d))
+    rows = pd.DataFrame({k: np.concatenate([d[k] if k in d else np.full(len(d["sku"]), np.nan)
+                                            for d in parts]) for k in cols})
     rows = rows[rows["snaive"].notna()].reset_index(drop=True)
     names = [c for c in names if c in rows.columns]
     selection = rows[rows["part"] == "selection"]
@@ -680,6 +766,42 @@ def _shop_shares(shop_weekly: pd.DataFrame, before, weeks: int = 13) -> pd.DataF
     return pd.concat([a, b[~b["sku"].isin(set(a["sku"]))]], ignore_index=True)
 
 
+def _shop_forecasts_holdout(ho: pd.DataFrame, sw: pd.DataFrame) -> pd.DataFrame:
+    """Per holdout origin, target week and shop: the chosen forecasts and the 13-week means
+    of ``ho`` summed over SKUs x each SKU's share of that shop (:func:`_shop_shares` from
+    the 13 weeks before the origin, else all earlier weeks: :func:`reconcile` with those
+    shares, as arrays). A shop appears in a week where some SKU forecast there has a share
+    of it. Columns ``week_start, shop_id, forecast_units, ma13, origin``."""
+    skus = pd.Index(pd.unique(pd.concat([ho["sku"], sw["sku"]], ignore_index=True)))
+    shops = np.array(sorted(sw["shop_id"].unique()), dtype=object)
+    K, P = len(skus), len(shops)
+    cell = skus.get_indexer(sw["sku"]) * P + np.searchsorted(shops, sw["shop_id"].to_numpy(object))
+    wk = sw["week_start"].to_numpy()
+    units = sw["units"].to_numpy(float)
+
+    def shares(mask):        # SKUs x shops: each SKU's positive units per shop / their sum
+        u = np.bincount(cell[mask], weights=units[mask], minlength=K * P).reshape(K, P)
+        u = np.where(u > 0, u, 0.0)
+        tot = u.sum(axis=1, keepdims=True)
+        return np.divide(u, tot, out=np.zeros_like(u), where=tot > 0), tot[:, 0] > 0
+
+    parts = []
+    for o, g in ho.groupby("origin", sort=True):
+        before = np.datetime64(pd.Timestamp(o) + pd.Timedelta(weeks=1))
+        past = wk < before
+        recent, has_recent = shares(past & (wk >= before - np.timedelta64(13 * 7, "D")))
+        everything, _ = shares(past)
+        sh = np.where(has_recent[:, None], recent, everything)
+        for week, gw in g.groupby("week_start", sort=True):
+            k = skus.get_indexer(gw["sku"])
+            there = (sh[k] > 0).any(axis=0)
+            parts.append(pd.DataFrame({
+                "week_start": week, "shop_id": shops[there],
+                "forecast_units": (gw["chosen"].to_numpy(float) @ sh[k])[there],
+                "ma13": (gw["ma13"].to_numpy(float) @ sh[k])[there], "origin": o}))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _totals_holdout(ho: pd.DataFrame, shop_weekly: pd.DataFrame | None) -> pd.DataFrame:
     """WAPE of the reconciled totals on the holdout: per origin and target week, the total,
     each category and each shop, summed bottom-up from the chosen SKU forecasts (the shop
@@ -694,15 +816,7 @@ def _totals_holdout(ho: pd.DataFrame, shop_weekly: pd.DataFrame | None) -> pd.Da
                     "wape_snaive_rate": wape(g["units_actual"], g["snaive"])})
     if shop_weekly is not None and len(shop_weekly):
         sw = shop_weekly.assign(week_start=pd.to_datetime(shop_weekly["week_start"]))
-        parts = []
-        for o, g in ho.groupby("origin"):
-            sh = _shop_shares(sw, pd.Timestamp(o) + pd.Timedelta(weeks=1))
-            fc = reconcile(g.rename(columns={"chosen": "forecast_units"}), sh)["shop"]
-            base = reconcile(g.rename(columns={"ma13": "forecast_units"}), sh)["shop"]
-            fc = fc.merge(base.rename(columns={"forecast_units": "ma13"}), on=["week_start", "shop_id"])
-            fc["origin"] = o
-            parts.append(fc)
-        fc = pd.concat(parts, ignore_index=True)
+        fc = _shop_forecasts_holdout(ho, sw)
         act = sw[sw["sku"].isin(set(ho["sku"]))].groupby(["week_start", "shop_id"], as_index=False)["units"].sum()
         m = fc.merge(act, on=["week_start", "shop_id"], how="left").fillna({"units": 0})
         out.append({"level": "shop", "count_series": int(m["shop_id"].nunique()),
