@@ -101,6 +101,10 @@ def test_purchase_intervals_hand_worked(wh):
     # m2: 2025-01-05 -> 2025-03-01 = 55 days (2nd); the others bought on one day only
     h = mq.purchase_intervals(wh, S, E)
     assert h.values.tolist() == [[26, 2, 1], [46, 3, 1], [55, 2, 1]]
+    # from Feb 1: m1's Feb 20 follows Jan 5, its second day (so a later gap, 46 days); m2's
+    # Mar 1 follows Jan 5, its first day (the 2nd purchase, 55 days): days before the period
+    # count for the gap and the purchase number
+    assert mq.purchase_intervals(wh, "2025-02-01", E).values.tolist() == [[46, 3, 1], [55, 2, 1]]
     d = mm.interval_distribution(h).set_index("interval_bucket")
     assert d.loc["15-30", "count_intervals"] == 1 and d.loc["31-60", "count_intervals"] == 2
     assert d.loc["15-30", "to_second_rate"] == pytest.approx(0.5)

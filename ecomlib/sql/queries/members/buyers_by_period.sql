@@ -5,26 +5,27 @@
 -- (they bought before it), with what each group paid there (CNY fen), from
 -- mart_member_orders. Members who bought before the history begins look new in its first
 -- periods.
-WITH member_days AS (
-    SELECT member_key, sales_date, SUM(paid_fen) AS paid_fen
+WITH selected AS (
+    SELECT member_key, sales_date, paid_fen
     FROM mart_member_orders
     WHERE sales_date <= $end_date
       AND (len($platforms) = 0 OR list_contains($platforms, platform))
       AND (len($shops) = 0 OR list_contains($shops, shop_id))
-    GROUP BY member_key, sales_date
 ),
 first_purchases AS (
     SELECT member_key, MIN(sales_date) AS first_date
-    FROM member_days
+    FROM selected
     GROUP BY member_key
 ),
+-- each member's orders of a period summed straight from the orders (no pass per member and
+-- day over the whole history: only the first day needs it, and MIN gives that)
 member_periods AS (
-    SELECT d.member_key, CAST(date_trunc($period, d.sales_date) AS DATE) AS period_start,
-           MIN(f.first_date) AS first_date, SUM(d.paid_fen) AS paid_fen
-    FROM member_days d
-    JOIN first_purchases f ON f.member_key = d.member_key
-    WHERE d.sales_date >= $start_date
-    GROUP BY d.member_key, CAST(date_trunc($period, d.sales_date) AS DATE)
+    SELECT o.member_key, CAST(date_trunc($period, o.sales_date) AS DATE) AS period_start,
+           MIN(f.first_date) AS first_date, SUM(o.paid_fen) AS paid_fen
+    FROM selected o
+    JOIN first_purchases f ON f.member_key = o.member_key
+    WHERE o.sales_date >= $start_date
+    GROUP BY o.member_key, CAST(date_trunc($period, o.sales_date) AS DATE)
 ),
 per_period AS (
     SELECT period_start,
