@@ -21,5 +21,8 @@ SELECT c.cohort_month,
 FROM member_orders o
 JOIN cohort_of_member c ON c.member_key = o.member_key
 WHERE c.cohort_month >= CAST(date_trunc('month', CAST($start_date AS DATE)) AS DATE)
+  -- implied by the line above (no order precedes its member's cohort month); said so that
+  -- the join reads only the orders from that month on
+  AND o.sales_date >= CAST(date_trunc('month', CAST($start_date AS DATE)) AS DATE)
 GROUP BY c.cohort_month, CAST(date_trunc('month', o.sales_date) AS DATE)
 ORDER BY cohort_month, activity_month
