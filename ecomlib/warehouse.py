@@ -497,9 +497,12 @@ class Warehouse:
             for raw, fmt_name, pieces in jobs:
                 for i, piece in enumerate(pieces):
                     lid = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
-                    res = self._load_piece(lid, raw, fmt_name, piece, digest,
+                    # (a worker's piece is read from its file now: one piece in memory)
+                    res = self._load_piece(lid, raw, fmt_name, _unspill(piece), digest,
                                            structural=(i == 0), started=started)
                     results.append(res)
+                    if isinstance(piece.frame, _Spilled):  # (a worker's piece, now loaded)
+                        _release_freed_memory()
                     _test_pause_hook()
             con.execute("COMMIT")
         except BaseException:
@@ -819,11 +822,17 @@ def _file_context(path: Path, context: dict | None, table: str | None, wh_path: 
     return ctx
 
 
-def _map_file(path: Path, fmt: str | None, ctx: dict):
+def _map_file(path: Path, fmt: str | None, ctx: dict, release_raw: bool = False,
+              spill: str | None = None):
     """Read one file and map each sheet to canonical pieces: ``(jobs, skipped)`` with
     ``jobs = [(raw, format name, pieces)]`` and ``skipped`` the messages of sheets in no
-    known format. Raises SourceError (or ValueError) for a file that cannot be loaded."""
+    known format. Raises SourceError (or ValueError) for a file that cannot be loaded.
+    ``release_raw``: each sheet's text frame is let go once mapped; ``spill``: the chunks'
+    pieces go to Arrow IPC files in that folder (worker processes, see
+    :func:`_to_canonical_in_chunks`)."""
     raws = read_file(path)
+    if release_raw:  # (a worker: see _keep_freed_memory)
+        _keep_freed_memory()
     jobs, skipped = [], []
     for raw in raws:
         try:
@@ -833,7 +842,9 @@ def _map_file(path: Path, fmt: str | None, ctx: dict):
                 skipped.append(str(e))
                 continue
             raise
-        pieces = _to_canonical_in_chunks(src, raw, ctx)
+        pieces = _to_canonical_in_chunks(src, raw, ctx, release_raw, spill)
+        if release_raw:
+            raw.frame, raw.row_numbers = raw.frame.iloc[:0], raw.row_numbers.iloc[:0]
         jobs.append((raw, src.name, pieces))
     if not jobs:
         raise SourceError(f"{path}: no sheet in a known format: " + " | ".join(skipped))
@@ -903,20 +914,31 @@ def _drop_unread_columns(src, raw: RawFile) -> None:
         raw.frame = narrow
 
 
-def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict) -> list[Piece]:
+def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict, release_raw: bool = False,
+                            spill: str | None = None) -> list[Piece]:
     """``src.to_canonical(raw, ctx)``; a long order export (more than :data:`CHUNK_ROWS`
     rows) is mapped a chunk of whole orders at a time (:func:`_order_chunks`: each order in
     one chunk, its rows in file order) and the pieces put back together in file order (by
     row number). What is worked out per order (the order header from its lines, whole
     orders, JD's line keys, a rejected line spoiling its order) sees every row of its
     order, and the cleaners' transient text exists for one chunk at a time: mapped whole, a
-    file's mapping peaked at ~8x its bytes. Results are the same as mapped whole."""
+    file's mapping peaked at ~8x its bytes. Results are the same as mapped whole.
+
+    ``release_raw`` (worker processes, which hand back no raw text anyway): ``raw.frame``
+    is emptied once the last chunk is mapped, so that the file's text is gone before the
+    pieces are put together; ``spill`` (a folder): each chunk's frames and row numbers are
+    written there as Arrow IPC files (:class:`_Spilled`) as soon as the chunk is mapped,
+    read back one table at a time to be put together, and the result written there again,
+    so that the file's text, its mapped rows and their concatenation are never in memory
+    at once (a worker mapping a 370 MB export peaked at ~1.5 GB with them)."""
     import dataclasses
 
     chunk = _order_chunks(src, raw, CHUNK_ROWS)
     if chunk is None:
         return src.to_canonical(raw, ctx)
     _drop_unread_columns(src, raw)
+    if release_raw:  # (the dropped columns' memory, before the chunks' is taken)
+        _release_freed_memory()
     parts: list[list[Piece]] = []
     for c in range(int(chunk.max()) + 1):
         idx = np.flatnonzero(chunk == c)
@@ -925,7 +947,14 @@ def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict) -> list[Piece]:
                                   problems=[], blank_rows=0)
         parts.append(src.to_canonical(sub, ctx))
         raw.blank_rows += sub.blank_rows  # totals rows found in the chunk
+        if spill:
+            for p in parts[-1]:
+                p.frame = _Spilled.write(p.frame, spill)
+                p.row_numbers = _Spilled.write(p.row_numbers, spill)
         del sub
+    if release_raw:
+        raw.frame, raw.row_numbers = raw.frame.iloc[:0], raw.row_numbers.iloc[:0]
+        _release_freed_memory()
     if len({tuple(p.table for p in ps) for ps in parts}) != 1:  # (never: one spec)
         raise RuntimeError(f"{raw.label}: chunks mapped to different tables")
 
@@ -938,6 +967,8 @@ def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict) -> list[Piece]:
     out = []
     for k, first in enumerate(parts[0]):
         same = [ps[k] for ps in parts]
+        for p in same:  # (read back from their files: one table's chunks at a time)
+            p.frame, p.row_numbers = _unspilled(p.frame), _unspilled(p.row_numbers)
         frames = [p.frame for p in same]
         nums = pd.concat([p.row_numbers for p in same], ignore_index=True)
         frame = in_file_order(pd.concat(frames, ignore_index=True), nums)
@@ -955,26 +986,35 @@ def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict) -> list[Piece]:
         out.append(Piece(first.table, frame, nums, rejected, first.missing_ok, first.validated,
                          pd.concat(replace, ignore_index=True) if replace else None))
         for p in same:  # the chunks' frames are in the result now
-            p.frame = None
+            p.frame = p.row_numbers = None
+        del frames, frame, nums
+        if spill:  # the table's result waits in its file, not beside the next table's
+            out[-1].frame = _Spilled.write(out[-1].frame, spill)
+            out[-1].row_numbers = _Spilled.write(out[-1].row_numbers, spill)
     return out
 
 
 def _map_file_in_worker(path: Path, fmt_arg: str | None, table: str | None,
-                        context: dict | None, wh_path: Path):
+                        context: dict | None, wh_path: Path, spill: str | None = None):
     """:func:`_map_file` in a worker process, with the file's context worked out there as
     the writer does. The raw text frame stays in the worker (the writer needs only the
-    file's accounting: problems, blank rows, encoding). Returns ("ok", (jobs, skipped)) or
-    ("error", exception) so the writer raises it in file order."""
+    file's accounting: problems, blank rows, encoding) and is let go as soon as it is
+    mapped. With ``spill`` (a private folder of the pool), the pieces' frames, row numbers
+    and whole orders go to the writer as Arrow IPC files there (:class:`_Spilled`) instead
+    of in the result's pickle. Returns ("ok", (jobs, skipped)) or ("error", exception) so
+    the writer raises it in file order."""
     try:
         ctx = _file_context(path, context, table, wh_path)
         fmt = fmt_arg or ctx.get("format")
         if table:
             fmt = fmt or "canonical"
-        jobs, skipped = _map_file(path, fmt, ctx)
-        for raw, _, _ in jobs:
-            raw.frame = raw.frame.iloc[:0]
-            raw.row_numbers = raw.row_numbers.iloc[:0]
-        _release_freed_memory()
+        jobs, skipped = _map_file(path, fmt, ctx, release_raw=True, spill=spill)
+        if spill:
+            for _, _, pieces in jobs:
+                for p in pieces:
+                    p.frame = _Spilled.write(p.frame, spill)
+                    p.row_numbers = _Spilled.write(p.row_numbers, spill)
+                    p.replace_orders = _Spilled.write(p.replace_orders, spill)
         return "ok", (jobs, skipped)
     except Exception as e:  # noqa: BLE001 - raised again by the writer
         try:
@@ -983,24 +1023,101 @@ def _map_file_in_worker(path: Path, fmt_arg: str | None, table: str | None,
         except Exception:  # noqa: BLE001
             e = RuntimeError(f"{type(e).__name__}: {e}")
         return "error", e
+    finally:  # the next file is read with freed memory handed back (_keep_freed_memory)
+        _keep_freed_memory(False)
+        _release_freed_memory()
 
 
-def _keep_freed_memory() -> None:
+class _Spilled:
+    """A worker's frame (or series) handed to the writer as an Arrow IPC file in the pool's
+    private folder, instead of inside the pickle of the worker's result.
+
+    Why: a pickled result was made beside the pieces in the worker (their size again, and
+    more while pickling) and taken in by the writer as bytes and then objects, for every
+    file mapped ahead at once (the pool's result thread unpickles each result as it comes);
+    as files, the pieces of a file mapped ahead wait on disk, and the writer reads one
+    piece at a time, when it loads it. The round trip is exact (pandas' metadata in the
+    Arrow schema: dtypes, index, names); the writer checks the dtypes it gets back.
+    Objects Arrow cannot hold (mixed Python objects) and empty ones stay in the pickle."""
+
+    _count = 0
+
+    def __init__(self, path: str, series: bool, name, dtypes: list[str], rows: int):
+        self.path, self.series, self.name, self.dtypes, self.rows = (path, series, name,
+                                                                     dtypes, rows)
+
+    @classmethod
+    def write(cls, obj, folder: str):
+        """``obj`` written to a new file in ``folder``, or ``obj`` itself (None, empty or
+        not representable in Arrow)."""
+        if obj is None or isinstance(obj, cls) or not len(obj):
+            return obj
+        series = isinstance(obj, pd.Series)
+        frame = obj.to_frame("v") if series else obj
+        if not all(isinstance(c, str) for c in frame.columns) or frame.columns.has_duplicates:
+            return obj  # (Arrow's field names are text, one each)
+        try:
+            table = pa.Table.from_pandas(frame)
+        except (pa.ArrowException, TypeError, ValueError):
+            return obj
+        cls._count += 1
+        path = os.path.join(folder, f"{os.getpid()}-{cls._count}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        return cls(path, series, obj.name if series else None,
+                   [str(t) for t in frame.dtypes], len(frame))
+
+    def read(self):
+        """The frame (or series) back, its file removed."""
+        with pa.OSFile(self.path, "rb") as src:
+            table = pa.ipc.open_file(src).read_all()
+        os.remove(self.path)
+        frame = table.to_pandas()
+        del table
+        got = [str(t) for t in frame.dtypes]
+        if got != self.dtypes or len(frame) != self.rows:  # defensive: never silent
+            raise RuntimeError(f"a mapped piece came back from its worker changed: dtypes "
+                               f"{got} instead of {self.dtypes}, {len(frame)} rows instead "
+                               f"of {self.rows}")
+        return frame["v"].rename(self.name) if self.series else frame
+
+
+def _unspilled(obj):
+    """``obj`` read back when a worker wrote it to a file (:class:`_Spilled`), else itself."""
+    return obj.read() if isinstance(obj, _Spilled) else obj
+
+
+def _unspill(piece: Piece) -> Piece:
+    """``piece`` with what its worker wrote to files (:class:`_Spilled`) read back."""
+    import dataclasses
+    back = {a: getattr(piece, a).read() for a in ("frame", "row_numbers", "replace_orders")
+            if isinstance(getattr(piece, a), _Spilled)}
+    return dataclasses.replace(piece, **back) if back else piece
+
+
+def _keep_freed_memory(keep: bool = True) -> None:
     """Make glibc's malloc keep freed memory for reuse instead of handing every large block
     back to the kernel: blocks up to 1 GiB come from the heap (M_MMAP_THRESHOLD, default
     32 MiB at most) and up to 256 MiB of free heap top is kept (M_TRIM_THRESHOLD, default
-    128 KiB), with 16 MiB of padding per growth (M_TOP_PAD). A process that reads export
+    128 KiB), with 16 MiB of padding per growth (M_TOP_PAD). A process that maps export
     files of hundreds of MB one after another otherwise has the kernel map and zero fresh
     pages for each new buffer (at 5M order lines: 45.6 -> 37.2 CPU-s in the workers, of
-    which the kernel's share 19.3 -> 12.1; largest worker 3.1 -> 3.7 GB). Run in the
-    ingest's worker processes only, which end with the ingest; the caller's own process
-    keeps its settings. Does nothing where malloc is not glibc's."""
+    which the kernel's share 19.3 -> 12.1). ``keep=False``: blocks over 32 MiB are the
+    kernel's again (mapped, and handed back when freed).
+
+    Set by a worker process for the mapping of a file only, after its reading: kept
+    while the file was read, the file's bytes and a GBK file's text stayed in the heap,
+    of no use to Arrow's allocator, beside the table Arrow made of them (a GBK file's read
+    peaked at ~2 GB instead of ~1.2). Run in the ingest's worker processes only, which end
+    with the ingest; the caller's own process keeps its settings. Does nothing where malloc
+    is not glibc's."""
     import ctypes
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return
-    for param, value in ((-3, 1 << 30), (-1, 256 << 20), (-2, 16 << 20)):
+    for param, value in ((-3, (1 << 30) if keep else 32 << 20), (-1, 256 << 20),
+                         (-2, 16 << 20)):
         mallopt(ctypes.c_int(param), ctypes.c_int(value))
 
 
@@ -1030,13 +1147,18 @@ class _MapPool:
 
         # the salt was settled by Warehouse.ingest (once: two workers must not each create one)
         ctx0 = {k: v for k, v in (context or {}).items() if v}
-        self.args = (fmt, table, ctx0, wh.path)
+        import tempfile
+        # the workers' pieces as Arrow IPC files (see _Spilled): a folder only this user
+        # can read, removed when the ingest ends
+        self.spill = tempfile.mkdtemp(prefix="ecomlib-ingest-")
+        self.args = (fmt, table, ctx0, wh.path, self.spill)
         self.files = files
         self.ahead = workers + 1
         self.futures: dict[int, object] = {}
         self.executor = ProcessPoolExecutor(max_workers=workers,
                                             mp_context=mp.get_context("fork"),
-                                            initializer=_keep_freed_memory)
+                                            initializer=_keep_freed_memory,
+                                            initargs=(False,))
         self.next = 0
         self._fill(0)
 
@@ -1059,9 +1181,11 @@ class _MapPool:
         return get
 
     def close(self) -> None:
+        import shutil
         for fut in self.futures.values():
             fut.cancel()
         self.executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 def sidecar_context(path: Path) -> dict:
     """Settings for one file from an ``ecom.yaml`` beside it, and the mapping files there.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ecomlib import schema
 from ecomlib.sources import clean
@@ -257,3 +258,40 @@ def test_long_utf8_files_read_from_their_bytes_as_when_decoded_whole(tmp_path):
     assert S.read_file(tmp_path / "cut_char.csv")[0].encoding == "utf-8"
     totals = S.read_file(tmp_path / "totals.csv")[0]  # the totals row is the mapper's to skip
     assert totals.blank_rows == 1 and len(totals.frame) == 6001
+
+
+@pytest.mark.parametrize("block", [7, 4096, 1 << 24])
+def test_long_utf8_files_read_from_the_file_a_block_at_a_time(tmp_path, monkeypatch, block):
+    """A long UTF-8 file goes to pyarrow from the file (its bytes never in memory whole);
+    the checks made on the bytes (a lone CR, the line count, a quote left open in the last
+    line) are made a block at a time, with CRs, line feeds and quotes on the blocks'
+    edges, and give what the whole text decoded first gives."""
+    from ecomlib import sources as S
+    monkeypatch.setattr(S, "_FILE_BLOCK", block)
+    body = _long_export(6000)
+    cases = {
+        "plain.csv": body,
+        "lf_only.csv": body.replace("\r\n", "\n"),
+        "no_final_newline.csv": body.rstrip("\r\n"),
+        "blank_lines_at_end.csv": body + "\r\n\r\n\n",
+        "lone_cr.csv": body.replace("买家5,", "买家5\r,", 1),
+        "cr_at_end.csv": body + "\r",
+        "open_quote_last.csv": body + '106000,"买家1,杭州,1.00\r\n',
+        "quoted_break.csv": body + '106000,"买家\r\n1",杭州,1.00\r\n',
+    }
+    for name, text in cases.items():
+        p = tmp_path / name
+        p.write_bytes(text.encode("utf-8"))
+        assert S._utf8_head(p.read_bytes())[2]  # (long: the file path is taken)
+        (got,) = S.read_file(p)
+        want, _ = _read_decoding_all(p)
+        pd.testing.assert_frame_equal(got.frame, want.frame, obj=name)
+        pd.testing.assert_series_equal(got.row_numbers, want.row_numbers, obj=name)
+        assert (got.encoding, got.problems, got.blank_rows) == \
+            (want.encoding, want.problems, want.blank_rows), name
+    data = (tmp_path / "lone_cr.csv").read_bytes()
+    assert S._file_scan(tmp_path / "lone_cr.csv") == (True, data.count(b"\n"), len(data),
+                                                      True)
+    data = (tmp_path / "plain.csv").read_bytes()
+    assert S._file_scan(tmp_path / "plain.csv") == (False, data.count(b"\n"), len(data), True)
+    assert S._file_scan(tmp_path / "cr_at_end.csv")[0]

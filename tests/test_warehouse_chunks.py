@@ -45,19 +45,62 @@ def exports(tmp_path) -> Path:
 def test_chunked_mapping_loads_what_whole_mapping_loads(tmp_path, exports, monkeypatch):
     monkeypatch.setenv("ECOMLIB_SALT", "test-salt")
     snaps, results = [], []
-    for rows in (10**9, 2):  # mapped whole; then two rows (whole orders) at a time
+    # mapped whole; then two rows (whole orders) at a time; then so in worker processes,
+    # whose chunks and pieces go through Arrow IPC files (warehouse._Spilled)
+    for rows, workers in ((10**9, 0), (2, 0), (2, 2)):
         monkeypatch.setattr(W, "CHUNK_ROWS", rows)
-        with Warehouse(tmp_path / f"wh{rows}.duckdb") as w:
-            res = w.ingest([exports], progress=False, errors="record", workers=0,
+        with Warehouse(tmp_path / f"wh{rows}-{workers}.duckdb") as w:
+            res = w.ingest([exports], progress=False, errors="record", workers=workers,
                            context={"shop_id": "s1"})
             results.append([(Path(r.file).name, r.table, r.status, r.rows_in, r.rows_loaded,
                              r.rows_inserted, r.rows_quarantined, r.rows_blank, r.rows_retired)
                             for r in res])
             snaps.append(_snapshot(w))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     for name in snaps[0]:
         pd.testing.assert_frame_equal(snaps[0][name], snaps[1][name], obj=name)
+        pd.testing.assert_frame_equal(snaps[0][name], snaps[2][name], obj=name)
     assert len(snaps[0]["quarantine"]) > 0 and len(snaps[0]["order_lines"]) > 0
+
+
+def test_spilled_frames_come_back_exactly(tmp_path):
+    """A worker's frames and series go to the writer as Arrow IPC files and come back the
+    same (dtypes, index, names, values); what Arrow cannot hold stays as it is."""
+    frame = pd.DataFrame({
+        "text": pd.array(["a", None, "中文"], dtype="str"),
+        "amount": pd.array([1, None, 3], dtype="Int64"),
+        "at": pd.to_datetime(["2025-01-01 10:00", None, "2025-01-03 00:00"]).astype("datetime64[us]"),
+        "rate": [1.5, np.nan, 2.0], "flag": [True, False, True],
+        "raw": pd.Series(["x", None, "{\"a\": 1}"], dtype=object)}, index=[5, 7, 9])
+    rows = pd.Series([2, 3, 5], dtype="int64", name="row")
+    for obj in (frame, frame.reset_index(drop=True), rows, rows.rename(None)):
+        spilled = W._Spilled.write(obj, str(tmp_path))
+        assert isinstance(spilled, W._Spilled) and Path(spilled.path).exists()
+        back = spilled.read()
+        assert not Path(spilled.path).exists()  # the file goes once read
+        if isinstance(obj, pd.Series):
+            pd.testing.assert_series_equal(back, obj, check_exact=True)
+        else:
+            pd.testing.assert_frame_equal(back, obj, check_exact=True)
+    mixed = pd.DataFrame({"v": pd.Series([1, "a"], dtype=object)})
+    assert W._Spilled.write(mixed, str(tmp_path)) is mixed  # (stays in the pickle)
+    assert W._Spilled.write(None, str(tmp_path)) is None
+    empty = frame.iloc[:0]
+    assert W._Spilled.write(empty, str(tmp_path)) is empty
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_worker_pool_leaves_no_files(tmp_path, exports, monkeypatch):
+    """The pool's private folder of Arrow files is removed when the ingest ends."""
+    import tempfile
+    monkeypatch.setenv("ECOMLIB_SALT", "test-salt")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with Warehouse(tmp_path / "wh.duckdb") as w:
+        res = w.ingest([exports], progress=False, errors="record", workers=2,
+                       context={"shop_id": "s1"})
+    assert any(r.rows_loaded for r in res)
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_order_chunks_keep_each_order_in_one_chunk(exports):

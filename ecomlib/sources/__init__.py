@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -472,16 +473,20 @@ def _lone_cr(crs: str | bytes) -> bool:
 _HEAD_CHARS = 65536  # the text in which the fast path looks for the header (11 records)
 
 
-def _utf8_head(data: bytes) -> tuple[str, str, bool] | None:
+def _utf8_head(data: bytes, size: int | None = None,
+               end: bytes | None = None) -> tuple[str, str, bool] | None:
     """(encoding, text, truncated) of the start of a file that looks like UTF-8: at least
     its first :data:`_HEAD_CHARS` characters decoded (the whole file when it is short),
     without decoding the rest. None when the start is not UTF-8 (or a cut-off file's
-    broken tail is in it): the caller then decodes the whole file."""
+    broken tail is in it): the caller then decodes the whole file. ``data`` may be the
+    file's first ``4 * _HEAD_CHARS + 3`` bytes only, with ``size`` its length and ``end``
+    its last 8 bytes."""
+    size = len(data) if size is None else size
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if not start and data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     chunk = data[start:start + 4 * _HEAD_CHARS]  # >= _HEAD_CHARS characters if there are
-    truncated = start + len(chunk) < len(data)
+    truncated = start + len(chunk) < size
     try:
         text = chunk.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -490,7 +495,8 @@ def _utf8_head(data: bytes) -> tuple[str, str, bool] | None:
             return None
         text = chunk[:e.start].decode("utf-8")
     if truncated:  # a half-written file ends inside a character: decoded whole instead
-        tail = data[-8:].lstrip(bytes(range(0x80, 0xC0)))  # from a character's first byte
+        tail = (data[-8:] if end is None else end[-8:]).lstrip(
+            bytes(range(0x80, 0xC0)))  # from a character's first byte
         try:
             tail.decode("utf-8")
         except UnicodeDecodeError:
@@ -499,7 +505,8 @@ def _utf8_head(data: bytes) -> tuple[str, str, bool] | None:
 
 
 def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
-                   data: bytes | None = None, head_only: bool = False) -> RawFile | str | None:
+                   data: bytes | None = None, head_only: bool = False,
+                   in_file: bool = False) -> RawFile | str | None:
     """The common case read by pyarrow's CSV parser: every record below the header has the
     raw header row's field count. Returns the same :class:`RawFile` as the careful path
     (:func:`_frame_from_rows`), or None whenever the file needs that path (a record with
@@ -511,6 +518,11 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     UTF-8, and a file that is not (a cut-off tail, another encoding) gives None. Then any
     other reason for the careful path gives ``"careful"`` instead of None: it does not
     depend on the decoding, so reading the decoded text this way again would be in vain.
+
+    ``in_file`` (with ``head_only``, ``data`` None): the bytes are read from the file at
+    ``path`` where they lie, a block at a time (by pyarrow, and by :func:`_file_scan` and
+    :func:`_file_tail` for the checks made on ``data`` otherwise): the file's bytes
+    are never in memory beside pyarrow's table (they were ~40% of a worker's peak).
     """
     import itertools
 
@@ -524,7 +536,8 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # byte is always a CR character: UTF-8 and GB18030 use no byte below 0x30 in a
     # multi-byte character)
     crs = data if data is not None and encoding in ("utf-8", "utf-8-sig", "gb18030") else text
-    if _lone_cr(crs):
+    scan = _file_scan(path) if in_file else None  # (lone CR, line feeds, size, ends in LF)
+    if scan[0] if in_file else _lone_cr(crs):
         return careful
     head = list(itertools.islice(csv.reader(io.StringIO(text[:_HEAD_CHARS], newline=""),
                                             delimiter=delim), 11))
@@ -554,16 +567,23 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
         return "skip"
 
     names = [f"c{i}" for i in range(ncols)]
-    if head_only or (data is not None and encoding in ("utf-8", "utf-8-sig")
-                     and "\ufffd" not in text):
+    if in_file:  # (the bytes of the header lines skipped: the body is read from the file)
+        buf, off = None, (3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8"))
+    elif head_only or (data is not None and encoding in ("utf-8", "utf-8-sig")
+                       and "\ufffd" not in text):
         # the file's own bytes are this very UTF-8 text: no need to encode it again (nor to
         # copy them: the body is read where it lies, ``buf[off:]``)
         buf, off = data, (3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8"))
     else:  # (the whole text encoded: a slice of it first would be one more copy)
         buf, off = text.encode("utf-8"), len(text[:pos].encode("utf-8"))
+    if in_file:
+        body = pa.input_stream(str(path))
+        body.read(off)
+    else:
+        body = pa.BufferReader(memoryview(buf)[off:])
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(memoryview(buf)[off:]),
+            body,
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24,
                                            use_threads=False),  # numbers on invalid rows
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
@@ -579,6 +599,8 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                 check_utf8=head_only))
     except (pa.ArrowInvalid, UnicodeError):  # (with head_only: not UTF-8 after all)
         return None
+    finally:
+        body.close()
     # records with another field count: fine only when blank (",,"), and only when no quoted
     # line break makes line numbers differ from record numbers
     position = np.arange(1, len(table) + 1, dtype="int64")
@@ -586,7 +608,11 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # lines is a quoted line break, or an unclosed quote that swallowed the lines after it
     # (pyarrow takes both, even a quote left open at the end): the careful path tells them
     # apart (:func:`_repair_quotes`)
-    lines = buf.count(b"\n", off) + (0 if buf.endswith(b"\n") or len(buf) <= off else 1)
+    if in_file:  # (buf: the file's end, from the start of its last line)
+        lines = scan[1] - text[:pos].count("\n") + (0 if scan[3] or scan[2] <= off else 1)
+        buf, off = _file_tail(path, off), 0
+    else:
+        lines = buf.count(b"\n", off) + (0 if buf.endswith(b"\n") or len(buf) <= off else 1)
     if lines != len(table) + len(invalid):
         return careful
     # a quote left open in the last line (pyarrow reads it to the end of the file): an odd
@@ -632,6 +658,43 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                    int(blank_np.sum()) + len(invalid))
 
 
+_FILE_BLOCK = 1 << 24  # bytes of a file looked at a time by _file_scan and _file_tail
+
+
+def _file_scan(path: Path) -> tuple[bool, int, int, bool]:
+    """What ``_read_csv_fast`` looks up on a file's bytes, read a block at a time: (a lone
+    CR as :func:`_lone_cr` finds it, line feeds, size, whether the last byte is a LF). A
+    CR at a block's end is looked at with the next block's first byte."""
+    lone, cr_before, lfs, size, last = False, False, 0, 0, b""
+    with open(path, "rb") as fh:
+        while block := fh.read(_FILE_BLOCK):
+            if not lone:
+                lone = cr_before and block[0] != 10
+                cr_before = block.endswith(b"\r")
+                lone = lone or _lone_cr(block[:-1] if cr_before else block)
+            lfs += block.count(b"\n")
+            size += len(block)
+            last = block[-1:]
+    return lone or cr_before, lfs, size, last == b"\n"  # (a CR as the last byte is lone)
+
+
+def _file_tail(path: Path, off: int) -> bytes:
+    """The end of a file's body (from byte ``off``) from at least the start of its last
+    line (the line feed before it included), or the whole body when it has one line."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        start = max(off, size - (1 << 20))
+        while True:  # from further back while the last line starts before ``start``
+            fh.seek(start)
+            tail = fh.read()
+            end = len(tail)
+            while end > 0 and tail[end - 1] in (10, 13):
+                end -= 1
+            if start == off or tail.rfind(b"\n", 0, end) >= 0:
+                return tail
+            start = max(off, start - (8 << 20))
+
+
 DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
 
 
@@ -674,14 +737,22 @@ def read_file(path: str | Path) -> list[RawFile]:
     if kind == "xls":
         return _read_xls(path)
     if kind == "text":
-        data = path.read_bytes()
-        head, fast = _utf8_head(data), None
-        if head is not None and head[2]:  # a long file, UTF-8 at its start: pyarrow checks
-            encoding, text, _ = head      # its bytes, and none are decoded here
-            fast = _read_csv_fast(path, text, _delimiter(suffix, text), encoding, data,
-                                  head_only=True)
+        # a long file, UTF-8 at its start (found on its first and last bytes): pyarrow
+        # checks its bytes, reading them from the file (none are decoded here, and the
+        # file is not read into memory first)
+        with open(path, "rb") as fh:
+            size, start = os.fstat(fh.fileno()).st_size, fh.read(4 * _HEAD_CHARS + 3)
+            fh.seek(max(0, size - 8))
+            end = fh.read()
+        head, fast = _utf8_head(start, size, end), None
+        if head is not None and head[2]:
+            encoding, text, _ = head
+            fast = _read_csv_fast(path, text, _delimiter(suffix, text), encoding,
+                                  head_only=True, in_file=True)
             if isinstance(fast, RawFile):
                 return [fast]
+        data = path.read_bytes()
+        head = _utf8_head(data)
         damaged = 0
         if head is not None and not head[2]:  # a short UTF-8 file: its head is all of it
             encoding, text = head[0], head[1]
