@@ -176,7 +176,11 @@ def connect(path: Path, read_only: bool, wait: float | None = None) -> "duckdb.D
     delay, told = 0.05, False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            # a report's output is its tables and charts: DuckDB's progress bar (a
+            # FloatProgress widget in a notebook, kept in the rendered report) is not
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.IOException as e:
             text = str(e)
             if "lock" not in text.lower():
@@ -250,6 +254,7 @@ class Warehouse:
         self.read_only = True
         self.marts_dir = Path(folder)
         self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")  # as connect()
         limit = os.environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")
         if limit:
             self.con.execute("SET memory_limit = ?", [limit])

@@ -428,3 +428,13 @@ def test_upsert_all_new_keys_then_mixed(wh):
     got = wh.sql("SELECT strftime(rate_date, '%d') d, cny_per_unit, _load_id FROM fx_rates "
                  "ORDER BY rate_date")
     assert got.values.tolist() == [["01", 7.1, 1], ["02", 7.25, 2], ["03", 7.3, 2]]
+
+
+def test_no_duckdb_progress_bar_in_reports(tmp_path):
+    """A slow query in a report notebook drew DuckDB's progress bar, a FloatProgress widget
+    kept in the rendered report: every warehouse connection turns it off."""
+    from ecomlib.warehouse import Warehouse
+    with Warehouse(tmp_path / "w.duckdb") as w:
+        assert w.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as r:
+        assert r.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
