@@ -929,6 +929,33 @@ def _run_with_retries(job: Job, warehouse, out_root: Path, sleep=time.sleep) -> 
     return res
 
 
+def last_seconds(notebook: str | Path, out_root: str | Path) -> float | None:
+    """``duration_s`` of the newest successful run of ``notebook`` under ``out_root``
+    (``<out_root>/<notebook>/<date>/<HHMMSS-id>/manifest.json``); None when there is none."""
+    stem = Path(str(notebook)).stem
+    for m in sorted(Path(out_root).glob(f"{stem}/*/*/manifest.json"), reverse=True):
+        try:
+            man = json.loads(m.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if man.get("status") == "ok" and isinstance(man.get("duration_s"), (int, float)):
+            return float(man["duration_s"])
+    return None
+
+
+def longest_first(jobs: list[Job], out_root: str | Path) -> list[int]:
+    """The jobs' indexes in the order to start them with several at once: longest
+    expected first (longest-processing-time scheduling), where a job's expected seconds are
+    its notebook's last successful run under ``out_root`` (or its archive folder there:
+    per-shop runs; :func:`last_seconds`); jobs never
+    run there come first (they may be long), in their own order; ties keep the jobs'
+    order."""
+    secs = [last_seconds(j.notebook, Path(out_root) / j.archive if j.archive else out_root)
+            for j in jobs]
+    return sorted(range(len(jobs)),
+                  key=lambda i: (secs[i] is not None, -(secs[i] or 0.0), i))
+
+
 def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str | Path = "reports",
              sleep=time.sleep) -> list[RunResult]:
     """Run jobs in parallel (``schedule.parallel`` at once); one failing job never stops the
@@ -943,8 +970,12 @@ def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str 
         os.environ["ECOMLIB_LOCK_WAIT"] = str(schedule.lock_wait_s)
     try:
         with ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
-            results = list(pool.map(lambda j: _run_with_retries(j, warehouse, out_root, sleep),
-                                    jobs))
+            # longest first (by each report's last run here) so that a long report does not
+            # start last while the other worker idles; the results in the jobs' order
+            order = longest_first(jobs, out_root) if schedule.parallel > 1 else range(len(jobs))
+            done = dict(zip(order, pool.map(
+                lambda i: _run_with_retries(jobs[i], warehouse, out_root, sleep), order)))
+            results = [done[i] for i in range(len(jobs))]
     finally:
         if before is None:
             os.environ.pop(key, None)
