@@ -25,6 +25,15 @@ tmall,s1,o1,3,Z,tm-9999,1,300,0,0,300
 """
 
 
+def _mini(tmp_path, extra_lines: str | None = None) -> Path:
+    """A copy of tests/data/mini, with ``extra_lines`` (order lines CSV) as one more file."""
+    src = tmp_path / "mini"
+    shutil.copytree(MINI, src)
+    if extra_lines is not None:
+        (src / "order_lines_extra.csv").write_text(extra_lines, encoding="utf-8")
+    return src
+
+
 def _asked(wh) -> dict[str, bool | None]:
     """Every rule asked now (what the badge asks without a record)."""
     return {r.id: quality.rule_fails(wh.con, r) for r in quality.RULES.values()}
@@ -35,8 +44,7 @@ def _how(wh) -> dict[str, str]:
 
 
 def test_the_build_records_what_asking_each_rule_says(tmp_path):
-    src = tmp_path / "mini"
-    shutil.copytree(MINI, src)
+    src = _mini(tmp_path)
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.ingest([src], progress=False)
         assert quality.recorded_fails(wh.con) == {}  # no build yet: the badge asks the rules
@@ -86,9 +94,7 @@ def test_a_failing_rule_and_a_changed_rule_are_asked_again(tmp_path, monkeypatch
     gone; here its row still fails); a rule whose SQL differs from the recorded one is not
     read from the record."""
     import dataclasses
-    src = tmp_path / "mini"
-    shutil.copytree(MINI, src)
-    (src / "order_lines_z.csv").write_text(NEW_LINE, encoding="utf-8")
+    src = _mini(tmp_path, NEW_LINE)
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.ingest([src], progress=False)
         wh.build()
@@ -111,9 +117,7 @@ def test_a_failing_rule_and_a_changed_rule_are_asked_again(tmp_path, monkeypatch
 def test_a_rule_that_failed_is_answered_by_its_failing_row(tmp_path):
     """After a load, a rule that failed is asked first whether the row it failed on (kept by
     key) still fails; when that row was fixed the rule is asked in full."""
-    src = tmp_path / "mini"
-    shutil.copytree(MINI, src)
-    (src / "order_lines_z.csv").write_text(NEW_LINE, encoding="utf-8")
+    src = _mini(tmp_path, NEW_LINE)
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.ingest([src], progress=False)
         wh.build()
@@ -125,7 +129,7 @@ def test_a_rule_that_failed_is_answered_by_its_failing_row(tmp_path):
         (tmp_path / "day" / "orders.csv").write_text(
             (MINI / "orders.csv").read_text(encoding="utf-8").replace(",0,CNY,,\n", ",100,CNY,,\n", 1),
             encoding="utf-8")
-        shutil.copy(src / "order_lines_z.csv", tmp_path / "day" / "order_lines.csv")
+        shutil.copy(src / "order_lines_extra.csv", tmp_path / "day" / "order_lines.csv")
         wh.ingest([tmp_path / "day" / "orders.csv"], progress=False)
         wh.build()
         how = _how(wh)
@@ -152,10 +156,7 @@ def test_finance_health_reads_recorded_passes_and_counts_failures_live(tmp_path)
     failing one (an orphan line: order o9 does not exist) is counted live, as run_checks
     counts it; with a load since the build every rule is counted live."""
     from ecomlib.metrics import finance_queries as FQ
-    src = tmp_path / "mini"
-    shutil.copytree(MINI, src)
-    (src / "order_lines_orphan.csv").write_text(
-        NEW_LINE.replace("o1,3,Z,tm-9999", "o9,1,A,tm-1001"), encoding="utf-8")
+    src = _mini(tmp_path, NEW_LINE.replace("o1,3,Z,tm-9999", "o9,1,A,tm-1001"))
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.ingest([src], progress=False)
         wh.build()

@@ -16,6 +16,7 @@ import pytest
 
 from ecomlib import schema
 from ecomlib.warehouse import LoadError, Warehouse
+from load_snapshot import snapshot
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -377,19 +378,6 @@ def test_read_only_warehouse_refuses_missing_file(tmp_path):
         Warehouse(tmp_path / "nope.duckdb", read_only=True)
 
 
-def _snapshot(w: Warehouse) -> dict:
-    """Everything a load leaves behind, without load ids and clock times."""
-    out = {t: w.sql(f"SELECT * EXCLUDE (_load_id) FROM {t} ORDER BY ALL")
-           for t in ("orders", "order_lines", "refunds", "products")}
-    out["quarantine"] = w.sql('SELECT file, table_name, row_number, "column", reason, raw '
-                              "FROM quarantine ORDER BY ALL")
-    out["load_log"] = w.sql(
-        "SELECT file, format, table_name, rows_in, rows_loaded, rows_inserted, rows_updated, "
-        "rows_unchanged, rows_quarantined, rows_blank, encoding, ignored_columns, status, "
-        "message FROM load_log ORDER BY load_id")
-    return out
-
-
 def test_worker_processes_load_exactly_what_one_process_loads(tmp_path, monkeypatch):
     """Files mapped in worker processes are loaded by the one writer in file order: same
     rows, quarantine (file, row, column, reason), load log and member keys as without."""
@@ -405,7 +393,7 @@ def test_worker_processes_load_exactly_what_one_process_loads(tmp_path, monkeypa
                            context={"shop_id": "s1"})
             results.append([(Path(r.file).name, r.table, r.status, r.rows_in, r.rows_loaded,
                               r.rows_quarantined, r.rows_blank) for r in res])
-            snaps.append(_snapshot(w))
+            snaps.append(snapshot(w, ("orders", "order_lines", "refunds", "products")))
     assert results[0] == results[1]
     assert [r[2] for r in results[0]].count("failed") == 1
     for name in snaps[0]:

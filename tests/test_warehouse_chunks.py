@@ -12,20 +12,9 @@ import pytest
 from ecomlib import warehouse as W
 from ecomlib.sources import detect_source, read_file
 from ecomlib.warehouse import Warehouse
+from load_snapshot import snapshot
 
 DATA = Path(__file__).parent / "data"
-
-
-def _snapshot(w: Warehouse) -> dict:
-    out = {t: w.sql(f"SELECT * EXCLUDE (_load_id) FROM {t} ORDER BY ALL")
-           for t in ("orders", "order_lines", "refunds")}
-    out["quarantine"] = w.sql('SELECT file, table_name, row_number, "column", reason, raw '
-                              "FROM quarantine ORDER BY ALL")
-    out["load_log"] = w.sql(
-        "SELECT file, format, table_name, rows_in, rows_loaded, rows_inserted, rows_updated, "
-        "rows_unchanged, rows_quarantined, rows_blank, encoding, ignored_columns, status, "
-        "message FROM load_log ORDER BY load_id")
-    return out
 
 
 @pytest.fixture
@@ -55,7 +44,7 @@ def test_chunked_mapping_loads_what_whole_mapping_loads(tmp_path, exports, monke
             results.append([(Path(r.file).name, r.table, r.status, r.rows_in, r.rows_loaded,
                              r.rows_inserted, r.rows_quarantined, r.rows_blank, r.rows_retired)
                             for r in res])
-            snaps.append(_snapshot(w))
+            snaps.append(snapshot(w))
     assert results[0] == results[1] == results[2]
     for name in snaps[0]:
         pd.testing.assert_frame_equal(snaps[0][name], snaps[1][name], obj=name)
