@@ -239,6 +239,13 @@ class Warehouse:
                 except duckdb.Error as e:
                     raise ValueError(f"ECOMLIB_DUCKDB_MEMORY_LIMIT={limit!r} is not a DuckDB "
                                      f"memory size (e.g. 1GB, 1500MB): {e}") from None
+            threads = os.environ.get("ECOMLIB_DUCKDB_THREADS")
+            if threads:  # reports run side by side share the cores (runner)
+                try:
+                    self.con.execute(f"SET threads = {int(threads)}")
+                except (ValueError, duckdb.Error) as e:
+                    raise ValueError(f"ECOMLIB_DUCKDB_THREADS={threads!r} is not a thread "
+                                     f"count (e.g. 1): {e}") from None
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = connect(self.path, read_only=False, wait=wait)

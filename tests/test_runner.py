@@ -178,6 +178,61 @@ def test_failed_run_alerts_a_local_webhook(tmp_path, wh_path):
     assert "planned failure" in ding["markdown"]["text"]
 
 
+def test_reports_side_by_side_share_the_cores_in_duckdb(tmp_path, monkeypatch):
+    """With parallel > 1 each report's DuckDB gets cores // parallel threads (at least 1;
+    ECOMLIB_DUCKDB_THREADS in the kernels): worked by hand for 2 cores / 2 reports -> 1,
+    8 / 3 -> 2, 2 / 4 -> 1; an integer is taken as given, empty leaves DuckDB's default, one
+    report at a time sets nothing, a value the user set wins, the variable is gone
+    afterwards, a read-only Warehouse applies it, and a bad value is an error naming the
+    schedule file."""
+    def sched(parallel, threads="auto"):
+        return runner.Schedule([], parallel=parallel, duckdb_threads=threads)
+    assert runner.duckdb_threads(sched(2), cores=2) == 1
+    assert runner.duckdb_threads(sched(3), cores=8) == 2
+    assert runner.duckdb_threads(sched(4), cores=2) == 1
+    assert runner.duckdb_threads(sched(2, 3), cores=2) == 3
+    assert runner.duckdb_threads(sched(2, ""), cores=2) is None
+    assert runner.duckdb_threads(sched(2, None), cores=2) is None
+    assert runner.duckdb_threads(sched(1), cores=8) is None
+    for bad in (0, "many"):
+        with pytest.raises(runner.ParameterError, match="duckdb_threads"):
+            runner.duckdb_threads(sched(2, bad), cores=2)
+
+    monkeypatch.delenv("ECOMLIB_DUCKDB_THREADS", raising=False)
+    seen = []
+    monkeypatch.setattr(runner, "_run_with_retries", lambda job, wh, out, sleep: seen.append(
+        __import__("os").environ.get("ECOMLIB_DUCKDB_THREADS")) or runner.RunResult(
+        job.notebook, "ok", 0.0, ""))
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    jobs = [runner.Job(name=n, notebook="overview", cron="0 6 * * *") for n in ("a", "b")]
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), out_root=tmp_path)  # 4 // 2
+    runner.run_jobs(jobs[:1], runner.Schedule(jobs[:1], parallel=1), out_root=tmp_path)
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2, duckdb_threads=""), out_root=tmp_path)
+    monkeypatch.setenv("ECOMLIB_DUCKDB_THREADS", "3")
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), out_root=tmp_path)
+    assert seen == ["2", "2", None, None, None, "3", "3"]
+    monkeypatch.delenv("ECOMLIB_DUCKDB_THREADS")
+    runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), out_root=tmp_path)
+    assert "ECOMLIB_DUCKDB_THREADS" not in __import__("os").environ
+
+    wh_path = tmp_path / "wh.duckdb"
+    Warehouse(wh_path).close()
+    monkeypatch.setenv("ECOMLIB_DUCKDB_THREADS", "1")
+    with Warehouse(wh_path, read_only=True) as wh:
+        assert int(wh.sql("SELECT current_setting('threads') AS v")["v"][0]) == 1
+    monkeypatch.setenv("ECOMLIB_DUCKDB_THREADS", "lots")
+    with pytest.raises(ValueError, match="ECOMLIB_DUCKDB_THREADS='lots'"):
+        Warehouse(wh_path, read_only=True)
+
+    sf = tmp_path / "schedule.yaml"
+    sf.write_text("defaults: {duckdb_threads: none}\nreports: []\n", encoding="utf-8")
+    with pytest.raises(runner.ParameterError, match=r"schedule.yaml: defaults.duckdb_threads"):
+        runner.load_schedule(sf)
+    sf.write_text("defaults: {duckdb_threads: 2}\nreports: []\n", encoding="utf-8")
+    assert runner.load_schedule(sf).duckdb_threads == 2
+    assert runner.load_schedule(runner.PARAMS_DIR / "schedule.yaml").duckdb_threads == "auto"
+
+
 def test_reports_side_by_side_get_a_duckdb_memory_cap(tmp_path, monkeypatch):
     """run_jobs with parallel > 1 caps each report's DuckDB memory (the kernels inherit
     ECOMLIB_DUCKDB_MEMORY_LIMIT), one at a time leaves DuckDB's default, a limit the user set
