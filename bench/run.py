@@ -506,20 +506,29 @@ def empty_copy(nb: Path, folder: Path) -> Path:
 def bench_reports(wh_path: Path, tmp: Path, parallel: int = 2) -> dict:
     """Every notebook through the runner as ``ecom run`` does it (``runner.run_jobs``,
     ``parallel`` reports at once, default 2 like ``ecom run`` and parameters/schedule.yaml),
-    then the same with empty notebooks (the kernel-start + papermill + HTML floor)."""
+    then the same with empty notebooks (the kernel-start + papermill + HTML floor).
+
+    The refresh runs twice into one report folder: ``first`` into an empty folder (a first
+    ``ecom run`` ever: the runner knows no report's length and starts them in the given
+    order), then ``full``, the refresh as it runs every day, with the last run's manifests
+    in the folder (the runner starts the longest report first: ``runner.longest_first``).
+    The targets read ``full``; ``first`` is kept beside it."""
     from ecomlib import runner
 
     nbs = runner.find_notebooks()
+    probe = runner.Schedule([], parallel=parallel)
     res = {"notebooks": [n.stem for n in nbs], "parallel": parallel,
-           "duckdb_memory_limit": runner.Schedule([], parallel=parallel).duckdb_memory_limit
-           if parallel > 1 else None, "load_average_before": os.getloadavg(),
+           "duckdb_memory_limit": probe.duckdb_memory_limit if parallel > 1 else None,
+           "duckdb_threads": runner.duckdb_threads(probe),
+           "load_average_before": os.getloadavg(),
            "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
-    for kind in ("empty", "full"):
+    for kind in ("empty", "first", "full"):
         folder = tmp / f"nb_{kind}"
         folder.mkdir(exist_ok=True)
         with PeakMemory() as mem:
             t0 = time.perf_counter()
-            runs = run_reports(wh_path, tmp / f"reports_{kind}", parallel,
+            runs = run_reports(wh_path, tmp / ("reports_empty" if kind == "empty" else
+                                               "reports_full"), parallel,
                                folder if kind == "empty" else None)
             wall = time.perf_counter() - t0
         res[kind] = {"seconds": wall, "peak_memory_gib": mem.peak_bytes / 2**30, "runs": runs,
@@ -659,12 +668,16 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
 
     hist, day, last = split_last_day(d)
     wh_path = tmp / "daily.duckdb"
-    log(f"  history (every day before {last}): ingest + full build (not timed) ...")
+    log(f"  history (every day before {last}): ingest + full build + the day before's "
+        "reports (not timed) ...")
     with Warehouse(wh_path) as wh:
         wh.init()
         others = [p for p in sorted(d.iterdir()) if p.is_dir() and p.name != "orders"]
         wh.ingest(others + [hist], errors="record", progress=False)
         first = wh.build()
+    # yesterday's reports, as a daily routine leaves them in its report folder (the runner
+    # reads their lengths to start the longest report first)
+    before = run_reports(wh_path, tmp / "reports_daily", parallel)
     day_files = sorted(p for p in day.iterdir() if p.suffix.lower() == ".csv")  # (+ ecom.yaml)
     log(f"  the day {last}: ingest {len(day_files)} exports + build + {parallel} reports at "
         "once (timed) ...")
@@ -687,6 +700,7 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
             "rows_inserted": sum(r.rows_inserted for r in loads),
             "failed_loads": [r.file for r in loads if r.status != "ok"],
             "history_build_kind": first.kind, "history_build_s": first.seconds,
+            "day_before_runs": before,
             "build_kind": built.kind, "build_scope_orders": built.scope_orders,
             "build_scope_days": built.scope_days,
             "ingest_s": t_ingest, "build_s": t_build, "reports_s": wall - (t1 - t0),
@@ -876,6 +890,9 @@ def fmt_table(results: list[dict]) -> str:
                 add(f"{'  reports at once; sum of notebook s; DuckDB cap':<46}{rp['parallel']:>12}"
                     f"{rp['full']['sum_of_notebook_seconds']:>12.1f}"
                     f"{str(rp.get('duckdb_memory_limit') or '-'):>12}")
+            if "first" in rp:
+                add(f"{'  first run into an empty report folder s':<46}"
+                    f"{rp['first']['seconds']:>12.1f}")
             add(f"{'  peak memory GiB (full / empty)':<46}{rp['full']['peak_memory_gib']:>12.2f}"
                 f"{rp['empty']['peak_memory_gib']:>12.2f}")
             for run in rp["full"]["runs"]:
