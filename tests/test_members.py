@@ -524,6 +524,72 @@ def test_member_summary_hand_worked(wh):
         wh.member_summary(None)
 
 
+def test_member_summaries_at_several_days_in_one_query(wh):
+    """members_queries.member_summaries: one query, a summary per as-of day, each worked by
+    hand and recomputed here from int_order_lines. Days given out of order and twice.
+    At 2025-01-05: m1 (o1 12-10, o2 01-05: 2 orders on 2 days, recency and age 26 days,
+    paid 1000 + 1500, repeat paid 1500), m2 (o4 + o5 on 01-05 at jd: 2 orders on 1 day, paid
+    3100, one platform), m5 (o10 2024-11-01: age 65). At 2025-02-01 m6 joins (o11 01-20);
+    m1 bought nothing between the two days (its summary carries over, 53 days old, 27 since
+    the last). At 2025-03-31 m2 has bought at tmall too (o6 03-01): a platform first seen
+    after the earlier days counts from then on."""
+    days = ["2025-03-31", "2025-01-05", "2025-02-01", "2025-01-05"]
+    got = mq.member_summaries(wh, days)
+    assert list(got) == [pd.Timestamp(d) for d in ("2025-01-05", "2025-02-01", "2025-03-31")]
+    a = got[pd.Timestamp("2025-01-05")].set_index("member_key")
+    assert list(a.index) == ["m1", "m2", "m5"]
+    cols = ["count_orders", "count_purchase_days", "frequency", "recency_days", "age_days",
+            "days_since_last", "paid_fen", "refund_fen", "count_platforms"]
+    assert a.loc["m1", cols].tolist() == [2, 2, 1, 26, 26, 0, 2500, 0, 1]
+    assert a.loc["m1", "monetary_value_fen"] == 1500.0
+    assert a.loc["m2", cols].tolist() == [2, 1, 0, 0, 0, 0, 3100, 0, 1]
+    assert a.loc["m5", ["frequency", "age_days", "days_since_last", "paid_fen"]].tolist() == \
+        [0, 65, 65, 5000]
+    b = got[pd.Timestamp("2025-02-01")].set_index("member_key")
+    assert list(b.index) == ["m1", "m2", "m5", "m6"]
+    assert b.loc["m1", ["count_orders", "recency_days", "age_days", "days_since_last",
+                        "paid_fen"]].tolist() == [2, 26, 53, 27, 2500]
+    c = got[pd.Timestamp("2025-03-31")].set_index("member_key")
+    assert c.loc["m2", ["count_orders", "count_purchase_days", "paid_fen",
+                        "count_platforms"]].tolist() == [3, 2, 4400, 2]
+    assert c.loc["m2", "monetary_value_fen"] == 1300.0
+    # each day's frame is the one-day summary, and both agree with a recompute from the lines
+    lines = wh.sql("SELECT member_key, platform, order_id, sales_date, paid_fen, refund_fen "
+                   "FROM int_order_lines WHERE is_paid AND member_key IS NOT NULL")
+    lines["sales_date"] = pd.to_datetime(lines["sales_date"])
+    for day, frame in got.items():
+        pd.testing.assert_frame_equal(frame, mq.member_summary(wh, day))
+        upto = lines[lines["sales_date"] <= day]
+        per_day = upto.groupby(["member_key", "sales_date"]).agg(
+            paid=("paid_fen", "sum"), orders=("order_id", "nunique")).reset_index()
+        first_paid = per_day.sort_values("sales_date").groupby("member_key")["paid"].first()
+        m = per_day.groupby("member_key").agg(
+            count_orders=("orders", "sum"), count_purchase_days=("sales_date", "size"),
+            first=("sales_date", "min"), last=("sales_date", "max"), paid_fen=("paid", "sum"))
+        m["frequency"] = m["count_purchase_days"] - 1
+        m["age_days"] = (day - m["first"]).dt.days
+        m["days_since_last"] = (day - m["last"]).dt.days
+        m["monetary_value_fen"] = ((m["paid_fen"] - first_paid) / m["frequency"]).where(
+            m["frequency"] > 0, 0.0)
+        m["count_platforms"] = upto.groupby("member_key")["platform"].nunique()
+        m["refund_fen"] = upto.groupby("member_key")["refund_fen"].sum()
+        f = frame.set_index("member_key")
+        for col in ("count_orders", "count_purchase_days", "frequency", "age_days",
+                    "days_since_last", "paid_fen", "monetary_value_fen", "count_platforms",
+                    "refund_fen"):
+            assert f[col].astype(float).tolist() == m[col].astype(float).tolist(), (day, col)
+    # a day before every purchase: an empty summary with the columns; no day: nothing
+    early = mq.member_summaries(wh, ["2024-01-01", "2025-01-05"])
+    assert early[pd.Timestamp("2024-01-01")].empty
+    assert list(early[pd.Timestamp("2024-01-01")].columns) == list(a.reset_index().columns)
+    assert mq.member_summaries(wh, []) == {}
+    # without the details pass: the same purchases, refund 0 and one platform
+    lean = mq.member_summaries(wh, days, details=False)[pd.Timestamp("2025-03-31")]
+    assert (lean["refund_fen"] == 0).all() and (lean["count_platforms"] == 1).all()
+    skip = ["refund_fen", "count_platforms"]
+    pd.testing.assert_frame_equal(lean.drop(columns=skip), c.reset_index().drop(columns=skip))
+
+
 def test_errors_name_function_and_fix():
     with pytest.raises(KeyError, match="members.rfm: column"):
         mm.rfm(SUMMARY.drop(columns="refund_fen"))

@@ -731,8 +731,15 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
     R["young_days"] = young_days(start, end, P.as_of)
     R["young"] = 2 * R["young_days"] > max(R["covered_days"], 1)
 
-    # members up to the end: RFM, the value models, the win-back list
-    summary = Q.member_summary(wh, end, **sel)
+    # every member summary the report reads, from one query: at the end (RFM, the value
+    # models, the win-back list), at the comparison windows' ends and at the purchase
+    # model's calibration end (the holdout check below)
+    cal_end = end - pd.Timedelta(days=holdout_days)
+    days = [end] + [R[k][1] for k in ("previous", "year_ago") if R[k] is not None]
+    if first is not None and cal_end > first:
+        days.append(cal_end)
+    summaries = Q.member_summaries(wh, days, **sel)
+    summary = summaries[pd.Timestamp(end)]
     scored, bg, gg, note = mm.member_values(summary, clv_horizon_months, clv_monthly_discount_rate,
                                             clv_margin_rate, lang=lang)
     rfm = mm.rfm(summary, rfm_recency_days, rfm_frequency_orders, rfm_monetary_fen)
@@ -742,7 +749,7 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
              tiers=mm.rfm_tiers(rfm), thresholds=th)
 
     def at(day) -> dict | None:  # the members and their value at a comparison window's end
-        s = Q.member_summary(wh, day, **sel)
+        s = summaries[pd.Timestamp(day)]
         if s.empty:
             return None
         sc, b, g, _ = mm.member_values(s, clv_horizon_months, clv_monthly_discount_rate,
@@ -777,13 +784,11 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
         R["top_value"] = mm.with_last_orders(top.reset_index(drop=True), lo)
     # the out-of-sample check of the purchase model
     R["holdout"], R["cal_end"], R["holdout_note"] = None, None, ""
-    cal_end = end - pd.Timedelta(days=holdout_days)
     if bg is not None and first is not None and cal_end > first:
         # the holdout check fits and reads the purchase model only (frequency, recency,
-        # age): the summary at calibration end without refunds and platforms
+        # age) of the summary at calibration end
         cal = Q.calibration_holdout(wh, cal_end, end, end_summary=summary,
-                                    summary=Q.member_summary(wh, cal_end, details=False, **sel),
-                                    **sel)
+                                    summary=summaries[pd.Timestamp(cal_end)], **sel)
         _, bg_cal, _, cal_note = mm.member_values(cal, spend=False, score=False, lang=lang)
         if bg_cal is None:
             R["holdout_note"] = cal_note

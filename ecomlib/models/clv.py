@@ -660,7 +660,8 @@ def summary_from_transactions(tx: pd.DataFrame, as_of, member_col: str = "member
                    CAST("{paid_col}" AS BIGINT) AS paid_fen, {refund} AS refund_fen
             FROM tx_log
             WHERE "{member_col}" IS NOT NULL""")
-        return queries.run(con, "members/member_summary", end_date=as_of,
-                           details=platform_col is not None or refund_col is not None)
+        return queries.run(con, "members/member_summary", end_dates=[pd.Timestamp(as_of).date()],
+                           details=platform_col is not None or refund_col is not None
+                           ).drop(columns="as_of")
     finally:
         con.close()
