@@ -18,7 +18,7 @@ from . import members as mm
 
 __all__ = ["member_summary", "member_summaries", "new_vs_returning", "repurchase_rate", "rolling_repurchase",
            "purchase_intervals", "cohorts", "platform_overlap", "region_rows",
-           "basket_counts", "basket_pairs", "calibration_holdout", "window_kpis",
+           "basket_counts", "basket_pairs", "calibration_holdout", "window_kpis", "windows_kpis",
            "last_orders", "shop_names", "span"]
 
 
@@ -213,7 +213,26 @@ def window_kpis(wh, start, end, shops=None, platforms=None) -> pd.DataFrame:
     members' paid orders) and shop_paid_fen, shop_refund_fen (every buyer's). A member counts
     once per row, so the members of two shops do not add up to the platform's."""
     s, e = _span(start, end, "window_kpis")
-    return _run(wh, "window_kpis", start_date=s, end_date=e, shops=shops, platforms=platforms)
+    return windows_kpis(wh, [(s, e)], shops, platforms)[(pd.Timestamp(s), pd.Timestamp(e))]
+
+
+def windows_kpis(wh, windows, shops=None, platforms=None) -> dict:
+    """:func:`window_kpis` of each ``(start, end)`` of ``windows`` from one query (each
+    member's first order found once for all of them). Returns ``{(pd.Timestamp(start),
+    pd.Timestamp(end)): rows}``, each frame exactly what :func:`window_kpis` gives."""
+    want = sorted({_span(s, e, "windows_kpis") for s, e in windows})
+    if not want:
+        return {}
+    rows = _run(wh, "window_kpis", start_dates=[s for s, _ in want],
+                end_dates=[e for _, e in want], shops=shops, platforms=platforms)
+    ws = pd.to_datetime(rows.pop("window_start")).to_numpy()
+    we = pd.to_datetime(rows.pop("window_end")).to_numpy()
+    out = {}
+    for s, e in want:
+        key = (pd.Timestamp(s), pd.Timestamp(e))
+        hit = (ws == key[0].to_datetime64()) & (we == key[1].to_datetime64())
+        out[key] = rows if hit.all() else rows[hit].reset_index(drop=True)
+    return out
 
 
 def last_orders(wh, end, member_keys, shops=None, platforms=None) -> pd.DataFrame:

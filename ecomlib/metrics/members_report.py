@@ -720,10 +720,11 @@ def build_report(wh, period: periods.Period, shops: Sequence[str] | None = None,
     R.update(_windows(P, first, last))
     start, end = R["start"], R["eff_end"]
     year = pd.Timedelta(days=NEW_HISTORY_DAYS)
-    kpi = {"current": Q.window_kpis(wh, start, end, **sel)}
-    for k in ("previous", "year_ago"):  # 近12个月's 环比 is its 同比: the same window, read once
-        same = k == "year_ago" and R[k] is not None and R[k] == R["previous"]
-        kpi[k] = kpi["previous"] if same else Q.window_kpis(wh, *R[k], **sel) if R[k] else None
+    # the three windows from one query (近12个月's 环比 is its 同比: the same window, read once)
+    wins = {"current": (start, end), "previous": R["previous"], "year_ago": R["year_ago"]}
+    got = Q.windows_kpis(wh, [w for w in wins.values() if w is not None], **sel)
+    kpi = {k: None if w is None else got[(pd.Timestamp(w[0]), pd.Timestamp(w[1]))]
+           for k, w in wins.items()}
     R["kpi"] = kpi
     R["new_ok"] = {k: bool(first is not None and w is not None and first <= w[0] - year)
                    for k, w in (("current", (start, end)), ("previous", R["previous"]),
