@@ -28,10 +28,14 @@ shop_id, order_id). ``build`` then redoes only what those orders feed: models of
 days those orders fall on before and after the load (``build_scope_days``: platform,
 shop_id, sales_date, taken from ``int_order_lines`` before and after). A model of scope
 ``all`` (stock, traffic, ads, costs: small tables) is rebuilt whole when a table it reads
-was loaded. A change to products, sku_map, fx_rates or shops (which every line depends on)
+was loaded; so is a model of scope ``orders`` or ``days`` when a table it reads other than
+orders, order lines and refunds was loaded (the SKU P&L after a load of costs or ads). A
+change to products, sku_map, fx_rates or shops (which every line depends on)
 rebuilds everything, and so does a model file whose SQL changed since its table was built
 (``build_models`` keeps each table's SQL hash). Models read their scope through the relations ``build_scope_orders``
-and ``build_scope_days``, which hold every key on a full build.
+and ``build_scope_days``, which hold every key on a full build, and ``build_scope_full``,
+one row on a full build and none on an incremental one (a days model whose rows are not
+all on days of order lines, the SKU P&L's costs, takes every day then).
 
 After its transaction a build records whether each quality rule fails
 (:func:`ecomlib.quality.record_checks`, table ``quality_rule_checks``): rules whose tables
@@ -60,6 +64,8 @@ DIMENSIONS = ("products", "sku_map", "fx_rates", "shops")
 SEEDS = ("dim_calendar",)
 #: canonical tables whose loads are tracked per order (build_dirty)
 ORDER_TABLES = ("orders", "order_lines", "refunds")
+#: the relations models read their scope through (temp tables during a build)
+SCOPE_RELATIONS = ("build_scope_orders", "build_scope_days", "build_scope_full")
 
 BOOK_DDL = [
     """CREATE TABLE IF NOT EXISTS build_dirty (
@@ -150,8 +156,7 @@ def load_models(folder: Path = SQL_DIR) -> dict[str, Model]:
         m.depends = sorted(r for r in rels if r in found)
         m.tables = sorted(r for r in rels if r in schema.TABLES)
         m.seeds = sorted(r for r in rels if r in SEEDS)
-        unknown = rels - set(found) - set(schema.TABLES) - set(SEEDS) - {
-            "build_scope_orders", "build_scope_days"}
+        unknown = rels - set(found) - set(schema.TABLES) - set(SEEDS) - set(SCOPE_RELATIONS)
         if unknown:
             raise ModelError(f"{m.path}: reads {', '.join(sorted(unknown))}, which is neither "
                              "a model nor a canonical table")
@@ -356,7 +361,7 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
     finally:
         if committed:  # while the build's orders are still in build_scope_orders
             checks = _record_checks(con, build_id, kind, last_load, max_load, models)
-        for tmp in ("build_scope_orders", "build_scope_days", "_old_days"):
+        for tmp in SCOPE_RELATIONS:
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
     return BuildResult(build_id, kind, round(time.perf_counter() - t0, 2), log, n_orders,
                        n_days, checks)
@@ -378,9 +383,11 @@ def _scopes(con, kind: str) -> tuple[int, int]:
     """Create build_scope_orders and build_scope_days (temp tables): every key on a full
     build; the dirty orders and, for now, the days they were on before (the days after are
     added once the day model is rebuilt, :func:`_add_new_days`)."""
-    con.execute("DROP TABLE IF EXISTS build_scope_orders")
-    con.execute("DROP TABLE IF EXISTS build_scope_days")
+    for tmp in SCOPE_RELATIONS:
+        con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    con.execute("CREATE TEMP TABLE build_scope_full (full_build BOOLEAN)")
     if kind == "full":
+        con.execute("INSERT INTO build_scope_full VALUES (TRUE)")
         con.execute("CREATE TEMP TABLE build_scope_orders AS "
                     "SELECT platform, shop_id, order_id FROM orders")
         # every day any order line falls on, taken once the day model is rebuilt
@@ -399,6 +406,15 @@ def _scopes(con, kind: str) -> tuple[int, int]:
                     "sales_date DATE)")
     n = con.execute("SELECT COUNT(*) FROM build_scope_orders").fetchall()[0][0]
     return int(n), 0
+
+
+def _every_key(m: Model) -> str:
+    """The SELECT of model ``m`` with its scope relations holding every key, as on a full
+    build (CTEs of the same names shadow the build's temp tables)."""
+    return ("WITH build_scope_orders AS (SELECT platform, shop_id, order_id FROM orders), "
+            f"build_scope_days AS (SELECT DISTINCT platform, shop_id, sales_date FROM {DAY_MODEL}), "
+            "build_scope_full AS (SELECT TRUE AS full_build) "
+            f"SELECT * FROM (\n{m.sql}\n) m")
 
 
 def _add_new_days(con) -> int:
@@ -423,10 +439,16 @@ def _build_table(con, m: Model, models: dict[str, Model], kind: str,
         return "full", int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
     if kind == "nothing":
         return "skipped", 0
+    upstream = upstream_tables(models, m.name)
     if m.scope == "all":
-        if not (upstream_tables(models, m.name) & set(loaded)):
+        if not (upstream & set(loaded)):
             return "skipped", 0
         con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+        return "full", int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
+    if (upstream & set(loaded)) - set(ORDER_TABLES) - set(SEEDS):
+        # a table loaded that is not tracked per order (costs, ads): the build's orders and
+        # days do not say which rows changed, so every key is redone
+        con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {_every_key(m)}")
         return "full", int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
     if m.scope == "orders":
         on = "s.platform = t.platform AND s.shop_id = t.shop_id AND s.order_id = t.order_id"

@@ -11,8 +11,9 @@ Parquet export (``ecom export --parquet``), marts written as Parquet.
   every column cast to its canonical type; a table without files is an empty view);
 * ``dim_calendar`` is computed in Python (:func:`ecomlib.calendar_dim.frame`, over the span
   of :data:`ecomlib.calendar_dim.SPAN_SQL` run on Spark) and registered as a view;
-* ``build_scope_orders`` is every order and ``build_scope_days`` every day of
-  ``int_order_lines`` (a full build; Spark builds are always full);
+* ``build_scope_orders`` is every order, ``build_scope_days`` every day of
+  ``int_order_lines`` and ``build_scope_full`` one row (a full build; Spark builds are
+  always full);
 * every model in build order, ``sqlglot.transpile(read="duckdb", write="spark")``: views
   as views, intermediate tables cached (memory and disk), marts written as Parquet to
   ``OUT/<mart>/`` (one folder each, views included) and read back from there;
@@ -270,6 +271,7 @@ def build(source: str | Path, out: str | Path, master: str | None = None, spark=
         calendar_frame(spark, campaigns_file).createOrReplaceTempView("dim_calendar")
         spark.sql("SELECT platform, shop_id, order_id FROM orders") \
             .createOrReplaceTempView("build_scope_orders")
+        spark.sql("SELECT TRUE AS full_build").createOrReplaceTempView("build_scope_full")
         written = {}
         for m in models.values():
             t = time.perf_counter()
@@ -317,7 +319,7 @@ def build(source: str | Path, out: str | Path, master: str | None = None, spark=
         for df in cached:
             df.unpersist()
         for name in list(schema.TABLES) + list(models) + [
-                "dim_calendar", "build_scope_orders", "build_scope_days"]:
+                "dim_calendar", *modelling.SCOPE_RELATIONS]:
             spark.catalog.dropTempView(name)
         if local_out:
             shutil.rmtree(stage, ignore_errors=True)

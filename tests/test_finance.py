@@ -201,6 +201,10 @@ def _mart_on(sales_rows, cost_rows) -> pd.DataFrame:
     con.execute("CREATE TABLE mart_costs_daily AS SELECT * FROM c WHERE kind <> 'ad_spend'")
     con.execute("CREATE TABLE mart_ads_daily AS SELECT cost_date AS spend_date, platform, shop_id, "
                 "amount_fen AS spend_fen FROM c WHERE kind = 'ad_spend'")
+    # the scope relations as a full build has them (every day; ecomlib.modelling)
+    con.execute("CREATE TABLE build_scope_days AS "
+                "SELECT DISTINCT platform, shop_id, sales_date FROM mart_sales_daily")
+    con.execute("CREATE TABLE build_scope_full AS SELECT TRUE AS full_build")
     sql = modelling.load_models()["mart_sku_day_pnl"].sql
     return con.execute(sql + " ORDER BY sales_date, sku").fetchdf()
 

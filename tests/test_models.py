@@ -275,6 +275,54 @@ def test_an_incremental_build_equals_a_full_rebuild(tmp_path):
     assert pd.Timestamp(got[paid.order_id.iloc[0]]) == d0 + pd.Timedelta(days=1)
 
 
+
+@pytest.mark.slow
+def test_the_sku_pnl_is_redone_by_day_after_orders_and_whole_after_costs(tmp_path):
+    """mart_sku_day_pnl (scope days): a load of orders redoes the shop-days of the build's
+    orders only; a load of costs (tracked per order by nothing) rebuilds it whole, costs on
+    days without sales included. Each time every table equals a full rebuild."""
+    from ecomlib import demo
+    src = tmp_path / "demo"
+    demo.write_demo(src, demo.DemoConfig(members=300, skus=20), layout="canonical")
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.ingest([src], progress=False)
+        assert wh.build().kind == "full"
+        assert wh.sql("SELECT COUNT(*) AS n FROM mart_sku_day_pnl WHERE sku = '(unallocated)'"
+                      ).n[0] > 0
+    orders = pd.read_csv(src / "orders.csv", dtype=str, keep_default_na=False)
+    paid = orders[orders.paid_at != ""].head(1).copy()
+    paid["paid_at"] = (pd.to_datetime(paid.paid_at) + pd.Timedelta(days=1)).astype(str)
+    for c in ("shipped_at", "finished_at"):
+        paid[c] = ""
+    paid["status"] = "paid"
+    costs = pd.read_csv(src / "other_costs.csv", dtype=str, keep_default_na=False)
+    shop = costs[costs.platform != "ALL"].iloc[0]
+    extra = pd.DataFrame([{**shop.to_dict(), "cost_date": "2019-05-05", "kind": "rent",
+                           "amount_fen": "1234", "note": ""},          # a day without sales
+                          {**shop.to_dict(), "kind": "rent", "amount_fen": "999", "note": ""}])
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    paid.to_csv(tmp_path / "a" / "orders.csv", index=False)
+    extra.to_csv(tmp_path / "b" / "other_costs.csv", index=False)
+    for folder, pnl_kind in (("a", "incremental"), ("b", "full")):
+        with Warehouse(path) as wh:
+            wh.ingest([tmp_path / folder], progress=False)
+            res = wh.build()
+        assert res.kind == "incremental"
+        assert {m["model"]: m["kind"] for m in res.models}["mart_sku_day_pnl"] == pnl_kind
+        incremental = _tables(path)
+        full_path = tmp_path / f"full_{folder}.duckdb"
+        shutil.copy(path, full_path)
+        with Warehouse(full_path) as wh:
+            assert wh.build(full=True).kind == "full"
+        full = _tables(full_path)
+        for t in full:
+            pd.testing.assert_frame_equal(incremental[t], full[t], obj=t)
+    pnl = incremental["mart_sku_day_pnl"]
+    assert pnl[pnl.sales_date == pd.Timestamp("2019-05-05")].other_costs_fen.tolist() == [1234]
+
+
 def test_queries_bind_the_one_parameter_convention(mini):
     """$start_date / $end_date inclusive, empty lists = every shop/platform."""
     from ecomlib import queries

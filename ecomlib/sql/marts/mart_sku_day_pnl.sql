@@ -1,7 +1,7 @@
 -- model: mart_sku_day_pnl
 -- grain: one row per sales_date, platform, shop_id and sku (sku '(unallocated)': a shop-day's costs no SKU carries)
 -- materialized: table
--- scope: all
+-- scope: days
 -- key: sales_date, platform, shop_id, sku
 -- The P&L of a SKU's day in a shop: its sales measures as mart_sales_daily sums them (CNY
 -- fen; the rules are int_order_lines': sales day, paid lines, refunds of the same orders,
@@ -18,19 +18,40 @@
 --   shares add up to the cost to the fen;
 -- * what cannot be spread (a day with costs and no weight: no sales, or none of that
 --   measure) stays on the shop-day's row with sku = category = '(unallocated)'.
--- Summed over SKUs a shop-day's row holds exactly its sales and its booked costs. Scope all:
--- a load of costs or ads changes days no order touched, so the table is rebuilt whole.
-WITH sales AS (
-    SELECT sales_date, platform, shop_id, sku, category,
-           gmv_fen, paid_fen, refund_fen, cogs_fen, units, units_returned, units_without_cost
-    FROM mart_sales_daily
+-- Summed over SKUs a shop-day's row holds exactly its sales and its booked costs.
+-- Scope days: every row is the rule applied to one shop-day's sales and costs, so a load of
+-- orders redoes the shop-days of build_scope_days (on a full build every shop-day with
+-- sales or costs: build_scope_full has its one row); a load of costs or ads changes days no
+-- order touched, so the table is then rebuilt whole (ecomlib.modelling).
+WITH scope_days AS (
+    SELECT platform, shop_id, sales_date FROM build_scope_days
+    UNION
+    SELECT c.platform, c.shop_id, c.cost_date FROM mart_costs_daily c, build_scope_full f
+    UNION
+    SELECT a.platform, a.shop_id, a.spend_date FROM mart_ads_daily a, build_scope_full f
+),
+sales AS (
+    SELECT s.sales_date, s.platform, s.shop_id, s.sku, s.category,
+           s.gmv_fen, s.paid_fen, s.refund_fen, s.cogs_fen, s.units, s.units_returned,
+           s.units_without_cost
+    FROM mart_sales_daily s
+    WHERE EXISTS (SELECT 1 FROM scope_days d
+                  WHERE d.platform = s.platform AND d.shop_id = s.shop_id
+                    AND d.sales_date = s.sales_date)
 ),
 cost_rows AS (
-    SELECT cost_date, platform, shop_id, kind, amount_fen
-    FROM mart_costs_daily
+    SELECT c.cost_date, c.platform, c.shop_id, c.kind, c.amount_fen
+    FROM mart_costs_daily c
+    WHERE EXISTS (SELECT 1 FROM scope_days d
+                  WHERE d.platform = c.platform AND d.shop_id = c.shop_id
+                    AND d.sales_date = c.cost_date)
     UNION ALL
-    SELECT spend_date AS cost_date, platform, shop_id, 'ad_spend' AS kind, spend_fen AS amount_fen
-    FROM mart_ads_daily
+    SELECT a.spend_date AS cost_date, a.platform, a.shop_id, 'ad_spend' AS kind,
+           a.spend_fen AS amount_fen
+    FROM mart_ads_daily a
+    WHERE EXISTS (SELECT 1 FROM scope_days d
+                  WHERE d.platform = a.platform AND d.shop_id = a.shop_id
+                    AND d.sales_date = a.spend_date)
 ),
 shop_day_costs AS (
     -- one row per shop-day with costs: the amount of each cost column
