@@ -40,7 +40,8 @@ all on days of order lines, the SKU P&L's costs, takes every day then).
 After its transaction a build records whether each quality rule fails
 (:func:`ecomlib.quality.record_checks`, table ``quality_rule_checks``): rules whose tables
 were not loaded keep their answer, and after loads of orders only the order rules are asked
-about the build's orders; the overview's data-health badge reads the record.
+about the build's orders and the stock rule about the stock steps of the days those orders
+were placed on (:data:`LINE_DAYS`); the overview's data-health badge reads the record.
 
 Parameters of queries over marts use one convention: ``$start_date`` and ``$end_date``,
 both inclusive Beijing dates.
@@ -66,6 +67,11 @@ SEEDS = ("dim_calendar",)
 ORDER_TABLES = ("orders", "order_lines", "refunds")
 #: the relations models read their scope through (temp tables during a build)
 SCOPE_RELATIONS = ("build_scope_orders", "build_scope_days", "build_scope_full")
+#: after an incremental build, until its quality record is written: the days the build's
+#: orders' lines were on before and after it, by sales day and by the day the order was
+#: placed (platform, shop_id, sales_date, created_date; the stock rule's scope,
+#: :func:`ecomlib.quality.record_checks`)
+LINE_DAYS = "build_scope_line_days"
 
 BOOK_DDL = [
     """CREATE TABLE IF NOT EXISTS build_dirty (
@@ -215,7 +221,7 @@ class BuildResult:
                                             f"{self.scope_days:,} shop-days)"
                                             if self.kind == "incremental" else "")
                 + (f"; quality rules: {self.checks['full']} asked, {self.checks['scoped']} on "
-                   f"the build's orders, {self.checks['witness']} by their failing row, "
+                   f"what the build's orders changed, {self.checks['witness']} by their failing row, "
                    f"{self.checks['kept']} kept, {self.checks['seconds']:.1f} s"
                    if self.checks else ""))
 
@@ -361,7 +367,7 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
     finally:
         if committed:  # while the build's orders are still in build_scope_orders
             checks = _record_checks(con, build_id, kind, last_load, max_load, models)
-        for tmp in SCOPE_RELATIONS:
+        for tmp in (*SCOPE_RELATIONS, LINE_DAYS):
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
     return BuildResult(build_id, kind, round(time.perf_counter() - t0, 2), log, n_orders,
                        n_days, checks)
@@ -396,14 +402,14 @@ def _scopes(con, kind: str) -> tuple[int, int]:
         return int(con.execute("SELECT COUNT(*) FROM build_scope_orders").fetchall()[0][0]), 0
     con.execute("CREATE TEMP TABLE build_scope_orders AS "
                 "SELECT DISTINCT platform, shop_id, order_id FROM build_dirty")
+    con.execute(f"DROP TABLE IF EXISTS {LINE_DAYS}")
     if _exists(con, DAY_MODEL):
-        con.execute(f"CREATE TEMP TABLE build_scope_days AS SELECT DISTINCT d.platform, "
-                    f"d.shop_id, d.sales_date FROM {DAY_MODEL} d SEMI JOIN build_scope_orders s "
-                    "ON s.platform = d.platform AND s.shop_id = d.shop_id "
-                    "AND s.order_id = d.order_id")
+        con.execute(f"CREATE TEMP TABLE {LINE_DAYS} AS {_line_days_sql()}")
     else:
-        con.execute("CREATE TEMP TABLE build_scope_days (platform VARCHAR, shop_id VARCHAR, "
-                    "sales_date DATE)")
+        con.execute(f"CREATE TEMP TABLE {LINE_DAYS} (platform VARCHAR, shop_id VARCHAR, "
+                    "sales_date DATE, created_date DATE)")
+    con.execute("CREATE TEMP TABLE build_scope_days AS SELECT DISTINCT platform, shop_id, "
+                f"sales_date FROM {LINE_DAYS}")
     n = con.execute("SELECT COUNT(*) FROM build_scope_orders").fetchall()[0][0]
     return int(n), 0
 
@@ -417,13 +423,21 @@ def _every_key(m: Model) -> str:
             f"SELECT * FROM (\n{m.sql}\n) m")
 
 
+def _line_days_sql() -> str:
+    """The days of the build's orders' lines in the day model now (see :data:`LINE_DAYS`)."""
+    return (f"SELECT DISTINCT d.platform, d.shop_id, d.sales_date, CAST(d.created_at AS DATE) "
+            f"AS created_date FROM {DAY_MODEL} d SEMI JOIN build_scope_orders s "
+            "ON s.platform = d.platform AND s.shop_id = d.shop_id AND s.order_id = d.order_id")
+
+
 def _add_new_days(con) -> int:
     """After the day model was rebuilt for the scope's orders: their days now, added to
-    build_scope_days (an order whose payment day moved dirties both days)."""
-    con.execute(f"INSERT INTO build_scope_days SELECT DISTINCT d.platform, d.shop_id, "
-                f"d.sales_date FROM {DAY_MODEL} d SEMI JOIN build_scope_orders s "
-                "ON s.platform = d.platform AND s.shop_id = d.shop_id AND s.order_id = d.order_id "
-                "EXCEPT SELECT platform, shop_id, sales_date FROM build_scope_days")
+    build_scope_days (an order whose payment day moved dirties both days) and to
+    :data:`LINE_DAYS`."""
+    con.execute(f"INSERT INTO {LINE_DAYS} {_line_days_sql()} EXCEPT SELECT * FROM {LINE_DAYS}")
+    con.execute(f"INSERT INTO build_scope_days SELECT DISTINCT platform, shop_id, sales_date "
+                f"FROM {LINE_DAYS} EXCEPT SELECT platform, shop_id, sales_date "
+                "FROM build_scope_days")
     return int(con.execute("SELECT COUNT(*) FROM build_scope_days").fetchall()[0][0])
 
 

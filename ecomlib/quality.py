@@ -457,7 +457,7 @@ _add(Rule(
 #: warehouse's first day has no opening and is not checked. Snapshots missing in between are
 #: skipped (their days' movements count in the next step), so the steps of a period add up
 #: to the finance report's stock reconciliation of that period.
-STOCK_CONTINUITY_SQL = """WITH snaps AS (
+_STOCK_CHECKPOINTS = """WITH snaps AS (
     SELECT warehouse_id, sku, snapshot_date, CAST(SUM(on_hand_units) AS BIGINT) AS on_hand_units
     FROM inventory_snapshots
     GROUP BY warehouse_id, sku, snapshot_date
@@ -471,7 +471,8 @@ checkpoints AS (
     JOIN (SELECT DISTINCT warehouse_id, snapshot_date FROM snaps) w
          ON w.warehouse_id = f.warehouse_id AND w.snapshot_date < f.first_date
     GROUP BY f.warehouse_id, f.sku
-),
+)"""
+STOCK_CONTINUITY_SQL = _STOCK_CHECKPOINTS + """,
 timeline AS (
     -- snapshots and movements of the pairs that have snapshots; on one day the movements
     -- come before the end-of-day snapshot
@@ -542,6 +543,30 @@ _add(Rule(
 SELECT (SELECT COUNT(*) FROM snaps)
      - (SELECT COUNT(*) FROM snaps s JOIN first_days f ON f.warehouse_id = s.warehouse_id
         AND f.d = s.snapshot_date)"""))
+
+
+#: the steps of the stock rule (STOCK_CONTINUITY_SQL's pairs of consecutive checkpoints,
+#: with the earlier one's units as opening_units and the later one's as closing_units) that
+#: hold a day of the temp table _quality_stock_days: for a pair and a day d, the first
+#: checkpoint on or after d and the last one before it (a step's days are those after its
+#: earlier checkpoint up to and including its later one). The movements are added by
+#: :func:`_stock_failing`. tests/test_quality_stock.py: with every day asked, the failing
+#: steps are the rule's.
+_STOCK_STEPS_SQL = _STOCK_CHECKPOINTS + """,
+bounds AS (
+    SELECT c.warehouse_id, c.sku, x.d,
+           MIN(c.snapshot_date) FILTER (WHERE c.snapshot_date >= x.d) AS snapshot_date,
+           MAX(c.snapshot_date) FILTER (WHERE c.snapshot_date < x.d) AS previous_snapshot_date
+    FROM checkpoints c CROSS JOIN _quality_stock_days x
+    GROUP BY c.warehouse_id, c.sku, x.d
+)
+SELECT DISTINCT b.warehouse_id, b.sku, b.snapshot_date, b.previous_snapshot_date,
+       o.on_hand_units AS opening_units, k.on_hand_units AS closing_units
+FROM bounds b
+JOIN checkpoints k ON k.warehouse_id = b.warehouse_id AND k.sku = b.sku
+ AND k.snapshot_date = b.snapshot_date
+JOIN checkpoints o ON o.warehouse_id = b.warehouse_id AND o.sku = b.sku
+ AND o.snapshot_date = b.previous_snapshot_date"""
 
 
 def _missing_days_sql(table: str, date_col: str, group: Sequence[str]) -> tuple[str, str]:
@@ -839,6 +864,15 @@ CHECKS_TABLE = "quality_rule_checks"
 _CHECKS_DDL = f"""CREATE TABLE IF NOT EXISTS {CHECKS_TABLE} (
     rule_id VARCHAR, sql_sha256 VARCHAR, models_sha256 VARCHAR, fails BOOLEAN,
     witness VARCHAR, checked_load_id BIGINT, build_id BIGINT, how VARCHAR, seconds DOUBLE)"""
+#: beside it, for the rules whose failing rows are local (:func:`_local_answer`): every row
+#: that failed after that build (its key columns and the columns of its order, a JSON list),
+#: when there were at most FAILING_KEPT, so the next build can ask only what its loads changed
+FAILING_TABLE = "quality_rule_failing"
+FAILING_KEPT = 5000
+_FAILING_DDL = f"""CREATE TABLE IF NOT EXISTS {FAILING_TABLE} (
+    rule_id VARCHAR, sql_sha256 VARCHAR, checked_load_id BIGINT, failing_rows VARCHAR)"""
+#: the stock rule, answered for the steps a build's orders changed (:func:`_local_answer`)
+STOCK_RULE = "inventory_snapshots.stock_continuity"
 
 
 def _sha(text: str) -> str:
@@ -874,12 +908,16 @@ def record_checks(con, build_id: int, kind: str, last_load_id: int, max_load_id:
     * ``kept``: none of the tables it reads (directly or through models) was loaded since
       it was last asked, and neither its SQL nor a model it reads changed;
     * ``witness``: it failed, and the row recorded then (its key columns) still fails;
-    * ``scoped``: an :data:`ORDER_SCOPED` rule that passed, after loads of orders / order
-      lines / refunds only: asked about the orders of the build only (``scope``: every order
-      the loads since the last build touched); the other orders' rows are as they were, none
-      failing;
+    * ``scoped``: a rule whose failing rows are local (:func:`_local_answer`: an
+      :data:`ORDER_SCOPED` rule's rows of an order, the stock rule's steps), after loads of
+      orders / order lines / refunds only, when every row that failed after the last build
+      is known (``quality_rule_failing``; none when it passed): asked about the orders of
+      the build only (``scope``: every order the loads since the last build touched), or
+      the stock steps whose days saw a movement change; the rows that failed elsewhere
+      still fail, the other rows are as they were, passing;
     * ``full``: asked of every row (after a full build, a changed SQL, or otherwise); when it
-      fails, its first offending row's key is kept as the next build's witness.
+      fails, its first offending row's key is kept as the next build's witness (and, for a
+      local rule with at most :data:`FAILING_KEPT` failing rows, every one of them).
 
     Returns ``{how: number of rules}`` and ``seconds``."""
     import json
@@ -888,6 +926,7 @@ def record_checks(con, build_id: int, kind: str, last_load_id: int, max_load_id:
     from . import modelling
     t0 = time.perf_counter()
     con.execute(_CHECKS_DDL)
+    con.execute(_FAILING_DDL)
     try:
         prev = {row[0]: row[1:] for row in con.execute(
             f"SELECT rule_id, sql_sha256, models_sha256, fails, checked_load_id, witness "
@@ -896,12 +935,20 @@ def record_checks(con, build_id: int, kind: str, last_load_id: int, max_load_id:
         con.execute(f"DROP TABLE {CHECKS_TABLE}")
         con.execute(_CHECKS_DDL)
         prev = {}
+    try:
+        failing_before = {row[0]: row[1:] for row in con.execute(
+            f"SELECT rule_id, sql_sha256, checked_load_id, failing_rows FROM {FAILING_TABLE}"
+        ).fetchall()}
+    except Exception:  # noqa: BLE001
+        con.execute(f"DROP TABLE {FAILING_TABLE}")
+        con.execute(_FAILING_DDL)
+        failing_before = {}
     since = min((p[3] for p in prev.values() if p[3] is not None), default=None)
     loaded = {t for (t,) in con.execute("SELECT DISTINCT table_name FROM load_log "
                                         "WHERE load_id > ?", [since or 0]).fetchall()}
     relations = set(schema.TABLES) | set(models)
-    scoped_ready = False
-    rows, how_n = [], {"full": 0, "witness": 0, "scoped": 0, "kept": 0}
+    ctx = _LocalContext(con, scope, models, last_load_id)
+    rows, failing_rows, how_n = [], [], {"full": 0, "witness": 0, "scoped": 0, "kept": 0}
     for r in RULES.values():
         named = _named(r.sql, relations)
         tables = set()
@@ -913,47 +960,246 @@ def record_checks(con, build_id: int, kind: str, last_load_id: int, max_load_id:
         p = prev.get(r.id)
         usable = (kind != "full" and p is not None and p[0] == sql_sha and p[1] == models_sha
                   and p[3] is not None)
+        # every row that failed after the last build, when known ([] when it passed)
+        before = None
+        if usable and p[3] == last_load_id:
+            f = failing_before.get(r.id)
+            if p[2] is False:
+                before = []
+            elif f is not None and f[0] == sql_sha and f[1] == p[3] and f[2] is not None:
+                before = json.loads(f[2])
         t = time.perf_counter()
-        how, fails, witness = "full", None, None
+        how, fails, witness, failing = "full", None, None, None
+        answer = None
         if usable and not (tables & loaded):
             how, fails, witness = "kept", p[2], p[4]
-        elif usable and p[2] is True and p[4] and _witness_fails(con, r, json.loads(p[4])):
+            failing = before
+        elif (before is not None and kind == "incremental"
+              and tables & loaded <= set(modelling.ORDER_TABLES)):
+            answer = _local_answer(ctx, r, named, before)
+        if answer is not None:
+            fails, failing = bool(answer), answer
+            old = json.loads(p[4]) if p[4] else None
+            keys = [row[:len(r.keys)] for row in answer]
+            how = "witness" if old is not None and old in keys else "scoped"
+            witness = (p[4] if how == "witness" else
+                       json.dumps(keys[0], default=str) if keys else None)
+        elif how == "full" and usable and p[2] is True and p[4] and _witness_fails(
+                con, r, json.loads(p[4])):
             how, fails, witness = "witness", True, p[4]
-        elif (usable and r.id in ORDER_SCOPED and p[2] is False and p[3] == last_load_id
-              and kind == "incremental" and tables & loaded <= set(modelling.ORDER_TABLES)
-              and named <= set(_SCOPED_RELATIONS) | _WHOLE_RELATIONS):
-            if not scoped_ready:
-                _scope_tables(con, scope, models)
-                scoped_ready = True
-            how = "scoped"
-            fails = rule_fails(con, r, "WITH " + ", ".join(
-                f"{n} AS (SELECT * FROM _quality_scope_{n})" for n in _SCOPED_RELATIONS) + " ")
-        if how == "full" or (how == "scoped" and fails is None):
-            how = "full"
+        elif how == "full":
+            local = _locus(con, r)
+            limit = FAILING_KEPT + 1 if local is not None else 1
             try:
-                first = con.execute(f"SELECT {', '.join(r.keys)} FROM ({r.sql}) f LIMIT 1"
-                                    ).fetchone()
-                fails = first is not None
-                witness = json.dumps(list(first), default=str) if first else None
+                found = con.execute(f"SELECT {', '.join((*r.keys, *(local or ())))} "
+                                    f"FROM ({r.sql}) f LIMIT {limit}").fetchall()
+                fails = bool(found)
+                witness = json.dumps(list(found[0][:len(r.keys)]), default=str) if found else None
+                if local is not None and len(found) <= FAILING_KEPT:
+                    failing = _json_rows(found)
             except Exception:  # noqa: BLE001 - not run: the badge counts it as run_checks does
                 fails = witness = None
         how_n[how] += 1
         rows.append([r.id, sql_sha, models_sha, fails, witness, max_load_id, build_id, how,
                      round(time.perf_counter() - t, 3)])
-    if scoped_ready:
-        for n in _SCOPED_RELATIONS:
-            con.execute(f"DROP TABLE IF EXISTS _quality_scope_{n}")
+        if failing and fails:  # (a rule that passed failed nowhere: nothing to keep)
+            failing_rows.append([r.id, sql_sha, max_load_id, json.dumps(failing, default=str)])
+    ctx.close()
     con.execute("BEGIN")
     try:
         con.execute(f"DELETE FROM {CHECKS_TABLE}")
         con.executemany(f"INSERT INTO {CHECKS_TABLE} (rule_id, sql_sha256, models_sha256, fails, "
                         "witness, checked_load_id, build_id, how, seconds) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute(f"DELETE FROM {FAILING_TABLE}")
+        if failing_rows:
+            con.executemany(f"INSERT INTO {FAILING_TABLE} VALUES (?, ?, ?, ?)", failing_rows)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return {**how_n, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _json_rows(rows) -> list[list]:
+    """Rows as their JSON values (dates as text), as a witness is kept."""
+    import json
+    return json.loads(json.dumps([list(x) for x in rows], default=str))
+
+
+def _locus(con, r: Rule) -> tuple[str, ...] | None:
+    """The columns of rule ``r``'s failing rows that say which part of the data a row is
+    decided by, for a rule whose failing rows are local (:func:`_local_answer`): the order
+    (platform, shop_id, order_id) of an :data:`ORDER_SCOPED` rule whose rows show it; the
+    stock rule's step is its key (no more columns). None for every other rule."""
+    if r.id == STOCK_RULE:
+        return ()
+    if r.id not in ORDER_SCOPED:
+        return None
+    try:
+        cols = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM ({r.sql}) f").fetchall()}
+    except Exception:  # noqa: BLE001
+        return None
+    return _ORDER_KEY if set(_ORDER_KEY) <= cols else None
+
+
+class _LocalContext:
+    """What the local answers of one record share: the order-scoped copies of orders, order
+    lines, refunds and int_line_skus (made once, when first needed) and the stock steps of
+    the build (:func:`_stock_steps`)."""
+
+    def __init__(self, con, scope: str, models: dict, last_load_id: int):
+        self.con, self.scope, self.models, self.last_load_id = con, scope, models, last_load_id
+        self.scoped_ready = False
+        self.steps = None  # the stock steps asked about, once made (False: not known)
+
+    def prefix(self) -> str:
+        if not self.scoped_ready:
+            _scope_tables(self.con, self.scope, self.models)
+            self.scoped_ready = True
+        return "WITH " + ", ".join(f"{n} AS (SELECT * FROM _quality_scope_{n})"
+                                   for n in _SCOPED_RELATIONS) + " "
+
+    def close(self) -> None:
+        if self.scoped_ready:
+            for n in _SCOPED_RELATIONS:
+                self.con.execute(f"DROP TABLE IF EXISTS _quality_scope_{n}")
+        self.con.execute("DROP TABLE IF EXISTS _quality_stock_steps")
+        self.con.execute("DROP TABLE IF EXISTS _quality_stock_days")
+
+
+def _local_answer(ctx: _LocalContext, r: Rule, named: set[str], before: list) -> list | None:
+    """Every failing row of rule ``r`` now (its key columns and :func:`_locus`), from the
+    rows that failed after the last build (``before``, every one of them) and the rows the
+    loads since could change, or None when the rule cannot be answered so (the caller asks
+    it another way). Only after loads of orders, order lines and refunds (the caller checks):
+
+    * an :data:`ORDER_SCOPED` rule: a failing row is decided by its order's rows of orders,
+      order lines and refunds (and master data), so the rows of orders outside the build's
+      scope failed before exactly when they fail now; the rule is asked over the build's
+      orders (their rows of those relations, as the scoped check) for the rest;
+    * the stock rule (:data:`STOCK_RULE`): a step is decided by the snapshots (not loaded)
+      and the movements of its pair on its days; the movements of sales and returns change
+      only on the days the build's orders were placed before and after the build and the
+      days their cases were refunded (cases only loaded new, none changed: a changed case's
+      earlier day is not kept), so only the steps holding one of those days are asked
+      (:func:`_stock_steps`).
+
+    More than :data:`FAILING_KEPT` failing rows: None."""
+    con = ctx.con
+    local = _locus(con, r)
+    if local is None:
+        if before or r.id not in ORDER_SCOPED:
+            return None
+        local = ()  # passed before: only the rows of the build's orders can fail now
+    width = len(r.keys) + len(local)
+    if any(len(row) != width for row in before):
+        return None
+    limit = FAILING_KEPT + 1
+    cols = ", ".join((*r.keys, *local))
+    try:
+        if r.id == STOCK_RULE:
+            steps = _stock_steps(ctx)
+            if steps is None:
+                return None
+            here = set(steps)
+            kept = [row for row in before if tuple(row) not in here]
+            new = _json_rows(_stock_failing(con, limit)) if steps else []
+        else:
+            if not named <= set(_SCOPED_RELATIONS) | _WHOLE_RELATIONS:
+                return None
+            prefix = ctx.prefix()
+            new = _json_rows(con.execute(f"{prefix}SELECT {cols} FROM ({r.sql}) f "
+                                         f"LIMIT {limit}").fetchall())
+            kept = []
+            if before:
+                import pandas as pd
+                frame = pd.DataFrame([row[len(r.keys):] for row in before],
+                                     columns=list(_ORDER_KEY), dtype=object).drop_duplicates()
+                con.register("_quality_before", frame)
+                try:
+                    gone = {tuple(x) for x in con.execute(
+                        f"SELECT b.platform, b.shop_id, b.order_id FROM _quality_before b "
+                        f"SEMI JOIN {ctx.scope} s ON {_on('s', 'b')}").fetchall()}
+                finally:
+                    con.unregister("_quality_before")
+                kept = [row for row in before if tuple(row[len(r.keys):]) not in gone]
+    except Exception:  # noqa: BLE001 - asked another way
+        return None
+    if len(new) > FAILING_KEPT:
+        return None
+    out = list(kept)
+    seen = {_json_key(row) for row in out}
+    for row in new:
+        if _json_key(row) not in seen:
+            seen.add(_json_key(row))
+            out.append(row)
+    return None if len(out) > FAILING_KEPT else out
+
+
+def _json_key(row) -> str:
+    import json
+    return json.dumps(row, default=str)
+
+
+def _stock_steps(ctx: _LocalContext) -> list[tuple] | None:
+    """The stock steps (warehouse_id, sku, snapshot_date as text) whose days hold a day a
+    movement of sales or returns may have changed on, made once per record into the temp
+    table ``_quality_stock_steps`` with their opening and closing units; None when those
+    days are not known (no incremental build's days, or cases changed since the last build)."""
+    from . import modelling
+    if ctx.steps is not None:
+        return None if ctx.steps is False else ctx.steps
+    con = ctx.con
+    ctx.steps = False  # (until made)
+    have = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                      "WHERE table_name IN (?, ?)",
+                                      [modelling.LINE_DAYS, ctx.scope]).fetchall()}
+    if have != {modelling.LINE_DAYS, ctx.scope}:
+        return None
+    changed = con.execute("SELECT COUNT(*) FROM load_log WHERE table_name = 'refunds' "
+                          "AND load_id > ? AND COALESCE(rows_updated, 0) > 0",
+                          [ctx.last_load_id]).fetchone()[0]
+    if changed:
+        return None
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _quality_stock_days AS
+        SELECT created_date AS d FROM {modelling.LINE_DAYS} WHERE created_date IS NOT NULL
+        UNION
+        SELECT CAST(r.refunded_at AS DATE) FROM refunds r SEMI JOIN {ctx.scope} s
+            ON {_on('s', 'r')} WHERE r.refunded_at IS NOT NULL""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _quality_stock_steps AS {_STOCK_STEPS_SQL}")
+    ctx.steps = [(w, s, str(d)) for w, s, d in con.execute(
+        "SELECT warehouse_id, sku, snapshot_date FROM _quality_stock_steps").fetchall()]
+    return ctx.steps
+
+
+def _stock_failing(con, limit: int) -> list[tuple]:
+    """The steps of ``_quality_stock_steps`` that fail the stock rule: the movements of
+    mart_stock_moves on the days after the earlier snapshot up to and including the later
+    one, read for the days the steps span only."""
+    lo, hi = con.execute("SELECT MIN(previous_snapshot_date), MAX(snapshot_date) "
+                         "FROM _quality_stock_steps").fetchone()
+    if lo is None:
+        return []
+    return con.execute(f"""WITH moves AS (
+    SELECT * FROM mart_stock_moves
+    WHERE move_date > DATE '{lo.isoformat()}' AND move_date <= DATE '{hi.isoformat()}'
+), moved AS (
+    SELECT s.warehouse_id, s.sku, s.snapshot_date, SUM(m.inbound_units) AS inbound_units,
+           SUM(m.outbound_units) AS outbound_units, SUM(m.returned_units) AS returned_units
+    FROM _quality_stock_steps s
+    JOIN moves m ON m.warehouse_id = s.warehouse_id AND m.sku = s.sku
+     AND m.move_date > s.previous_snapshot_date AND m.move_date <= s.snapshot_date
+    GROUP BY s.warehouse_id, s.sku, s.snapshot_date
+)
+SELECT s.warehouse_id, s.sku, s.snapshot_date
+FROM _quality_stock_steps s
+LEFT JOIN moved m ON m.warehouse_id = s.warehouse_id AND m.sku = s.sku
+ AND m.snapshot_date = s.snapshot_date
+WHERE ABS(s.closing_units - (s.opening_units + COALESCE(m.inbound_units, 0)
+          - COALESCE(m.outbound_units, 0) + COALESCE(m.returned_units, 0)))
+      > {STOCK_TOLERANCE_UNITS}
+LIMIT {int(limit)}""").fetchall()
 
 
 def _witness_fails(con, r: Rule, key: list) -> bool:
@@ -982,7 +1228,10 @@ def _scope_tables(con, scope: str, models: dict) -> None:
     int_line_skus is its own SQL read over the scoped lines (not the view over every line)."""
     for n in _SCOPED_RELATIONS:
         if n in schema.TABLES:
-            sql = f"SELECT t.* FROM main.{n} t SEMI JOIN {scope} s ON {_on('s', 't')}"
+            # the rows found by their key columns, then read whole by row id (DuckDB reads
+            # the other columns of those rows only)
+            sql = (f"SELECT * FROM main.{n} WHERE rowid IN (SELECT t.rowid FROM main.{n} t "
+                   f"SEMI JOIN {scope} s ON {_on('s', 't')})")
         else:
             shadow = {t: f"SELECT * FROM _quality_scope_{t}" for t in _SCOPED_RELATIONS
                       if t in schema.TABLES}

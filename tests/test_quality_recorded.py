@@ -67,9 +67,10 @@ def test_the_build_records_what_asking_each_rule_says(tmp_path):
         # passed before, only order lines loaded: asked about the loaded order only
         assert how["order_lines.sku_unknown"] == how["orders.no_lines"] == "scoped"
         # reads no loaded table: kept (orders were not loaded); reads order lines through
-        # mart_stock_moves and is not order-scoped: asked again in full
+        # mart_stock_moves: asked about the stock steps of the days the loaded order was
+        # placed on (it passed: no step failed elsewhere)
         assert how["products.cost_above_price"] == how["orders.missing_days"] == "kept"
-        assert how["inventory_snapshots.stock_continuity"] == "full"
+        assert how["inventory_snapshots.stock_continuity"] == "scoped"
         assert second.checks["scoped"] == sum(v == "scoped" for v in how.values()) > 0
         # nothing to build: every answer kept, and still what asking says
         third = wh.build()
@@ -116,7 +117,9 @@ def test_a_failing_rule_and_a_changed_rule_are_asked_again(tmp_path, monkeypatch
 
 def test_a_rule_that_failed_is_answered_by_its_failing_row(tmp_path):
     """After a load, a rule that failed is asked first whether the row it failed on (kept by
-    key) still fails; when that row was fixed the rule is asked in full."""
+    key) still fails; when that row was fixed the rule is asked about the loaded orders (every
+    row that failed after the last build is recorded: here only that one), or in full when
+    the failing rows are not known."""
     src = _mini(tmp_path, NEW_LINE)
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.ingest([src], progress=False)
@@ -135,14 +138,70 @@ def test_a_rule_that_failed_is_answered_by_its_failing_row(tmp_path):
         how = _how(wh)
         assert quality.recorded_fails(wh.con) == _asked(wh)
         assert how["order_lines.sku_unknown"] in ("witness", "kept")
-        # the line re-exported with a known SKU: its row passes, the rule is asked in full
-        # and passes (an incremental build)
+        assert _failing(wh, "order_lines.sku_unknown") == [
+            ["tmall", "s1", "o1", "3", "tmall", "s1", "o1"]]
+        # the line re-exported with a known SKU: its row passes; no other row failed, so the
+        # rule is asked about the loaded order only, and passes (an incremental build)
         wh.ingest([_write(tmp_path / "fix" / "order_lines.csv",
                           NEW_LINE.replace("Z,tm-9999", "A,tm-1001"))], progress=False)
         assert wh.build().kind == "incremental"
-        assert _how(wh)["order_lines.sku_unknown"] == "full"
+        assert _how(wh)["order_lines.sku_unknown"] == "scoped"
         assert quality.recorded_fails(wh.con)["order_lines.sku_unknown"] is False
         assert quality.recorded_fails(wh.con) == _asked(wh)
+        assert _failing(wh, "order_lines.sku_unknown") is None
+        # Z again, and its failing rows not recorded (a record of an earlier version): the
+        # row fixed once more is asked in full
+        wh.ingest([_write(tmp_path / "again" / "order_lines.csv", NEW_LINE)], progress=False)
+        wh.build()
+        wh.con.execute(f"DELETE FROM {quality.FAILING_TABLE}")
+        wh.ingest([_write(tmp_path / "fix2" / "order_lines.csv",
+                          NEW_LINE.replace("Z,tm-9999", "A,tm-1001"))], progress=False)
+        wh.build()
+        assert _how(wh)["order_lines.sku_unknown"] == "full"
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+
+
+def test_rows_that_failed_outside_the_loaded_orders_still_fail(tmp_path):
+    """Two lines of unknown SKUs in two orders; the witness's line is fixed by a load: the
+    other order was not loaded, its line still fails, so the rule fails without being asked
+    in full (its new witness is the other line); then that one is fixed too."""
+    two = NEW_LINE + "jd,j1,o3,2,Y,jd-9999,1,100,0,0,100\n"
+    src = _mini(tmp_path, two)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        wh.build()
+        rule = "order_lines.sku_unknown"
+        assert sorted(_failing(wh, rule)) == [["jd", "j1", "o3", "2", "jd", "j1", "o3"],
+                                              ["tmall", "s1", "o1", "3", "tmall", "s1", "o1"]]
+        witness = _witness(wh, rule)
+        fixed = {'["tmall", "s1", "o1", "3"]': NEW_LINE.replace("Z,tm-9999", "A,tm-1001"),
+                 '["jd", "j1", "o3", "2"]': "platform,shop_id,order_id,line_id,sku,"
+                 "platform_sku_id,quantity,list_price_fen,shop_discount_fen,"
+                 "platform_discount_fen,paid_fen\njd,j1,o3,2,B,jd-77,1,100,0,0,100\n"}
+        other = next(w for w in fixed if w != witness)
+        wh.ingest([_write(tmp_path / "fix" / "order_lines.csv", fixed[witness])], progress=False)
+        wh.build()
+        assert _how(wh)[rule] == "scoped" and _witness(wh, rule) == other
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+        assert quality.recorded_fails(wh.con)[rule] is True
+        assert len(_failing(wh, rule)) == 1
+        wh.ingest([_write(tmp_path / "fix2" / "order_lines.csv", fixed[other])], progress=False)
+        wh.build()
+        assert _how(wh)[rule] == "scoped" and quality.recorded_fails(wh.con)[rule] is False
+        assert quality.recorded_fails(wh.con) == _asked(wh)
+
+
+def _witness(wh, rule_id: str) -> str | None:
+    return wh.con.execute(f"SELECT witness FROM {quality.CHECKS_TABLE} WHERE rule_id = ?",
+                          [rule_id]).fetchone()[0]
+
+
+def _failing(wh, rule_id: str) -> list | None:
+    """The failing rows the last build recorded for a rule (None: none recorded)."""
+    import json
+    row = wh.con.execute(f"SELECT failing_rows FROM {quality.FAILING_TABLE} WHERE rule_id = ?",
+                         [rule_id]).fetchone()
+    return None if row is None else json.loads(row[0])
 
 
 def _write(path: Path, text: str) -> Path:

@@ -218,3 +218,92 @@ def test_everything_ties_when_the_data_does(fixed):
     si = Q.stock_inputs(fixed, "2025-03-02", "2025-03-05")
     r = stock_reconciliation(si["opening"], si["closing"], si["inbound"], si["moves"])
     assert len(r) == 4 and (r.difference_units == 0).all()
+
+
+# -- the build's record: the stock rule asked about the steps a load of orders changed ------------
+def _failing(con) -> set[tuple]:
+    return {(w, s, str(d)) for w, s, d in con.execute(
+        f"SELECT warehouse_id, sku, snapshot_date FROM ({quality.rule(CONT).sql}) f").fetchall()}
+
+
+def _steps_for(con, days: list[str]) -> tuple[set[tuple], set[tuple]]:
+    """(the steps holding one of ``days``, those of them that fail), as record_checks asks."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _quality_stock_days AS "
+                "SELECT CAST(unnest(?) AS DATE) AS d", [days])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _quality_stock_steps AS {quality._STOCK_STEPS_SQL}")
+    steps = {(w, s, str(d)) for w, s, d in con.execute(
+        "SELECT warehouse_id, sku, snapshot_date FROM _quality_stock_steps").fetchall()}
+    bad = {(w, s, str(d)) for w, s, d in quality._stock_failing(con, 1000)}
+    return steps, bad
+
+
+@pytest.mark.parametrize("which", ["broken", "fixed"])
+def test_the_steps_asked_by_day_fail_as_the_rule_says(dbs, which, tmp_path):
+    """The steps asked by day (quality._STOCK_STEPS_SQL, _stock_failing): every day asked,
+    they are the rule's steps and fail as the rule's rows; one day asked, the steps whose
+    days (after the earlier snapshot, up to and including the later one) hold it."""
+    import shutil
+
+    import duckdb
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(dbs[which], db)
+    con = duckdb.connect(str(db))
+    try:
+        rule_steps = {(r.warehouse_id, r.sku, str(r.snapshot_date.date())): r
+                      for r in con.execute(quality.STOCK_CONTINUITY_SQL).fetchdf().itertuples()}
+        every = [f"2025-02-{d:02d}" for d in range(25, 29)] + [f"2025-03-{d:02d}"
+                                                               for d in range(1, 11)]
+        steps, bad = _steps_for(con, every)
+        assert steps == set(rule_steps) and bad == _failing(con)
+        assert len(steps) == 14 and len(bad) == (2 if which == "broken" else 0)
+        for day in every:
+            steps, bad = _steps_for(con, [day])
+            assert steps == {k for k, r in rule_steps.items()
+                             if str(r.previous_snapshot_date.date()) < day <= k[2]}, day
+            assert bad == _failing(con) & steps, day
+    finally:
+        con.close()
+
+
+def test_the_build_asks_the_stock_rule_about_the_days_its_orders_changed(tmp_path):
+    """Incremental builds of the broken warehouse, the record each time what asking the rule
+    gives: a new paid order of C placed 03-05 (C/03-05 now fails; A/03-04 and D/03-05 failed
+    outside that day and still do); the order moved to 03-04 (C/03-05 passes again, C/03-04
+    fails); the refund r1 corrected (a changed case: its earlier day is not kept, so the rule
+    is asked another way). Every row failing after each build is recorded."""
+    import json
+    db = _build(tmp_path / "w", FILES)
+    order = ("platform,shop_id,order_id,member_key,province,city,created_at,paid_at,shipped_at,"
+             "finished_at,status,shipping_fee_fen,currency,traffic_source,streamer\n"
+             "tmall,t1,o6,m1,浙江,杭州,{day} 09:00:00,{day} 09:01:00,,,paid,0,CNY,,\n")
+    line = ("platform,shop_id,order_id,line_id,sku,platform_sku_id,quantity,list_price_fen,"
+            "shop_discount_fen,platform_discount_fen,paid_fen\ntmall,t1,o6,1,C,,1,900,0,0,900\n")
+    loads = [{"orders.csv": order.format(day="2025-03-05"), "order_lines.csv": line},
+             {"orders.csv": order.format(day="2025-03-04")},
+             {"refunds.csv": FIXED["refunds.csv"]}]
+    expected = [{("W1", "A", "2025-03-04"), ("W2", "D", "2025-03-05"), ("W2", "C", "2025-03-05")},
+                {("W1", "A", "2025-03-04"), ("W2", "D", "2025-03-05"), ("W2", "C", "2025-03-04")},
+                {("W2", "D", "2025-03-05"), ("W2", "C", "2025-03-04")}]
+    for i, (files, want) in enumerate(zip(loads, expected)):
+        folder = tmp_path / f"load{i}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        with Warehouse(db) as wh:
+            wh.ingest([folder], progress=False)
+            res = wh.build()
+            assert res.kind == "incremental"
+            assert _failing(wh.con) == want
+            how, fails, witness = wh.con.execute(
+                f"SELECT how, fails, witness FROM {quality.CHECKS_TABLE} WHERE rule_id = ?",
+                [CONT]).fetchone()
+            assert fails is True and tuple(json.loads(witness)) in want
+            rows = wh.con.execute(f"SELECT failing_rows FROM {quality.FAILING_TABLE} WHERE rule_id = ?",
+                                  [CONT]).fetchone()
+            if i < 2:  # asked about the steps of the order's days, before and after
+                assert how in ("scoped", "witness")
+                assert {tuple(r) for r in json.loads(rows[0])} == want
+            elif how == "full":  # the witness passes now (A/03-04): asked in full
+                assert {tuple(r) for r in json.loads(rows[0])} == want
+            else:  # the witness still fails; the other failing rows are not known now
+                assert how == "witness" and rows is None
