@@ -842,7 +842,7 @@ def _map_file(path: Path, fmt: str | None, ctx: dict, release_raw: bool = False,
     ``release_raw``: each sheet's text frame is let go once mapped; ``spill``: the chunks'
     pieces go to Arrow IPC files in that folder (worker processes, see
     :func:`_to_canonical_in_chunks`)."""
-    raws = read_file(path)
+    raws = read_file(path, columns=_mapped_columns(path, fmt))
     if release_raw:  # (a worker: see _keep_freed_memory)
         _keep_freed_memory()
     jobs, skipped = [], []
@@ -861,6 +861,41 @@ def _map_file(path: Path, fmt: str | None, ctx: dict, release_raw: bool = False,
     if not jobs:
         raise SourceError(f"{path}: no sheet in a known format: " + " | ".join(skipped))
     return jobs, skipped
+
+
+def _mapped_columns(path: Path, fmt: str | None):
+    """For :func:`ecomlib.sources.read_file`: given a CSV's header, the positions of the
+    columns its format reads, when it is an order export (the formats the chunked mapping
+    is for, :func:`_order_chunks`), else None (every column). The columns
+    :func:`_drop_unread_columns` keeps, plus the format's signature, but never made into
+    text: most of pyarrow's read of an export was the text of columns no rule names
+    (titles, notes, invoices). The format is found as the mapping finds it (``fmt``, else
+    the header), and must be found again on the columns kept (else every column is read);
+    a header no format knows is read whole, and the mapping says why."""
+    from .sources import norm_header
+
+    def columns(header: list[str]) -> list[int] | None:
+        def found(names):
+            return get_source(fmt) if fmt else detect_source(RawFile(
+                path, None, pd.DataFrame(columns=names), pd.Series([], dtype="int64"), ""))
+        try:
+            src = found(header)
+        except SourceError:
+            return None
+        spec = getattr(src, "spec", None)
+        if spec is None or next(iter(spec.tables)) not in modelling.ORDER_TABLES:
+            return None
+        used = {norm_header(h) for cols in spec.tables.values() for c in cols.values()
+                for h in c.headers}
+        used |= {norm_header(a) for sig in spec.signature
+                 for a in ((sig,) if isinstance(sig, str) else sig)}
+        keep = [i for i, h in enumerate(header) if i == 0 or norm_header(h) in used]
+        try:
+            again = found([header[i] for i in keep])
+        except SourceError:
+            return None
+        return keep if again is src else None
+    return columns
 
 
 #: rows of an order export mapped at a time (see :func:`_to_canonical_in_chunks`)

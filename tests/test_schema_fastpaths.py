@@ -279,9 +279,14 @@ def test_long_utf8_files_read_from_the_file_a_block_at_a_time(tmp_path, monkeypa
         "open_quote_last.csv": body + '106000,"买家1,杭州,1.00\r\n',
         "quoted_break.csv": body + '106000,"买家\r\n1",杭州,1.00\r\n',
     }
+    # a byte that is not UTF-8 far into the file (found by the block-wise UTF-8 check, as
+    # pyarrow's check of the cells found it): the whole text decoded, U+FFFD, its row
+    # rejected by the careful rules
+    broken = body.replace("文三路4000号", "文三路4000\udcff号", 1)
+    cases["broken_byte.csv"] = broken
     for name, text in cases.items():
         p = tmp_path / name
-        p.write_bytes(text.encode("utf-8"))
+        p.write_bytes(text.encode("utf-8", "surrogateescape"))
         assert S._utf8_head(p.read_bytes())[2]  # (long: the file path is taken)
         (got,) = S.read_file(p)
         want, _ = _read_decoding_all(p)
@@ -291,7 +296,10 @@ def test_long_utf8_files_read_from_the_file_a_block_at_a_time(tmp_path, monkeypa
             (want.encoding, want.problems, want.blank_rows), name
     data = (tmp_path / "lone_cr.csv").read_bytes()
     assert S._file_scan(tmp_path / "lone_cr.csv") == (True, data.count(b"\n"), len(data),
-                                                      True)
+                                                      True, True)
+    assert S._file_scan(tmp_path / "broken_byte.csv", utf8=True)[4] is False
+    assert S._file_scan(tmp_path / "plain.csv", utf8=True)[4] is True
     data = (tmp_path / "plain.csv").read_bytes()
-    assert S._file_scan(tmp_path / "plain.csv") == (False, data.count(b"\n"), len(data), True)
+    assert S._file_scan(tmp_path / "plain.csv") == (False, data.count(b"\n"), len(data), True,
+                                                    True)
     assert S._file_scan(tmp_path / "cr_at_end.csv")[0]

@@ -506,7 +506,7 @@ def _utf8_head(data: bytes, size: int | None = None,
 
 def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                    data: bytes | None = None, head_only: bool = False,
-                   in_file: bool = False) -> RawFile | str | None:
+                   in_file: bool = False, columns=None) -> RawFile | str | None:
     """The common case read by pyarrow's CSV parser: every record below the header has the
     raw header row's field count. Returns the same :class:`RawFile` as the careful path
     (:func:`_frame_from_rows`), or None whenever the file needs that path (a record with
@@ -522,7 +522,15 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     ``in_file`` (with ``head_only``, ``data`` None): the bytes are read from the file at
     ``path`` where they lie, a block at a time (by pyarrow, and by :func:`_file_scan` and
     :func:`_file_tail` for the checks made on ``data`` otherwise): the file's bytes
-    are never in memory beside pyarrow's table (they were ~40% of a worker's peak).
+    are never in memory beside pyarrow's table (they were ~40% of a worker's peak). The
+    body's UTF-8 check is then made by :func:`_file_scan` on the bytes (every byte, as
+    pyarrow's check of every cell would: a cell boundary never cuts a character).
+
+    ``columns``: see :func:`read_file`; the columns it leaves out are not converted by
+    pyarrow (most of the read's time is spent making the cells' text). When a row has a
+    blank first cell -- a blank row, or a totals row whose first non-empty cell is
+    further right -- the file is read again whole: which rows those are depends on the
+    columns left out.
     """
     import itertools
 
@@ -536,7 +544,8 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # byte is always a CR character: UTF-8 and GB18030 use no byte below 0x30 in a
     # multi-byte character)
     crs = data if data is not None and encoding in ("utf-8", "utf-8-sig", "gb18030") else text
-    scan = _file_scan(path) if in_file else None  # (lone CR, line feeds, size, ends in LF)
+    # (lone CR, line feeds, size, ends in LF, valid UTF-8)
+    scan = _file_scan(path, utf8=True) if in_file else None
     if scan[0] if in_file else _lone_cr(crs):
         return careful
     head = list(itertools.islice(csv.reader(io.StringIO(text[:_HEAD_CHARS], newline=""),
@@ -560,6 +569,12 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     if not header or len(set(header)) != len(header):
         return careful  # the careful path raises the right error
     ncols, width = len(raw_header), len(header)
+    read = list(range(ncols))  # the columns converted: every one, or those asked for (plus
+    if columns is not None:  # the first and any padding beyond the header)
+        asked = columns(header)
+        if asked is not None:
+            read = sorted({0, *range(width, ncols)} | {i for i in asked if 0 <= i < width})
+    narrow = len(read) < ncols
     invalid = []
 
     def on_invalid(row):
@@ -576,6 +591,8 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
         buf, off = data, (3 if encoding == "utf-8-sig" else 0) + len(text[:pos].encode("utf-8"))
     else:  # (the whole text encoded: a slice of it first would be one more copy)
         buf, off = text.encode("utf-8"), len(text[:pos].encode("utf-8"))
+    if in_file and not scan[4]:  # not UTF-8 after all: what pyarrow's check would say
+        return None
     if in_file:
         body = pa.input_stream(str(path))
         body.read(off)
@@ -593,10 +610,12 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
                 # large_string is what pandas' str dtype holds: no conversion afterwards
                 column_types={n: pa.large_string() for n in names}, null_values=[],
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                include_columns=[names[i] for i in read] if narrow else None,
                 # the bytes are valid UTF-8 already (the file's own bytes decoded as
-                # UTF-8 in detect_encoding, or the decoded text encoded again), except
-                # with head_only, where pyarrow's check is the file's UTF-8 check
-                check_utf8=head_only))
+                # UTF-8 in detect_encoding, the decoded text encoded again, or checked by
+                # _file_scan), except with head_only, where pyarrow's check is the
+                # file's UTF-8 check
+                check_utf8=head_only and not in_file))
     except (pa.ArrowInvalid, UnicodeError):  # (with head_only: not UTF-8 after all)
         return None
     finally:
@@ -608,6 +627,7 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     # lines is a quoted line break, or an unclosed quote that swallowed the lines after it
     # (pyarrow takes both, even a quote left open at the end): the careful path tells them
     # apart (:func:`_repair_quotes`)
+    body = (path if in_file else buf), off  # (where the body's lines are, for narrow)
     if in_file:  # (buf: the file's end, from the start of its last line)
         lines = scan[1] - text[:pos].count("\n") + (0 if scan[3] or scan[2] <= off else 1)
         buf, off = _file_tail(path, off), 0
@@ -635,12 +655,23 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
         if len(position) != len(table):
             return careful
     for i in range(width, ncols):  # padding cells beyond the header must be blank
-        if not pc.all(_blank_cells(table.column(i))).as_py() in (True, None):
+        if not pc.all(_blank_cells(table.column(read.index(i)))).as_py() in (True, None):
             return careful
     # a blank row has every cell blank: further columns are looked at only while some row
     # is still blank in all the columns before (usually none is after the first)
     blank = _blank_cells(table.column(0))
-    for i in range(1, width):
+    if narrow and pc.any(blank).as_py():  # rows whose first cell is blank: see above
+        first_empty = pc.equal(table.column(0), "")
+        for i in range(1, len(read)):
+            if read[i] < width:
+                blank = pc.and_(blank, _blank_cells(table.column(i)))
+        # a row with something in a column read: not blank; with an empty first cell, a
+        # totals row when its first non-empty cell says so, which may be a column not read
+        if pc.any(pc.and_(first_empty, pc.invert(blank))).as_py() or not _blank_lines(
+                body, position[blank.to_numpy(zero_copy_only=False).astype(bool)], delim):
+            del table
+            return _read_csv_fast(path, text, delim, encoding, data, head_only, in_file)
+    for i in range(1, width if not narrow else 0):
         if not pc.any(blank).as_py():
             break
         blank = pc.and_(blank, _blank_cells(table.column(i)))
@@ -649,11 +680,13 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
     keep = ~blank_np
     numbers = (position + h + 1)[keep]
     from .clean import keep_rows
-    table = keep_rows(table.select(list(range(width))), keep)
+    kept = [i for i in read if i < width]
+    table = keep_rows(table.select(list(range(len(kept)))), keep)
+    names_kept = [header[i] for i in kept]
     # the text stays in Arrow memory (pandas' str dtype): a column is turned into Python
     # objects only if and when a cleaner needs them, and unmapped columns never are
-    frame = pd.DataFrame({c: table.column(i).to_pandas() for i, c in enumerate(header)}) \
-        if len(table) else pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    frame = pd.DataFrame({c: table.column(i).to_pandas() for i, c in enumerate(names_kept)}) \
+        if len(table) else pd.DataFrame({c: pd.Series(dtype=object) for c in names_kept})
     return RawFile(path, None, frame, pd.Series(numbers, dtype="int64"), encoding, [],
                    int(blank_np.sum()) + len(invalid))
 
@@ -661,11 +694,63 @@ def _read_csv_fast(path: Path, text: str, delim: str, encoding: str,
 _FILE_BLOCK = 1 << 24  # bytes of a file looked at a time by _file_scan and _file_tail
 
 
-def _file_scan(path: Path) -> tuple[bool, int, int, bool]:
+def _blank_lines(body: tuple, numbers: np.ndarray, delim: str) -> bool:
+    """Whether the lines ``numbers`` (1-based) of a CSV body -- ``(file path or bytes,
+    offset of its first line)``, valid UTF-8 -- hold nothing but delimiters and whitespace
+    (``str.isspace``, which Arrow's ``utf8_is_space`` agrees with): then every cell any
+    CSV reader makes of them is blank. A line with a quote is not looked into (False).
+    The lines are found by counting line feeds a block at a time."""
+    if not len(numbers):
+        return True
+    src, off = body
+    targets = sorted({int(n) - 1 for n in numbers if n > 1} | {int(n) for n in numbers})
+    at: dict[int, int] = {0: off}  # line feed number -> the byte after it (0: the body's start)
+    fh = open(src, "rb") if isinstance(src, (str, Path)) else None
+    try:
+        pos, seen, k = off, 0, 0  # byte of the block, line feeds before it, next target
+        while k < len(targets):
+            if fh is not None:
+                fh.seek(pos)
+                block = fh.read(_FILE_BLOCK)
+            else:
+                block = bytes(memoryview(src)[pos:pos + _FILE_BLOCK])
+            if not block:
+                break
+            n = block.count(b"\n")
+            if targets[k] <= seen + n:
+                lf = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+                while k < len(targets) and targets[k] <= seen + n:
+                    if targets[k] > seen:
+                        at[targets[k]] = pos + int(lf[targets[k] - seen - 1]) + 1
+                    k += 1
+            pos, seen = pos + len(block), seen + n
+        end = pos
+        for n in numbers:
+            start, stop = at.get(int(n) - 1), at.get(int(n), end + 1) - 1
+            if start is None:
+                return False
+            if fh is not None:
+                fh.seek(start)
+                raw = fh.read(max(0, stop - start))
+            else:
+                raw = bytes(memoryview(src)[start:stop])
+            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+            if '"' in line or not all(ch == delim or ch.isspace() for ch in line):
+                return False
+    finally:
+        if fh is not None:
+            fh.close()
+    return True
+
+
+def _file_scan(path: Path, utf8: bool = False) -> tuple[bool, int, int, bool, bool]:
     """What ``_read_csv_fast`` looks up on a file's bytes, read a block at a time: (a lone
-    CR as :func:`_lone_cr` finds it, line feeds, size, whether the last byte is a LF). A
-    CR at a block's end is looked at with the next block's first byte."""
+    CR as :func:`_lone_cr` finds it, line feeds, size, whether the last byte is a LF,
+    whether the bytes are valid UTF-8). A CR at a block's end is looked at with the next
+    block's first byte. ``utf8``: the UTF-8 check is made (:func:`_utf8_valid`; else
+    True is returned)."""
     lone, cr_before, lfs, size, last = False, False, 0, 0, b""
+    valid, carry = True, b""
     with open(path, "rb") as fh:
         while block := fh.read(_FILE_BLOCK):
             if not lone:
@@ -675,7 +760,34 @@ def _file_scan(path: Path) -> tuple[bool, int, int, bool]:
             lfs += block.count(b"\n")
             size += len(block)
             last = block[-1:]
-    return lone or cr_before, lfs, size, last == b"\n"  # (a CR as the last byte is lone)
+            if utf8 and valid:
+                valid, carry = _utf8_valid(carry + block if carry else block)
+    valid = valid and not carry  # (the file ends inside a character)
+    return lone or cr_before, lfs, size, last == b"\n", valid  # (a CR as the last byte is lone)
+
+
+def _utf8_valid(block: bytes) -> tuple[bool, bytes]:
+    """(whether ``block`` is valid UTF-8 but for a character cut by its end, those cut
+    bytes): checked by Arrow (the check pyarrow's CSV reader makes of each cell, several
+    times faster than decoding in Python and without making the text). The cut bytes are
+    looked at with the next block."""
+    import pyarrow as pa
+    cut = len(block)
+    for k in range(1, min(4, len(block)) + 1):  # the last character's first byte
+        b = block[-k]
+        if b < 0x80 or b >= 0xF8:  # (ASCII, or never in UTF-8: the check says so)
+            break
+        if b >= 0xC0:  # a lead byte: its character has 2, 3 or 4 bytes
+            if k < (2 if b < 0xE0 else 3 if b < 0xF0 else 4):
+                cut = len(block) - k
+            break
+    offsets = pa.py_buffer(np.array([0, cut], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(block)]
+                              ).validate(full=True)
+    except pa.ArrowInvalid:
+        return False, b""
+    return True, block[cut:]
 
 
 def _file_tail(path: Path, off: int) -> bytes:
@@ -719,10 +831,15 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-def read_file(path: str | Path) -> list[RawFile]:
+def read_file(path: str | Path, columns=None) -> list[RawFile]:
     """Read an export into :class:`RawFile` objects (one per sheet): text (.csv/.txt/.tsv,
     any encoding :func:`decode_bytes` knows), .xlsx, .xls or .parquet, told apart by content
-    (:func:`sniff`), not by the extension."""
+    (:func:`sniff`), not by the extension.
+
+    ``columns``: ``columns(header) -> positions or None``, the header's columns a caller
+    will read (the header row's cells, stripped); given, a CSV read by pyarrow keeps only
+    those (and the first, which tells totals rows): a mapping reads a third to a half of
+    an order export's columns. None (or None returned): every column."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
@@ -748,7 +865,7 @@ def read_file(path: str | Path) -> list[RawFile]:
         if head is not None and head[2]:
             encoding, text, _ = head
             fast = _read_csv_fast(path, text, _delimiter(suffix, text), encoding,
-                                  head_only=True, in_file=True)
+                                  head_only=True, in_file=True, columns=columns)
             if isinstance(fast, RawFile):
                 return [fast]
         data = path.read_bytes()
@@ -766,14 +883,15 @@ def read_file(path: str | Path) -> list[RawFile]:
             # problems (a CR is checked on the UTF-8 bytes, where a CR byte is a CR)
             del data
             utf8, text = text.encode("utf-8"), text[:_HEAD_CHARS]
-            fast = _read_csv_fast(path, text, delim, encoding, utf8, head_only=True)
+            fast = _read_csv_fast(path, text, delim, encoding, utf8, head_only=True,
+                                  columns=columns)
             if isinstance(fast, RawFile):
                 fast.encoding = encoding
                 return [fast]
             text, fast = utf8.decode("utf-8"), "careful"
             del utf8
         if fast is None and not damaged:  # (not when the file needs the careful path)
-            fast = _read_csv_fast(path, text, delim, encoding, data)
+            fast = _read_csv_fast(path, text, delim, encoding, data, columns=columns)
             if fast is not None:
                 return [fast]
         return [_read_text_careful(path, text, delim, encoding, damaged)]
