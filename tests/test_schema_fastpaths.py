@@ -51,6 +51,31 @@ def test_split_region_on_repeated_addresses():
     assert city.tolist() == ["杭州", None, None, "上海", "杭州", "北京", None]
 
 
+def test_split_region_and_member_keys_with_a_memo_of_earlier_chunks():
+    """The chunks of one export share what was worked out (member keys, regions): the same
+    results as each chunk on its own, the memo holding each distinct value once."""
+    from ecomlib import privacy
+    chunks = [pd.Series(["浙江省 杭州市 西湖区 文三路1号", None, "北京 北京市 朝阳区", "xx",
+                         "浙江省 杭州市 西湖区 文三路1号"], dtype="str"),
+              pd.Series(["北京 北京市 朝阳区", "", "上海市浦东新区张江路2号", "xx", "xx"],
+                        dtype="str")]
+    regions: dict = {}
+    for s in chunks:
+        for a, b in zip(clean.split_region(s, arrow=True, memo=regions),
+                        clean.split_region(s, arrow=True)):
+            pd.testing.assert_series_equal(a, b, check_exact=True)
+    assert regions["北京 北京市 朝阳区"] == ("北京", "北京") and regions["xx"] == (None, None)
+    assert len(regions) == 5  # ("" once, in both chunks)
+    keys: dict = {}
+    for s in (pd.Series(["138 0000", "+86 1380000", None, " ", "Ab"], dtype="str"),
+              pd.Series(["Ab", "ab", "138 0000", None], dtype="str")):
+        pd.testing.assert_series_equal(privacy.member_keys(s, b"salt", arrow=True, memo=keys),
+                                       privacy.member_keys(s, b"salt", arrow=True),
+                                       check_exact=True)
+    assert keys["Ab"] == keys["ab"] == privacy.member_key("ab", b"salt") and keys[" "] is None
+    assert len(keys) == 5  # (missing values are never looked up)
+
+
 def test_money_fast_path_exact_fen():
     s = pd.Series(["168.90", "", None, "¥12.5", "-0.29", "0.29", "1,234.5", "abc",
                    "9999999999999.99", "1.005", "3元"], dtype=object)

@@ -429,17 +429,31 @@ _PROV = re.compile(
     r"(?P<city>[^区县\s]{1,9}?(?:市|自治州|地区|盟))?")
 
 
-def split_region(address: pd.Series, arrow: bool = False) -> tuple[pd.Series, pd.Series]:
+def split_region(address: pd.Series, arrow: bool = False,
+                 memo: dict | None = None) -> tuple[pd.Series, pd.Series]:
     """(province, city) from a Chinese address; the rest of the address is discarded.
 
     ``浙江省 杭州市 西湖区 文三路1号`` -> (浙江, 杭州); ``北京 北京市 朝阳区 ...`` -> (北京, 北京);
     ``上海市浦东新区...`` -> (上海, 上海). Unrecognised -> (None, None). ``arrow``: both as
     pandas ``str`` (Arrow memory, missing = NaN) when addresses repeat, not as objects.
+    ``memo``: address -> (province, city) of earlier calls (filled here), so that an
+    address seen in an earlier chunk of the same export is not split again (each value
+    is split on its own, so the results are the same).
     """
     # exports repeat a buyer's address on every order: work on each distinct value once
     codes, uniques = pd.factorize(_text(address), use_na_sentinel=False)
     if len(uniques) < len(address):
-        prov, city = _split_region(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+        values = np.asarray(uniques, dtype=object)
+        if memo is None:
+            prov, city = _split_region(pd.Series(values, dtype=object))
+        else:
+            new = [v for v in values if v not in memo]
+            if new:
+                p_, c_ = _split_region(pd.Series(new, dtype=object))
+                memo.update(zip(new, zip(p_.tolist(), c_.tolist())))
+            pairs = [memo[v] for v in values]
+            prov = pd.Series([p for p, _ in pairs], dtype=object)
+            city = pd.Series([c for _, c in pairs], dtype=object)
         return (_spread(prov, codes, address.index, arrow),
                 _spread(city, codes, address.index, arrow))
     return _split_region(address)

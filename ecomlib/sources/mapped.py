@@ -104,6 +104,10 @@ class FormatSpec:
     replaces_lines: str | None = None
 
 
+#: the ingest-context key of a dict that the chunks of one export share: member keys and
+#: regions worked out once per export rather than once per chunk
+MEMO = "_memo"
+
 _CLEANERS = {
     "id": C.clean_id, "money": C.clean_money_fen, "int": C.clean_int, "fen": C.clean_int,
     "float": C.clean_float, "ts": C.clean_ts, "date": C.clean_date,
@@ -165,6 +169,9 @@ class MappedSource(Source):
             raise SourceError(f"{raw.label}: {spec.description} export is missing column(s) "
                               f"{', '.join(missing)}")
         salt = ctx.get("salt") or privacy.load_salt(ctx.get("warehouse_path"))
+        # member keys and regions already worked out for earlier chunks of the same export
+        # (see ecomlib.warehouse._to_canonical_in_chunks), or None
+        memo = ctx.get(MEMO)
         errors: dict[int, list[str]] = {}
         where: dict[int, list[str]] = {}
 
@@ -205,7 +212,9 @@ class MappedSource(Source):
                 ident = usable(present[0])
                 for h in present[1:]:  # first non-empty, unmasked identity column wins
                     ident = ident.where(ident.fillna("") != "", usable(h))
-                return privacy.member_keys(ident, salt, arrow=True)
+                return privacy.member_keys(ident, salt, arrow=True,
+                                           memo=memo.setdefault("member", {}) if memo is not None
+                                           else None)
             src = find(c)
             if src is None:
                 return pd.Series([None] * n, dtype=object)
@@ -218,7 +227,9 @@ class MappedSource(Source):
                     out = C.strip_region_suffix(s, arrow=True, kind=c.kind)
                 else:  # one split of the address column gives both
                     if (src, "region") not in cache:
-                        prov, city = C.split_region(s, arrow=True)
+                        prov, city = C.split_region(
+                            s, arrow=True,
+                            memo=memo.setdefault("region", {}) if memo is not None else None)
                         cache[(src, "region")] = (prov.reset_index(drop=True),
                                                   city.reset_index(drop=True))
                     out = cache[(src, "region")][0 if c.kind == "province" else 1]
