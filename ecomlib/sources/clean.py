@@ -618,6 +618,13 @@ def clean_id(s: pd.Series, what: str = "id") -> Result:
     import pyarrow as pa
     import pyarrow.compute as pc
     arr = _pa_array(_text(s))
+    digits = pc.ascii_is_decimal(arr)  # (non-empty, ASCII digits only: plain, never 1E18)
+    if pc.all(pc.or_(digits, pc.equal(arr, ""))).as_py() in (True, None):
+        # the usual id column, told without the regexes below, with the same result
+        return (pd.Series(pd.array(pc.if_else(digits, arr, pa.scalar(None, arr.type)),
+                                   dtype="str"), index=s.index),
+                pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
+                _clean_id_careful(pd.Series([], dtype=object), what)[2])
     plain = pc.match_substring_regex(arr, _ID_PLAIN)
     empty = pc.equal(arr, "")
     odd = ~np.asarray(pc.or_(plain, empty).to_numpy(zero_copy_only=False), dtype=bool)

@@ -34,7 +34,7 @@ import pandas as pd
 from .mapped import FormatSpec, col, const, derived, register_spec, shop
 from .pdd import time_text, yuan_text
 from .taobao import (_text, _with_buyers, case_status, city_text, closed_after_payment, fen,
-                     first_of, first_time, province_text, shop_rows, street_of)
+                     first_of, first_time, groups_of, province_text, shop_rows, street_of)
 
 PLATFORM = "douyin"
 
@@ -69,8 +69,8 @@ def _shop_discount(f: pd.DataFrame) -> pd.Series:
 
 
 def _order_shipping(f: pd.DataFrame) -> pd.Series:
-    g = f["order_id"].astype(object).where(f["order_id"].notna(), "")
-    return fen(f["_freight"]).fillna(0).groupby(g, sort=False).transform("sum").astype("Int64")
+    return fen(f["_freight"]).fillna(0).groupby(groups_of(f["order_id"]), sort=False).transform(
+        "sum").astype("Int64")
 
 
 _ORDER = ("主订单编号",)

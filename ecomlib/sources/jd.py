@@ -46,7 +46,7 @@ import pandas as pd
 from .mapped import FormatSpec, col, const, derived, register_spec, shop
 from .pdd import time_text, yuan_text
 from .taobao import (_text, _with_buyers, address_text, closed_after_payment, content_line_ids,
-                     fen, first_of, shop_rows)
+                     fen, first_of, groups_of, shop_rows)
 
 PLATFORM = "jd"
 
@@ -63,7 +63,7 @@ def apportion(total: pd.Series, weight: pd.Series, group: pd.Series) -> pd.Serie
     """Split each group's ``total`` (the same on every row of the group) over its rows by
     ``weight``: floor(total x weight / sum of weights), the remainder on the group's first
     row (equal shares when every weight is 0). Integer fen in, Int64 out."""
-    g = group.astype(object).where(group.notna(), "")
+    g = groups_of(group)
     tot = fen(total).groupby(g, sort=False).transform("first")
     w = fen(weight)
     wsum = w.groupby(g, sort=False).transform("sum")
@@ -79,8 +79,7 @@ def whole_order(f: pd.DataFrame) -> pd.Series:
     """True on the lines of an order that is wholly in the file: the lines' list value
     (京东价 x 订购数量) + 运费金额 equals 订单金额. Without 订单金额 nothing can be told (False)."""
     gross = fen(f["list_price_fen"]) * fen(f["quantity"])
-    g = f["order_id"].astype(object).where(f["order_id"].notna(), "")
-    total = gross.groupby(g, sort=False).transform("sum")
+    total = gross.groupby(groups_of(f["order_id"]), sort=False).transform("sum")
     freight = fen(f["_freight"]).fillna(0)
     return (total + freight == fen(f["_order_amount"])).fillna(False).astype(bool)
 

@@ -361,16 +361,31 @@ class MappedSource(Source):
             text = pd.concat([x for _, _, x in parts], ignore_index=True)
             # compared as text (as astype(str) shows them); integer and date-time columns
             # compare equal as values exactly when they do as text, so only the others are
-            # converted
-            as_text = pd.DataFrame({
-                c: text[c] if pd.api.types.is_integer_dtype(text[c].dtype)
-                or pd.api.types.is_datetime64_dtype(text[c].dtype) else text[c].astype(str)
-                for c in text.columns})
-            first = ~as_text.duplicated(keep="first").to_numpy()
+            # converted. Only a row whose key repeats can repeat a row: the whole rows are
+            # compared among those (an order of one line -- half the rows of a JD or
+            # Douyin export, every PDD row -- is never converted and hashed whole)
+            key = [k for k in schema.table(tname).key if k in text.columns]
+            if key:
+                maybe = _as_text(text[key]).duplicated(keep=False).to_numpy()
+                first = np.ones(len(text), dtype=bool)
+                if maybe.any():
+                    at = np.flatnonzero(maybe)
+                    first[at] = ~_as_text(text.iloc[at]).duplicated(keep="first").to_numpy()
+            else:
+                first = ~_as_text(text).duplicated(keep="first").to_numpy()
             part, nums = part[first].reset_index(drop=True), nums[first].reset_index(drop=True)
             pieces.append(Piece(tname, schema.settle_dtypes(tname, part, arrow_text=True), nums,
                                 None, validated=True))
         return pieces
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as its derived header rows are compared: integer and date-time columns as
+    they are, the others as ``astype(str)`` shows them."""
+    return pd.DataFrame({
+        c: frame[c] if pd.api.types.is_integer_dtype(frame[c].dtype)
+        or pd.api.types.is_datetime64_dtype(frame[c].dtype) else frame[c].astype(str)
+        for c in frame.columns})
 
 
 def _cell(value, limit: int = 40) -> str:

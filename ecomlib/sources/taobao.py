@@ -78,6 +78,17 @@ def fen(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("Int64")
 
 
+def groups_of(ids: pd.Series) -> pd.Series:
+    """The rows' group numbers by id (a missing id is the group ""): grouping by them is
+    grouping by the ids, which are hashed once here, in Arrow when they are text there,
+    instead of as a Python object per row in every groupby that follows."""
+    if pd.api.types.is_string_dtype(ids.dtype) and ids.dtype != object:
+        g = ids.fillna("")
+    else:
+        g = ids.astype(object).where(ids.notna(), "")
+    return pd.Series(pd.factorize(g)[0], index=ids.index)
+
+
 def first_of(*names: str):
     """derived(): the first non-empty of several cleaned columns, row by row."""
     def fn(f: pd.DataFrame) -> pd.Series:
