@@ -328,3 +328,45 @@ def test_long_utf8_files_read_from_the_file_a_block_at_a_time(tmp_path, monkeypa
     assert S._file_scan(tmp_path / "plain.csv") == (False, data.count(b"\n"), len(data), True,
                                                     True)
     assert S._file_scan(tmp_path / "cr_at_end.csv")[0]
+
+
+def _decode_bytes_whole(data: bytes):
+    """decode_bytes as it was, every attempt on the whole file (the reference)."""
+    from ecomlib import sources as S
+    try:
+        return "utf-8", data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        pass
+    allowed = max(3, (data.count(b"\n") + 1) // 1000)
+    as_utf8 = S._decode_counting(data, "utf-8", "utf-8", limit=allowed)
+    if as_utf8[2] > allowed:
+        as_gbk = S._decode_counting(data, "gb18030", "gb18030")
+    else:
+        try:
+            as_gbk = ("gb18030", data.decode("gb18030"), 0)
+        except UnicodeDecodeError:
+            as_gbk = ("gb18030", "", allowed + 1)
+    best = min((as_utf8, as_gbk), key=lambda x: x[2])
+    return best if best[2] <= allowed else None
+
+
+def test_decode_bytes_looks_at_the_first_mb_first():
+    """UTF-8 is tried on the first MB's lines before the whole file: the same encoding, text
+    and count of damaged bytes as trying the whole file each time."""
+    from ecomlib import sources as S
+    rows = "".join(f"{i},买家{i},浙江省 杭州市,{i}.50\n" for i in range(40000))  # ~1.3 MB
+    cases = {
+        "utf8": rows.encode("utf-8"),
+        "gbk": rows.encode("gb18030"),
+        "utf8_then_gbk": rows.encode("utf-8") + "5,买家,杭州\n".encode("gb18030"),
+        "utf8_few_broken_early": rows.encode("utf-8").replace(b"\n1,", b"\n\xff1,", 1),
+        "utf8_few_broken_late": rows.encode("utf-8").replace(b"\n39990,", b"\n\xff39990,", 1),
+        "gbk_no_line_feed_early": b"x" * (1 << 20) + rows.encode("gb18030"),
+        "gbk_broken": rows.encode("gb18030")[:-5] + b"\x81\n",
+        "short_gbk": "订单编号,买家\n1,张三\n".encode("gb18030"),
+    }
+    for name, data in cases.items():
+        want = _decode_bytes_whole(data)
+        if want is None:
+            continue  # (charset-normalizer's guess: the same call either way)
+        assert S.decode_bytes(data) == want, name

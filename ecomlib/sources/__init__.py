@@ -224,16 +224,30 @@ def decode_bytes(data: bytes) -> tuple[str, str, int]:
     bare16 = _utf16_without_bom(data)
     if bare16:
         return _decode_counting(data, bare16, bare16)
+    # the first MB's lines (a line feed ends any UTF-8 sequence, so they decode as they do
+    # in the whole file): a GBK export fails there, and neither UTF-8 attempt below need
+    # go through the whole file (a failed decode copies it into its exception)
+    start = data[:data.rfind(b"\n", 0, 1 << 20) + 1]
     try:
-        return "utf-8", data.decode("utf-8"), 0
+        start.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        utf8_fails = True
+    else:
+        utf8_fails = False
+    if not utf8_fails:
+        try:
+            return "utf-8", data.decode("utf-8"), 0
+        except UnicodeDecodeError:
+            pass
     lines = data.count(b"\n") + 1
     allowed = max(3, lines // 1000)
     # counted only up to ``allowed + 1``: beyond that UTF-8 cannot win, and a GBK file read
     # as UTF-8 has an invalid sequence every few bytes (27M at 2M order lines: 6 s of
-    # error callbacks and a text the size of the file, thrown away)
-    as_utf8 = _decode_counting(data, "utf-8", "utf-8", limit=allowed)
+    # error callbacks and a text the size of the file, thrown away); more than that in the
+    # first MB's lines are more than that in the file
+    as_utf8 = _decode_counting(start, "utf-8", "utf-8", limit=allowed) if start else None
+    if as_utf8 is None or as_utf8[2] <= allowed:
+        as_utf8 = _decode_counting(data, "utf-8", "utf-8", limit=allowed)
     if as_utf8[2] > allowed:  # (then it is hardly UTF-8: GB18030 is tried whole)
         as_gbk = _decode_counting(data, "gb18030", "gb18030")
     else:
