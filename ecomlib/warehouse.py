@@ -927,26 +927,20 @@ def _order_chunks(src, raw: RawFile, rows: int) -> np.ndarray | None:
     if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
         return None
     ids = pc.fill_null(ids, "")
-
-    def plain(a) -> bool:  # every id letters and digits only (or empty)
-        return pc.all(pc.or_(pc.ascii_is_alnum(a), pc.equal(a, ""))).as_py() in (True, None)
-    # (the usual ids are letters and digits only, which the rewrite leaves as they are, or
+    # the usual ids are letters and digits only, which the rewrite leaves as they are, or
     # are so once Excel's wrapping at their ends is trimmed (\t123, ="123"): told by
-    # Arrow's plain ASCII tests, several times cheaper than the regex, same ids)
-    if not plain(ids):
+    # Arrow's plain ASCII tests, several times cheaper than the regex, which rewrites the
+    # other values only (a 1.23457E+18 among them): the same ids
+    odd = pc.invert(pc.or_(pc.ascii_is_alnum(ids), pc.equal(ids, "")))
+    if pc.any(odd).as_py():
         trimmed = pc.utf8_trim(ids, characters='\t ="\'')
-        ids = trimmed if plain(trimmed) else pc.replace_substring_regex(
-            ids, r"[^0-9A-Za-z]", "")
-    if len(ids) and pc.all(pc.ascii_is_decimal(ids)).as_py() and \
-            pc.max(pc.utf8_length(ids)).as_py() <= 18 and \
-            not pc.any(pc.starts_with(ids, "0")).as_py():
-        # digits without a leading zero: the same orders as numbers, numbered by pandas'
-        # integer hash table rather than hashing the text
-        codes = pd.factorize(pc.cast(ids, pa.int64()).to_numpy(zero_copy_only=False))[0]
-    else:
-        codes = pc.dictionary_encode(ids).indices.to_numpy(zero_copy_only=False)
-    # the codes are numbered by first appearance: an order's first row is where its code
-    # first occurs
+        if pc.all(pc.or_(pc.ascii_is_alnum(trimmed), pc.equal(trimmed, ""))).as_py():
+            ids = trimmed
+        else:
+            ids = pc.replace_with_mask(ids, odd, pc.replace_substring_regex(
+                ids.filter(odd), r"[^0-9A-Za-z]", ""))
+    codes = pc.dictionary_encode(ids).indices.to_numpy(zero_copy_only=False)
+    # an order's first row is where its code first occurs
     first_row = np.full(codes.max() + 1, len(codes), dtype=np.int64)
     np.minimum.at(first_row, codes, np.arange(len(codes), dtype=np.int64))
     starts = np.sort(first_row)  # the file position of each order's first row
