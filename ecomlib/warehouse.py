@@ -967,8 +967,12 @@ def _drop_unread_columns(src, raw: RawFile) -> None:
     if len(keep) == raw.frame.shape[1] or not keep:
         return
     narrow = raw.frame[keep]
-    if np.array_equal(C.is_total_row(raw.frame).to_numpy(dtype=bool),
-                      C.is_total_row(narrow).to_numpy(dtype=bool)):
+    c0 = raw.frame.iloc[:, 0]
+    if keep[0] == raw.frame.columns[0] and not (c0.isna() | (c0 == "")).any():
+        # (the first cell decides on every row, in both: nothing to compare)
+        raw.frame = narrow
+    elif np.array_equal(C.is_total_row(raw.frame).to_numpy(dtype=bool),
+                        C.is_total_row(narrow).to_numpy(dtype=bool)):
         raw.frame = narrow
 
 
@@ -1030,12 +1034,21 @@ def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict, release_raw: bool = Fa
     for k, first in enumerate(parts[0]):
         same = [ps[k] for ps in parts]
         for p in same:  # (read back from their files: one table's chunks at a time)
-            p.frame, p.row_numbers = _unspilled(p.frame), _unspilled(p.row_numbers)
-        frames = [p.frame for p in same]
+            p.row_numbers = _unspilled(p.row_numbers)
         nums = pd.concat([p.row_numbers for p in same], ignore_index=True)
-        frame = in_file_order(pd.concat(frames, ignore_index=True), nums)
-        if any(list(f.dtypes) != list(frames[0].dtypes) for f in frames[1:]):
-            frame = schema.settle_dtypes(first.table, frame, arrow_text=True)
+        order = None if len(nums) < 2 or (np.diff(nums.to_numpy()) >= 0).all() else \
+            np.argsort(nums.to_numpy(), kind="stable")
+        # written chunks of the same dtypes: put together in their files (what the pandas
+        # concatenation below gives, without it)
+        frame = _Spilled.concat([p.frame for p in same], order, spill) if spill else None
+        if frame is None:
+            for p in same:
+                p.frame = _unspilled(p.frame)
+            frames = [p.frame for p in same]
+            frame = in_file_order(pd.concat(frames, ignore_index=True), nums)
+            if any(list(f.dtypes) != list(frames[0].dtypes) for f in frames[1:]):
+                frame = schema.settle_dtypes(first.table, frame, arrow_text=True)
+            del frames
         nums = in_file_order(nums, nums)
         # (empty frames left out: a chunk without rejects has object columns)
         rejected = [p.rejected for p in same if p.rejected is not None]
@@ -1049,7 +1062,7 @@ def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict, release_raw: bool = Fa
                          pd.concat(replace, ignore_index=True) if replace else None))
         for p in same:  # the chunks' frames are in the result now
             p.frame = p.row_numbers = None
-        del frames, frame, nums
+        del frame, nums
         if spill:  # the table's result waits in its file, not beside the next table's
             out[-1].frame = _Spilled.write(out[-1].frame, spill)
             out[-1].row_numbers = _Spilled.write(out[-1].row_numbers, spill)
@@ -1128,6 +1141,44 @@ class _Spilled:
             writer.write_table(table)
         return cls(path, series, obj.name if series else None,
                    [str(t) for t in frame.dtypes], len(frame))
+
+    @classmethod
+    def concat(cls, parts: list, order: np.ndarray | None, folder: str):
+        """The frames ``parts`` (written by :meth:`write`, all of the same dtypes) one after
+        the other, their rows taken in ``order`` (None: as they come), as one new file:
+        put together in Arrow, without making a pandas frame of them (a long export's
+        chunks in a worker: reading each back into pandas, concatenating and converting
+        the result to Arrow again took a third of the hand-over). The frame read back is
+        the one the pandas concatenation gives (a 0..n-1 index, the same dtypes, checked
+        on reading). None, and nothing removed, when they cannot be (not all written
+        frames, other dtypes or Arrow types)."""
+        if not parts or any(not isinstance(p, cls) or p.series or p.dtypes != parts[0].dtypes
+                            for p in parts):
+            return None
+        tables = []
+        for p in parts:
+            with pa.OSFile(p.path, "rb") as src:
+                tables.append(pa.ipc.open_file(src).read_all())
+        if any(not t.schema.equals(tables[0].schema) for t in tables[1:]):
+            return None
+        table = pa.concat_tables(tables)
+        del tables
+        if order is not None:
+            table = table.take(pa.array(order))
+        meta = json.loads(table.schema.metadata[b"pandas"])
+        for d in meta["index_columns"]:  # (the frame's index: 0..n-1, as reset_index gives)
+            if not (isinstance(d, dict) and d.get("kind") == "range" and d.get("name") is None):
+                return None
+            d.update(start=0, stop=table.num_rows, step=1)
+        table = table.replace_schema_metadata({**table.schema.metadata,
+                                              b"pandas": json.dumps(meta).encode()})
+        cls._count += 1
+        path = os.path.join(folder, f"{os.getpid()}-{cls._count}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        for p in parts:
+            os.remove(p.path)
+        return cls(path, False, None, list(parts[0].dtypes), table.num_rows)
 
     def read(self):
         """The frame (or series) back, its file removed."""

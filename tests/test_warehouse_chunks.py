@@ -79,6 +79,32 @@ def test_spilled_frames_come_back_exactly(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_spilled_chunks_put_together_in_arrow(tmp_path):
+    """A chunked export's pieces are put together in their Arrow files (_Spilled.concat):
+    the frame read back is the pandas concatenation in file order; other dtypes are left
+    to that concatenation (None)."""
+    def chunk(lo, hi):
+        return pd.DataFrame({
+            "text": pd.array([f"t{i}" if i % 3 else None for i in range(lo, hi)], dtype="str"),
+            "amount": pd.array([i if i % 4 else None for i in range(lo, hi)], dtype="Int64"),
+            "at": pd.to_datetime([f"2025-01-{1 + i % 28:02d} 10:00" for i in range(lo, hi)]
+                                 ).astype("datetime64[us]"),
+            "flag": [bool(i % 2) for i in range(lo, hi)]})
+    frames = [chunk(0, 5), chunk(5, 7), chunk(7, 12)]
+    order = np.array([0, 5, 1, 2, 6, 3, 4, 7, 8, 11, 9, 10])
+    want = pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)
+    for o, w in ((order, want), (None, pd.concat(frames, ignore_index=True))):
+        parts = [W._Spilled.write(f, str(tmp_path)) for f in frames]
+        joined = W._Spilled.concat(parts, o, str(tmp_path))
+        assert isinstance(joined, W._Spilled) and len(list(tmp_path.iterdir())) == 1
+        pd.testing.assert_frame_equal(joined.read(), w, check_exact=True)
+    other = chunk(12, 14).astype({"amount": "float64"})
+    parts = [W._Spilled.write(f, str(tmp_path)) for f in (frames[0], other)]
+    assert W._Spilled.concat(parts, None, str(tmp_path)) is None
+    assert W._Spilled.concat([parts[0], frames[1]], None, str(tmp_path)) is None
+    assert all(Path(p.path).exists() for p in parts)  # (left for the pandas way)
+
+
 def test_worker_pool_leaves_no_files(tmp_path, exports, monkeypatch):
     """The pool's private folder of Arrow files is removed when the ingest ends."""
     import tempfile

@@ -514,10 +514,23 @@ def is_total_row(frame: pd.DataFrame) -> pd.Series:
     if frame.empty or frame.shape[1] == 0:
         return _is_total_row_careful(frame)
     c0 = frame.iloc[:, 0]
-    empty0 = (c0.isna() | (c0.astype(object) == "")).to_numpy(dtype=bool)
-    first = c0.astype("string").str.strip()
-    out = (first.isin(TOTAL_WORDS).fillna(False).astype(bool) | first.str.match(
-        r"^(合计|总计|汇总)[:：]?").fillna(False).astype(bool)).to_numpy(dtype=bool).copy()
+    arr = _arrow_text(c0)
+    if arr is not None:  # the same rules in Arrow, without a Python object per cell: the
+        import pyarrow as pa  # stripped cell is a totals word or starts with 合计/总计/汇总
+        import pyarrow.compute as pc  # (all that the regex's match tells)
+        empty0 = np.asarray(pc.fill_null(pc.equal(arr, ""), True).to_numpy(
+            zero_copy_only=False), dtype=bool)
+        first = pc.utf8_trim_whitespace(arr)
+        hit = pc.is_in(first, value_set=pa.array(TOTAL_WORDS, type=first.type))
+        for word in ("合计", "总计", "汇总"):
+            hit = pc.or_(hit, pc.starts_with(first, word))
+        out = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False),
+                         dtype=bool).copy()
+    else:
+        empty0 = (c0.isna() | (c0.astype(object) == "")).to_numpy(dtype=bool)
+        first = c0.astype("string").str.strip()
+        out = (first.isin(TOTAL_WORDS).fillna(False).astype(bool) | first.str.match(
+            r"^(合计|总计|汇总)[:：]?").fillna(False).astype(bool)).to_numpy(dtype=bool).copy()
     if empty0.any():  # the first non-empty cell is further right: the careful path
         out[empty0] = _is_total_row_careful(frame[empty0]).to_numpy(dtype=bool)
     return pd.Series(out, index=frame.index)

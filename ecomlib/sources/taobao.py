@@ -117,7 +117,8 @@ def content_line_ids(f: pd.DataFrame, sku: str, price: str, spec: str | None = N
         "string").fillna("")
     key = f[order].astype("string").fillna("") + "\0" + parts
     k = key.groupby(key, sort=False).cumcount() + 1
-    return (parts + "#" + k.astype("string")).astype(object)
+    # (every row has one: as pandas str, the text staying in Arrow memory for the check)
+    return (parts + "#" + k.astype("string")).astype("str")
 
 
 def closed_after_payment(word: str = "_status", paid: str = "paid_at"):
