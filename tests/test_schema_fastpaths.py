@@ -370,3 +370,16 @@ def test_decode_bytes_looks_at_the_first_mb_first():
         if want is None:
             continue  # (charset-normalizer's guess: the same call either way)
         assert S.decode_bytes(data) == want, name
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 24])
+def test_lone_cr_a_block_at_a_time(monkeypatch, block):
+    """A CR not followed by a LF is found on bytes a block at a time, CRs on the blocks'
+    edges and at the end included, as counting CR and CRLF says."""
+    import random
+    from ecomlib import sources as S
+    monkeypatch.setattr(S, "_FILE_BLOCK", block)
+    rng = random.Random(7)
+    for _ in range(2000):
+        data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(1, 30)))
+        assert S._lone_cr(data) == (data.count(b"\r") != data.count(b"\r\n")), data
