@@ -270,7 +270,9 @@ def test_explorer_numbers_follow_the_widgets(server, warehouse, page, tmp_path):
     page.wait_for_function("() => document.querySelector('#by-shop').dataset.metric === 'visitors'")
     page.wait_for_function("src => document.querySelector('.ecom-explorer img').src !== src",
                            arg=chart_src)
-    assert "每个点是一天的访客数" in page.inner_text("body")
+    # the note under the chart is its own widget message, after the image's
+    page.wait_for_function("() => { const n = document.querySelector('.ecom-chart-note'); "
+                           "return n && n.innerText.includes('每个点是一天的访客数'); }")
     page.select_option(".ecom-metric select", label="实付金额")
     page.wait_for_function("() => document.querySelector('#by-shop').dataset.metric === 'paid_fen'")
 
