@@ -23,7 +23,8 @@ Models refer to each other by name (``FROM int_order_lines``); the dependencies 
 the SQL (sqlglot), so the build order needs no list.
 
 Incremental builds. Every load records the orders it touched (``build_dirty``: platform,
-shop_id, order_id). ``build`` then redoes only what those orders feed: models of scope
+shop_id, order_id; the loads of one file, in one transaction, record each of its orders
+once, under the file's first load of an order table). ``build`` then redoes only what those orders feed: models of scope
 ``orders`` for those orders (``build_scope_orders``), then models of scope ``days`` for the
 days those orders fall on before and after the load (``build_scope_days``: platform,
 shop_id, sales_date, taken from ``int_order_lines`` before and after). A model of scope
@@ -251,13 +252,14 @@ def create_views(con, models: dict[str, Model] | None = None) -> list[str]:
     return made
 
 
-def mark_dirty(con, table: str, rows, load_id: int) -> None:
+def mark_dirty(con, table: str, rows, load_id: int, distinct: bool = False) -> None:
     """Record the orders a load touched (``rows``: a registered relation name with platform,
-    shop_id and order_id columns) for the next incremental build."""
+    shop_id and order_id columns) for the next incremental build. ``distinct``: ``rows``
+    holds each order once already (a file's loads record their orders together, once)."""
     if table in ORDER_TABLES:
-        con.execute(f"INSERT INTO build_dirty SELECT DISTINCT CAST(platform AS VARCHAR), "
-                    f"CAST(shop_id AS VARCHAR), CAST(order_id AS VARCHAR), {int(load_id)} "
-                    f"FROM {rows}")
+        con.execute(f"INSERT INTO build_dirty SELECT {'' if distinct else 'DISTINCT '}"
+                    f"CAST(platform AS VARCHAR), CAST(shop_id AS VARCHAR), "
+                    f"CAST(order_id AS VARCHAR), {int(load_id)} FROM {rows}")
 
 
 def _exists(con, name: str) -> bool:

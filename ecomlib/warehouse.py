@@ -504,6 +504,7 @@ class Warehouse:
               started: dt.datetime) -> list[LoadResult]:
         con = self.con
         results = []
+        dirty: list[tuple[int, pa.Table]] = []  # (load id, the orders it touched)
         con.execute("BEGIN")
         try:
             for raw, fmt_name, pieces in jobs:
@@ -511,11 +512,18 @@ class Warehouse:
                     lid = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
                     # (a worker's piece is read from its file now: one piece in memory)
                     res = self._load_piece(lid, raw, fmt_name, _unspill(piece), digest,
-                                           structural=(i == 0), started=started)
+                                           structural=(i == 0), started=started, dirty=dirty)
                     results.append(res)
                     if isinstance(piece.frame, _Spilled):  # (a worker's piece, now loaded)
                         _release_freed_memory()
                     _test_pause_hook()
+            if dirty:  # for the next incremental build: each order the file touched, once
+                con.register("_dirty_rows", _distinct_keys([k for _, k in dirty]))
+                try:
+                    modelling.mark_dirty(con, "orders", "_dirty_rows", dirty[0][0],
+                                         distinct=True)
+                finally:
+                    con.unregister("_dirty_rows")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -523,7 +531,11 @@ class Warehouse:
         return results
 
     def _load_piece(self, lid: int, raw: RawFile, fmt_name: str, piece: Piece, digest: str,
-                    structural: bool, started: dt.datetime) -> LoadResult:
+                    structural: bool, started: dt.datetime,
+                    dirty: list | None = None) -> LoadResult:
+        """Load one piece (its own load id ``lid``); ``dirty``: ``(lid, keys)`` is added to
+        it, ``keys`` the distinct (platform, shop_id, order_id) of the rows loaded, when the
+        piece is of an order table (the caller records them for the next build)."""
         t = schema.table(piece.table)
         if piece.validated:  # the source ran schema.validate on exactly these rows
             val = schema.ValidationResult(
@@ -543,8 +555,9 @@ class Warehouse:
         good = val.good
         # duplicate keys inside one file: the last row wins, earlier ones are quarantined
         key = list(t.key)
+        coded: dict = {}
         if len(good):
-            dup = good.duplicated(subset=key, keep="last").to_numpy()
+            dup = _duplicated(good, key, coded)
             if dup.any():
                 rows = val.good_row_numbers
                 last_row = good.assign(_rn=rows).groupby(key, dropna=False)["_rn"].transform("max")
@@ -565,11 +578,15 @@ class Warehouse:
         n_quarantined = 0 if q is None else len(q)
         inserted, updated, unchanged = self._upsert(t, good, lid)
         if t.name in modelling.ORDER_TABLES and len(good):  # for the next incremental build
-            self.con.register("_dirty_rows", _key_table(good[["platform", "shop_id", "order_id"]]))
-            try:
-                modelling.mark_dirty(self.con, t.name, "_dirty_rows", lid)
-            finally:
-                self.con.unregister("_dirty_rows")
+            keys = _order_keys(good, coded)
+            if dirty is None:
+                self.con.register("_dirty_rows", keys)
+                try:
+                    modelling.mark_dirty(self.con, t.name, "_dirty_rows", lid, distinct=True)
+                finally:
+                    self.con.unregister("_dirty_rows")
+            else:
+                dirty.append((lid, keys))
         rows_in = len(piece.frame) + (0 if piece.rejected is None else len(piece.rejected)) + (
             len(raw.problems) if structural else 0)
         loaded = inserted + updated + unchanged
@@ -808,6 +825,105 @@ class Warehouse:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+_ORDER_KEY = ("platform", "shop_id", "order_id")
+
+
+def _coded_column(s: pd.Series):
+    """A key column hashed once for :func:`_duplicated` and :func:`_order_keys`: ``("one",
+    value)`` when every row holds the same value (a file's platform and shop: nothing to
+    hash), ``("codes", DictionaryArray)`` (Arrow's dictionary encoding: the distinct values,
+    nulls among them, in the order they first come, and each row's index) for other
+    Arrow-backed text, None for anything else (object or numeric columns)."""
+    import pyarrow.compute as pc
+    if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object) or not len(s):
+        return None
+    a = pa.array(s, from_pandas=True)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        return None
+    if a.null_count == 0 and pc.all(pc.equal(a, a[0])).as_py():
+        return "one", a[0].as_py()
+    return "codes", pc.dictionary_encode(a, null_encoding="encode")
+
+
+def _coded(frame: pd.DataFrame, column: str, coded: dict):
+    """:func:`_coded_column` of ``frame[column]``, kept in ``coded`` (hashed once)."""
+    if column not in coded:
+        coded[column] = _coded_column(frame[column])
+    return coded[column]
+
+
+def _duplicated(frame: pd.DataFrame, key: list[str], coded: dict) -> np.ndarray:
+    """``frame.duplicated(subset=key, keep="last")`` as a boolean array, the key columns
+    hashed by Arrow once each (kept in ``coded`` for :func:`_order_keys`) and a column of
+    one value not at all; a key column that is not Arrow text: pandas' own."""
+    codes, size = None, 1
+    for c in key:
+        got = _coded(frame, c, coded)
+        if got is None:
+            return frame.duplicated(subset=key, keep="last").to_numpy()
+        if got[0] == "one":
+            continue
+        ix = got[1].indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        n = len(got[1].dictionary)
+        if codes is None:
+            codes, size = ix, n
+            continue
+        if size * n >= 1 << 62:  # (the combined number would overflow: renumber first)
+            codes, uniques = pd.factorize(codes)
+            size = len(uniques)
+        codes, size = codes * n + ix, size * n
+    if codes is None:  # every row has the same key: the last one wins
+        dup = np.ones(len(frame), dtype=bool)
+        dup[-1:] = False
+        return dup
+    return pd.Series(codes).duplicated(keep="last").to_numpy()
+
+
+def _order_keys(frame: pd.DataFrame, coded: dict) -> pa.Table:
+    """The distinct (platform, shop_id, order_id) of ``frame`` as Arrow text (what
+    ``SELECT DISTINCT`` of them gives, in another order), from the columns' hashing of
+    :func:`_duplicated` when it was made (``coded``)."""
+    got = {c: _coded(frame, c, coded) for c in _ORDER_KEY}
+    if all(g is not None for g in got.values()) and got["platform"][0] == "one" \
+            and got["shop_id"][0] == "one":
+        oid = got["order_id"]
+        ids = (pa.array([oid[1]], pa.string()) if oid[0] == "one"
+               else oid[1].dictionary.cast(pa.string()))
+        return _one_shop_keys(got["platform"][1], got["shop_id"][1], ids)
+    table = _key_table(frame[list(_ORDER_KEY)])
+    return table.group_by(list(_ORDER_KEY), use_threads=False).aggregate([]).select(
+        list(_ORDER_KEY))
+
+
+def _one_shop_keys(platform: str, shop_id: str, ids: pa.Array) -> pa.Table:
+    """The key table of one shop's order ids (platform and shop repeated in Arrow)."""
+    return pa.table({"platform": pa.repeat(pa.scalar(platform, pa.string()), len(ids)),
+                     "shop_id": pa.repeat(pa.scalar(shop_id, pa.string()), len(ids)),
+                     "order_id": ids})
+
+
+def _distinct_keys(tables: list[pa.Table]) -> pa.Table:
+    """The distinct rows of ``tables``, each of distinct rows already (key tables of
+    :func:`_order_keys`: text columns platform, shop_id, order_id): one table as it is;
+    tables of one shop by their order ids (hashed once), else by their three columns."""
+    import pyarrow.compute as pc
+    if len(tables) == 1:
+        return tables[0]
+    text = pa.schema([(c, pa.string()) for c in _ORDER_KEY])
+    table = pa.concat_tables([t.select(list(_ORDER_KEY)).cast(text) for t in tables])
+    if not table.num_rows:
+        return table
+    shop = [table[c][0] for c in _ORDER_KEY[:2]]
+    if all(v.is_valid and pc.all(pc.equal(table[c], v)).as_py()
+           for c, v in zip(_ORDER_KEY, shop)):
+        ids = pc.unique(table["order_id"])
+        return _one_shop_keys(shop[0].as_py(), shop[1].as_py(), ids)
+    return table.group_by(list(_ORDER_KEY), use_threads=False).aggregate([]).select(
+        list(_ORDER_KEY))
+
 
 def _key_table(frame: pd.DataFrame) -> pa.Table:
     """Key columns handed to DuckDB as Arrow: the table ``frame.astype(object)`` gave (text as
