@@ -1273,7 +1273,7 @@ class _Spilled:
             return None
         tables = []
         for p in parts:
-            with pa.OSFile(p.path, "rb") as src:
+            with pa.memory_map(p.path, "r") as src:
                 tables.append(pa.ipc.open_file(src).read_all())
         if any(not t.schema.equals(tables[0].schema) for t in tables[1:]):
             return None
@@ -1298,7 +1298,7 @@ class _Spilled:
 
     def read(self):
         """The frame (or series) back, its file removed."""
-        with pa.OSFile(self.path, "rb") as src:
+        with pa.memory_map(self.path, "r") as src:
             table = pa.ipc.open_file(src).read_all()
         os.remove(self.path)
         frame = table.to_pandas()
