@@ -361,6 +361,9 @@ class Warehouse:
         bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest",
                    disable=(not progress) if progress is not None else None)
         pool = _MapPool(self, files, fmt, table, context, workers) if workers > 1 else None
+        # the worker processes keep the cores busy: the writer's DuckDB works on one thread
+        # meanwhile (its queries on two threads spent more CPU for no sooner end)
+        threads = self._writer_threads(1) if pool else None
         try:
             for k, f in enumerate(files):
                 bar.set_postfix_str(f.name)
@@ -377,8 +380,20 @@ class Warehouse:
         finally:
             if pool:
                 pool.close()
+            if threads is not None:
+                self._writer_threads(threads)
             bar.close()
         return results
+
+    def _writer_threads(self, n: int) -> int | None:
+        """Set this connection's DuckDB threads to ``n``; returns the number before (None
+        when it could not be read)."""
+        try:
+            before = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+            self.con.execute(f"SET threads = {int(n)}")
+        except (duckdb.Error, ValueError, TypeError):
+            return None
+        return before
 
     def build(self, full: bool = False, progress=None) -> "modelling.BuildResult":
         """Build the model layer (:mod:`ecomlib.modelling`): marts as tables, incrementally

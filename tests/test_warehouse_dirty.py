@@ -132,3 +132,23 @@ def test_order_keys_are_the_distinct_keys():
     assert keys(W._distinct_keys(one)) == want(a, c)
     assert keys(W._distinct_keys([W._order_keys(f, {}) for f in (a, b, c)])) == want(a, b, c)
     assert keys(W._distinct_keys([W._order_keys(a, {})])) == want(a)
+
+
+def test_writer_works_on_one_duckdb_thread_beside_its_workers(tmp_path, monkeypatch):
+    """While worker processes map files, the writer's DuckDB runs on one thread (the cores
+    are the workers'); the connection's own setting is back once the ingest ends."""
+    monkeypatch.setenv("ECOMLIB_SALT", "test-salt")
+    data = tmp_path / "in"
+    for sub in ("jd", "douyin"):
+        shutil.copytree(DATA / sub, data / sub)
+    seen = []
+    with Warehouse(tmp_path / "wh.duckdb") as w:
+        w.con.execute("SET threads = 3")
+        monkeypatch.setattr(W, "_test_pause_hook", lambda: seen.append(
+            w.con.execute("SELECT current_setting('threads')").fetchall()[0][0]))
+        w.ingest([data], progress=False, workers=2, context={"shop_id": "s1"})
+        assert seen and set(seen) == {1}
+        assert w.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 3
+        seen.clear()
+        w.ingest([data], progress=False, workers=0, context={"shop_id": "s1"})
+        assert seen and set(seen) == {3}  # (no workers: the connection's own setting)
