@@ -116,6 +116,18 @@ def normalise_identity(value: str) -> str:
     return v
 
 
+def _hmac_states(salt: bytes) -> tuple:
+    """HMAC-SHA256's two keyed hash states for ``salt`` (RFC 2104: the key, hashed first when
+    longer than SHA-256's 64-byte block, zero-padded to it, XOR 0x36 for the inner hash and
+    0x5c for the outer): HMAC(salt, m) = outer.copy().update(inner.copy().update(m).digest()).
+    Copying these two C objects per identity is about twice as fast as ``hmac.HMAC.copy``
+    (its Python wrapper), with the same digest (tests compare with :func:`member_key`)."""
+    key = hashlib.sha256(salt).digest() if len(salt) > 64 else salt
+    key = key.ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in key)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in key)))
+
+
 def member_key(identity: str, salt: bytes) -> str:
     """Salted hash of one buyer identity (16 hex digits)."""
     digest = hmac.new(salt, normalise_identity(identity).encode("utf-8"), hashlib.sha256)
@@ -135,7 +147,7 @@ def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False,
     """
     s = identities.astype("string")
     codes, uniques = pd.factorize(s)  # missing -> -1
-    keyed = hmac.new(salt, digestmod=hashlib.sha256)  # the salt's key schedule, done once
+    inner, outer = _hmac_states(salt)  # the salt's key schedule, done once
 
     def key(identity: str) -> str | None:  # = member_key(identity, salt); blank -> None
         if not identity.isascii():
@@ -145,9 +157,11 @@ def member_keys(identities: pd.Series, salt: bytes, arrow: bool = False,
             return None
         if v.startswith("+86"):
             v = v[3:]
-        h = keyed.copy()
+        h = inner.copy()
         h.update(v.encode("utf-8"))
-        return h.hexdigest()[:KEY_HEX_DIGITS]
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()[:KEY_HEX_DIGITS]
     if memo is None:
         keys = [key(u) for u in uniques]
     else:

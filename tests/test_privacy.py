@@ -37,3 +37,18 @@ def test_member_keys_in_arrow_memory():
     assert keys.dtype == "str"
     assert [None if pd.isna(k) else k for k in keys] == [_expected(b"abc"), None, None,
                                                          _expected(b"abc")]
+
+
+def test_member_keys_equal_hmac_at_every_salt_length_around_the_block():
+    """member_keys keeps HMAC-SHA256's two keyed states and copies them per identity (not
+    hmac.HMAC.copy): the same keys as the hmac module for salts of 1, 32, 63, 64, 65 and 200
+    bytes and identities of 0-300 characters (multi-byte too)."""
+    import hashlib
+    import hmac
+    ids = ["a", "买家小明", "x" * 55, "y" * 56, "z" * 64, "w" * 300, "13800000000"]
+    for n in (1, 32, 63, 64, 65, 200):
+        salt = bytes(range(256))[:n] if n <= 256 else b""
+        keys = privacy.member_keys(pd.Series(ids, dtype=object), salt).tolist()
+        want = [hmac.new(salt, i.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for i in ids]
+        assert keys == want, n
+        assert keys == [privacy.member_key(i, salt) for i in ids]
