@@ -252,14 +252,15 @@ def create_views(con, models: dict[str, Model] | None = None) -> list[str]:
     return made
 
 
-def mark_dirty(con, table: str, rows, load_id: int, distinct: bool = False) -> None:
+def mark_dirty(con, table: str, rows, load_id: int) -> None:
     """Record the orders a load touched (``rows``: a registered relation name with platform,
-    shop_id and order_id columns) for the next incremental build. ``distinct``: ``rows``
-    holds each order once already (a file's loads record their orders together, once)."""
+    shop_id and order_id columns, each order once: a file's loads record their orders
+    together; the build reads the distinct keys in any case) for the next incremental
+    build."""
     if table in ORDER_TABLES:
-        con.execute(f"INSERT INTO build_dirty SELECT {'' if distinct else 'DISTINCT '}"
-                    f"CAST(platform AS VARCHAR), CAST(shop_id AS VARCHAR), "
-                    f"CAST(order_id AS VARCHAR), {int(load_id)} FROM {rows}")
+        con.execute(f"INSERT INTO build_dirty SELECT CAST(platform AS VARCHAR), "
+                    f"CAST(shop_id AS VARCHAR), CAST(order_id AS VARCHAR), {int(load_id)} "
+                    f"FROM {rows}")
 
 
 def _exists(con, name: str) -> bool:

@@ -519,7 +519,7 @@ class Warehouse:
               started: dt.datetime) -> list[LoadResult]:
         con = self.con
         results = []
-        dirty: list[tuple[int, pa.Table]] = []  # (load id, the orders it touched)
+        dirty: list[tuple[int, str, pa.Table]] = []  # (load id, table, the orders it touched)
         con.execute("BEGIN")
         try:
             for raw, fmt_name, pieces in jobs:
@@ -533,10 +533,9 @@ class Warehouse:
                         _release_freed_memory()
                     _test_pause_hook()
             if dirty:  # for the next incremental build: each order the file touched, once
-                con.register("_dirty_rows", _distinct_keys([k for _, k in dirty]))
+                con.register("_dirty_rows", _distinct_keys([k for _, _, k in dirty]))
                 try:
-                    modelling.mark_dirty(con, "orders", "_dirty_rows", dirty[0][0],
-                                         distinct=True)
+                    modelling.mark_dirty(con, dirty[0][1], "_dirty_rows", dirty[0][0])
                 finally:
                     con.unregister("_dirty_rows")
             con.execute("COMMIT")
@@ -547,10 +546,10 @@ class Warehouse:
 
     def _load_piece(self, lid: int, raw: RawFile, fmt_name: str, piece: Piece, digest: str,
                     structural: bool, started: dt.datetime,
-                    dirty: list | None = None) -> LoadResult:
-        """Load one piece (its own load id ``lid``); ``dirty``: ``(lid, keys)`` is added to
-        it, ``keys`` the distinct (platform, shop_id, order_id) of the rows loaded, when the
-        piece is of an order table (the caller records them for the next build)."""
+                    dirty: list) -> LoadResult:
+        """Load one piece (its own load id ``lid``); ``dirty``: ``(lid, table, keys)`` is
+        added to it, ``keys`` the distinct (platform, shop_id, order_id) of the rows loaded,
+        when the piece is of an order table (the caller records them for the next build)."""
         t = schema.table(piece.table)
         if piece.validated:  # the source ran schema.validate on exactly these rows
             val = schema.ValidationResult(
@@ -593,15 +592,7 @@ class Warehouse:
         n_quarantined = 0 if q is None else len(q)
         inserted, updated, unchanged = self._upsert(t, good, lid)
         if t.name in modelling.ORDER_TABLES and len(good):  # for the next incremental build
-            keys = _order_keys(good, coded)
-            if dirty is None:
-                self.con.register("_dirty_rows", keys)
-                try:
-                    modelling.mark_dirty(self.con, t.name, "_dirty_rows", lid, distinct=True)
-                finally:
-                    self.con.unregister("_dirty_rows")
-            else:
-                dirty.append((lid, keys))
+            dirty.append((lid, t.name, _order_keys(good, coded)))
         rows_in = len(piece.frame) + (0 if piece.rejected is None else len(piece.rejected)) + (
             len(raw.problems) if structural else 0)
         loaded = inserted + updated + unchanged
