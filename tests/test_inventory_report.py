@@ -404,7 +404,7 @@ def test_notebook_parameters_are_kept():
         "year_ago_start", "year_ago_end", "history_start", "warehouses", "service_level",
         "review_days", "horizon_weeks", "moq_cases", "case_packs", "case_pack_default",
         "dead_days", "slow_days_of_supply", "dead_stock_alert_yuan", "on_time_alert_rate",
-        "campaign_days", "backtest_every_weeks", "lang", "output_dir"}
+        "campaign_days", "backtest_every_weeks", "forecast_cache", "lang", "output_dir"}
     # no fixed dates: the report's default period applies
     assert not {"start", "end", "as_of"} & set(values) and values["period"] == ""
     nb = nbformat.read(NB, as_version=4)
@@ -638,3 +638,41 @@ def test_labels_of_the_inventory_metrics_are_the_catalogues():
                  "lost_sales_fen", "count_skus_out"):
         m = catalogue.metric(name)
         assert i18n.LABELS[name] == (m.zh, m.en), name
+
+
+def _same_values(path, x, y) -> list:
+    """Where two report dicts differ (frames exactly; timings left out)."""
+    if isinstance(x, pd.DataFrame):
+        try:
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
+            return []
+        except AssertionError as e:
+            return [(path, str(e)[:200])]
+    if isinstance(x, dict):
+        if x.keys() != y.keys():
+            return [(path, "keys")]
+        return [d for k in x for d in _same_values(f"{path}.{k}", x[k], y[k])]
+    if "seconds" in path or path.endswith(".evaluation"):
+        return []
+    return [] if repr(x) == repr(y) else [(path, repr(x)[:80], repr(y)[:80])]
+
+
+def test_the_kept_forecast_evaluation_gives_the_same_report(demo_warehouse, report, tmp_path):
+    """With ``cache_dir`` the first run keeps the evaluation and the second reads it back
+    (no backtest): both reports are the uncached one, table for table."""
+    from ecomlib.models import forecast_cache as FC
+    from ecomlib.models import forecast_select as FS
+    from ecomlib.warehouse import Warehouse
+    runs = []
+    with Warehouse(demo_warehouse, read_only=True) as wh:
+        P = rep.resolve_period(wh, **PERIOD)
+        for _ in range(2):
+            runs.append(rep.build_report(wh, P.start, P.end, period=P, case_packs=_case_packs(),
+                                         cache_dir=tmp_path))
+    assert len(list((tmp_path / FC.SUBDIR).iterdir())) == 1
+    for r in runs:
+        assert _same_values("R", r, report) == []
+        for name in FC.TABLES:
+            pd.testing.assert_frame_equal(getattr(r["evaluation"], name),
+                                          getattr(report["evaluation"], name), check_exact=True)
+    assert isinstance(runs[1]["evaluation"], FS.Evaluation)

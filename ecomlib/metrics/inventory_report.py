@@ -290,7 +290,8 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
                  run_replay: bool = True, platforms: Sequence[str] | None = None,
                  shops: Sequence[str] | None = None, case_packs: dict | None = None,
                  case_pack_default: int = 1, period: periods.Period | None = None,
-                 on_time_alert_rate: float = 0.8, lang: str = "zh") -> dict:
+                 on_time_alert_rate: float = 0.8, lang: str = "zh",
+                 cache_dir=None) -> dict:
     """Every table of the inventory report for ``start``..``end`` (inclusive), as a dict.
 
     Keys (each a DataFrame, empty when there is no data): ``per_sku``, ``by_category``,
@@ -314,9 +315,14 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     selected ``platforms`` and ``shops`` (None: all), stock that of ``warehouses`` (None:
     all); the forecast's calendar is ``dim_calendar`` plus the user's ``campaign_days``.
     Case packs: ``case_packs`` (``{sku or category: units}``) else ``case_pack_default``.
+    ``cache_dir``: a folder where the forecast evaluation is kept and read back while its
+    inputs (the weekly panel, the calendar, the parameters) are unchanged
+    (:mod:`ecomlib.models.forecast_cache`; the report's numbers are the same either way);
+    None: evaluated every run.
     """
     from .. import freshness
     from ..models import forecast as F
+    from ..models import forecast_cache as FC
     from ..models import forecast_select as FS
     from ..models import replenish as R
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
@@ -425,7 +431,8 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     # the candidates, chosen per segment before a 26-week holdout (models.forecast_select)
     can_ev = len(weeks) >= 51 + 26 + 8 + 4
     if run_backtest and can_ev:
-        ev = FS.evaluate(weekly_all, calendar, horizons=horizon_weeks, extra_days=campaign_days,
+        ev = FC.evaluate(weekly_all, calendar, folder=cache_dir, horizons=horizon_weeks,
+                         extra_days=list(campaign_days),
                          shop_weekly=Q.sku_shop_weekly(wh, hist0, end, platforms, shops))
         out["evaluation"] = ev
         out["coverage_rate"] = ev.summary["coverage_80_rate"]

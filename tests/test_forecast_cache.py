@@ -1,0 +1,102 @@
+"""The stored forecast evaluation (ecomlib.models.forecast_cache): read back only for the
+same inputs, and then the same tables, figures and forecasts as a fresh evaluation."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from ecomlib.models import forecast_cache as FC
+from ecomlib.models import forecast_select as FS
+
+from test_forecast_select import _panel
+
+KW = dict(horizons=4, candidates=("snaive", "ma13", "tsb", "gbm"), min_segment_rows=50)
+
+
+def _same(a: FS.Evaluation, b: FS.Evaluation) -> None:
+    for name in FC.TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert json.dumps(a.summary, sort_keys=True) == json.dumps(b.summary, sort_keys=True)
+    assert a.origins == b.origins and a.gbm_kw == b.gbm_kw
+    assert a.gbm.origin_ == b.gbm.origin_
+
+
+def _entries(folder) -> list:
+    return sorted(p.name for p in (folder / FC.SUBDIR).iterdir() if not p.name.startswith("."))
+
+
+def test_a_stored_evaluation_is_the_fresh_one_and_forecasts_the_same(tmp_path, monkeypatch):
+    p = _panel()
+    fresh = FS.evaluate(p, **KW)
+    first = FC.evaluate(p, folder=tmp_path, **KW)
+    _same(fresh, first)
+    assert len(_entries(tmp_path)) == 1
+    # the second run reads the stored result: the backtest does not run again
+    calls = []
+    real = FS.evaluate
+    monkeypatch.setattr(FS, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = FC.evaluate(p, folder=tmp_path, **KW)
+    assert calls == []
+    _same(fresh, again)
+    # the pooled model made again at the same origin: the very same forecasts and bands
+    pd.testing.assert_frame_equal(FS.forecast_chosen(p, fresh, horizons=4),
+                                  FS.forecast_chosen(p, again, horizons=4), check_exact=True)
+
+
+def test_any_changed_input_is_evaluated_again(tmp_path, monkeypatch):
+    p = _panel()
+    FC.evaluate(p, folder=tmp_path, **KW)
+    calls = []
+    real = FS.evaluate
+    monkeypatch.setattr(FS, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    one_more = p.copy()
+    one_more.loc[17, "units"] += 1          # one unit of one SKU in one week
+    ev = FC.evaluate(one_more, folder=tmp_path, **KW)
+    assert calls == [1]
+    pd.testing.assert_frame_equal(ev.rows, real(one_more, **KW).rows)
+    FC.evaluate(p, folder=tmp_path, **dict(KW, min_segment_rows=60))   # another parameter
+    shops = pd.DataFrame({"sku": ["S00"], "shop_id": ["a"], "week_start": [p["week_start"][0]],
+                          "units": [1]})
+    FC.evaluate(p, folder=tmp_path, shop_weekly=shops, **KW)             # another frame
+    assert calls == [1, 1, 1]
+    assert len(_entries(tmp_path)) == 4
+    FC.evaluate(p, folder=tmp_path, **KW)                                # the first again
+    assert calls == [1, 1, 1]
+
+
+def test_keys_follow_values_not_identity():
+    p = _panel()
+    assert FC.key(p, None, **KW) == FC.key(p.copy(), None, **KW)
+    q = p.copy()
+    q["category"] = q["category"].where(q.index != 5, "c9")
+    assert FC.key(q, None, **KW) != FC.key(p, None, **KW)
+    assert FC.key(p, None, **KW) != FC.key(p, None, **dict(KW, horizons=5))
+
+
+def test_damaged_entries_are_replaced_and_old_ones_pruned(tmp_path, caplog):
+    p = _panel()
+    FC.evaluate(p, folder=tmp_path, **KW)
+    (entry,) = _entries(tmp_path)
+    rows = tmp_path / FC.SUBDIR / entry / "rows.parquet"
+    rows.write_bytes(rows.read_bytes()[:100])          # cut off
+    ev = FC.evaluate(p, folder=tmp_path, **KW)
+    assert "could not be read" in caplog.text
+    _same(FS.evaluate(p, **KW), ev)
+    pd.read_parquet(rows)                               # written again, whole
+    for n in range(3):                                  # keep=2: the two newest stay
+        FC.evaluate(p.assign(units=p["units"] + n), folder=tmp_path, keep=2, **KW)
+    assert len(_entries(tmp_path)) == 2
+
+
+def test_an_unwritable_folder_runs_uncached(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    ev = FC.evaluate(_panel(), folder=blocked, **KW)
+    assert len(ev.rows) and ev.summary["wape_chosen_rate"] == pytest.approx(
+        FS.evaluate(_panel(), **KW).summary["wape_chosen_rate"])
+
+
+def test_folder_for_sits_beside_the_warehouse(tmp_path):
+    assert FC.folder_for(tmp_path / "w.duckdb") == tmp_path.resolve() / ".ecomlib-cache"
