@@ -107,7 +107,7 @@ def test_check_from_gives_the_same_days_as_checking_everything():
         phases = ch.campaign_calendar(days, camps, by_kind=by_kind)
         for kind, vals in (("level", v), ("rate", np.clip(v / 40000, 0, 1))):
             full = anomaly.check_series(days, vals, phases.to_numpy(), kind=kind)
-            for start in ("2025-11-01", "2025-06-10", "2024-02-01"):
+            for start in ("2025-11-01", "2025-06-10", "2024-02-01", "2025-12-01"):
                 part = anomaly.check_series(days, vals, phases.to_numpy(), kind=kind,
                                             check_from=start)
                 want = full[full["date"] >= pd.Timestamp(start)].reset_index(drop=True)
@@ -115,6 +115,24 @@ def test_check_from_gives_the_same_days_as_checking_everything():
     r = anomaly.check_series(days, v, ch.campaign_calendar(days, camps).to_numpy(),
                              check_from="2025-11-01").set_index("date")
     assert r.loc["2025-11-08", "basis"] == "campaign" and r.loc["2025-11-08", "is_alert"]
+
+
+
+def test_normal_checked_days_read_no_earlier_campaign_day(monkeypatch):
+    """Only the phases of the checked days send check_series back to earlier campaign days:
+    checking December (normal days only) works out the expectation of December's days
+    alone; checking from 2025-11-01 (双11 days among them) also those of earlier 双11
+    days of the same phase."""
+    days, v, ph = _series(seed=7)
+    seen = []
+    real = anomaly._logratio
+    monkeypatch.setattr(anomaly, "_logratio", lambda x, base: seen.append(1) or real(x, base))
+    anomaly.check_series(days, v, ph.to_numpy(), check_from="2025-12-01")
+    december = len(seen)
+    assert december == 31 + 31          # one sigma and one score per checked day
+    seen.clear()
+    anomaly.check_series(days, v, ph.to_numpy(), check_from="2025-11-01")
+    assert len(seen) > 2 * 61 + 11     # earlier campaign days' expectations were read too
 
 
 def _alert(metric, value, lower, upper, expected=10.0):

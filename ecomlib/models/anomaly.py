@@ -130,14 +130,17 @@ def check_series(dates, values, phases=None, kind: str = "level", direction: str
     nref = np.zeros(n, dtype=int)
     lo_from = pd.Timestamp(check_from).normalize() if check_from is not None else None
     # the days whose expectation is read: those checked, and the campaign days a checked
-    # campaign day can be compared with (same phase, within campaign_lookback before it);
-    # normal days before check_from serve as history through their values only
+    # campaign day can be compared with (its phase, within campaign_lookback before it:
+    # no earlier campaign day is read when every checked day is a normal one); normal days
+    # before check_from serve as history through their values only
     need = np.ones(n, dtype=bool)
     if lo_from is not None:
         checked = np.asarray(d >= lo_from, dtype=bool)
         need = checked.copy()
         if checked.any():
-            need |= (ph != "normal") & (day >= day[int(np.argmax(checked))] - campaign_lookback)
+            checked_phases = [p for p in set(ph[checked]) if p != "normal"]
+            need |= (np.isin(ph, checked_phases)
+                     & (day >= day[int(np.argmax(checked))] - campaign_lookback))
     for t in np.flatnonzero(need):
         hist = normal & (day < day[t]) & (day >= day[t] - history_days)
         idx = np.flatnonzero(hist)
