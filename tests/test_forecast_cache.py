@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pandas as pd
 import pytest
 
@@ -100,3 +102,17 @@ def test_an_unwritable_folder_runs_uncached(tmp_path):
 
 def test_folder_for_sits_beside_the_warehouse(tmp_path):
     assert FC.folder_for(tmp_path / "w.duckdb") == tmp_path.resolve() / ".ecomlib-cache"
+
+
+def test_the_stored_pooled_model_gives_its_last_week_forecast_only(tmp_path):
+    p = _panel()
+    fresh = FS.evaluate(p, **KW)
+    FC.evaluate(p, folder=tmp_path, **KW)
+    stored = FC.evaluate(p, folder=tmp_path, **KW).gbm
+    assert isinstance(stored, FC.StoredForecast)
+    last = len(stored.A.weeks) - 1
+    np.testing.assert_array_equal(stored.predict(last, 4), fresh.gbm.predict(last, 4))
+    np.testing.assert_array_equal(stored.mean_, fresh.gbm.mean_)
+    for o, h in ((last - 1, 4), (last, 3)):
+        with pytest.raises(ValueError, match="only the forecast from the last week"):
+            stored.predict(o, h)

@@ -23,11 +23,13 @@ stored result is read only by its key, so it never stands in for other inputs.
 What is stored: the evaluation's tables as Parquet files and its figures as JSON, in
 ``<folder>/forecast_eval/<key>/``, written to a temporary folder first and renamed (a
 reader never sees half a result). Nothing is unpickled: a file in the folder can hold only
-tables and numbers. The pooled model is not stored; its latest fit is made again at the
-same origin on the same panel (the same rows, the same random state: the same trees), the
-one fit ``forecast_chosen`` reuses. A result that cannot be read (cut off, edited) is
-ignored and replaced; a folder that cannot be written leaves the run uncached. The newest
-``keep`` results are kept.
+tables and numbers. The pooled model is not stored either: what is read of it afterwards
+is its forecast from the panel's last week (``forecast_chosen`` on the same panel), and
+that forecast (and the mean behind its Poisson median) is stored as a table; the returned
+Evaluation's ``gbm`` is a :class:`StoredForecast` that gives it back, and refuses any
+other origin. A result that cannot be read (cut off, edited) is ignored and replaced; a
+folder that cannot be written leaves the run uncached. The newest ``keep`` results are
+kept.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ from . import forecast_select as FS
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 SUBDIR = "forecast_eval"
 #: the Evaluation's tables (each a Parquet file of the same name)
 TABLES = ("rows", "choice", "intervals", "holdout", "segments_holdout", "totals_holdout")
@@ -108,6 +110,33 @@ def _jsonable(v):
     raise TypeError(f"forecast_cache: {type(v).__name__} is not stored")
 
 
+class StoredForecast:
+    """The pooled model of a stored evaluation, as ``forecast_chosen`` reads it: its forecast
+    of ``horizons`` weeks from the panel's last week (``predict(last, horizons)``; ``mean_``
+    the mean behind the Poisson median, None for another loss), made by the evaluation's
+    latest fit (at ``origin_``) when it was stored. ``A`` is the panel's arrays, for the
+    caller's same-panel check. Any other origin or horizon raises: that needs the model."""
+
+    def __init__(self, A, horizons: int, origin: int, forecast: np.ndarray,
+                 mean: np.ndarray | None):
+        self.A, self.horizons, self.origin_ = A, int(horizons), int(origin)
+        self.model_ = "stored"            # (forecast_chosen reads a fit's model_ as not None)
+        self._forecast, self._mean, self.mean_ = forecast, mean, None
+
+    def predict(self, o: int, H: int) -> np.ndarray:
+        last = len(self.A.weeks) - 1
+        if o != last or H != self._forecast.shape[1]:
+            raise ValueError(f"StoredForecast.predict: only the forecast from the last week "
+                             f"({last}, {self._forecast.shape[1]} weeks) was stored; asked "
+                             f"for origin {o}, {H} weeks: evaluate again without the cache")
+        self.mean_ = None if self._mean is None else self._mean.copy()
+        return self._forecast.copy()
+
+
+def _forecast_frame(values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({f"h{j + 1}": values[:, j] for j in range(values.shape[1])})
+
+
 def _write(folder: Path, k: str, ev: FS.Evaluation, keep: int) -> None:
     base = folder / SUBDIR
     base.mkdir(parents=True, exist_ok=True)
@@ -115,9 +144,17 @@ def _write(folder: Path, k: str, ev: FS.Evaluation, keep: int) -> None:
     try:
         for name in TABLES:
             getattr(ev, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        g = ev.gbm
+        stored = g is not None and g.model_ is not None
+        if stored:  # the fit's forecast from the last week: all forecast_chosen reads of it
+            f = g.predict(len(g.A.weeks) - 1, g.horizons)
+            _forecast_frame(f).to_parquet(tmp / "gbm_forecast.parquet", index=False)
+            if g.mean_ is not None:
+                _forecast_frame(g.mean_).to_parquet(tmp / "gbm_mean.parquet", index=False)
         meta = {"format": FORMAT, "summary": ev.summary, "seconds": ev.seconds,
                 "origins": {p: [t.isoformat() for t in v] for p, v in ev.origins.items()},
-                "gbm_origin": None if ev.gbm is None else ev.gbm.origin_,
+                "gbm_origin": g.origin_ if stored else None,
+                "gbm_horizons": g.horizons if stored else None,
                 "gbm_kw": ev.gbm_kw}
         (tmp / "meta.json").write_text(json.dumps(meta, default=_jsonable), encoding="utf-8")
         final = base / k
@@ -133,7 +170,7 @@ def _write(folder: Path, k: str, ev: FS.Evaluation, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _read(folder: Path, k: str, panel, calendar, horizons: int, extra_days) -> FS.Evaluation | None:
+def _read(folder: Path, k: str, panel, calendar, extra_days) -> FS.Evaluation | None:
     path = folder / SUBDIR / k
     if not (path / "meta.json").is_file():
         return None
@@ -142,9 +179,12 @@ def _read(folder: Path, k: str, panel, calendar, horizons: int, extra_days) -> F
         return None
     tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES}
     gbm = None
-    if meta["gbm_origin"] is not None:   # the latest fit, made again (see the docstring)
-        A = F._arrays(panel, extra_days, calendar)
-        gbm = FS.PooledGBM(A, horizons, **meta["gbm_kw"]).fit(int(meta["gbm_origin"]))
+    if meta["gbm_origin"] is not None:   # the latest fit's forecast (see the docstring)
+        mean = path / "gbm_mean.parquet"
+        gbm = StoredForecast(F._arrays(panel, extra_days, calendar), meta["gbm_horizons"],
+                             meta["gbm_origin"],
+                             pd.read_parquet(path / "gbm_forecast.parquet").to_numpy(),
+                             pd.read_parquet(mean).to_numpy() if mean.exists() else None)
     origins = {p: [pd.Timestamp(t) for t in v] for p, v in meta["origins"].items()}
     os.utime(path)                       # recently used: kept by the pruning
     return FS.Evaluation(gbm=gbm, summary=meta["summary"], seconds=float(meta["seconds"]),
@@ -162,10 +202,9 @@ def evaluate(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, *,
     folder = Path(folder)
     t0 = time.perf_counter()
     k = key(panel, calendar, **kw)
-    horizons = kw.get("horizons", 8)
     extra_days = kw.get("extra_days", ())
     try:
-        ev = _read(folder, k, panel, calendar, horizons, extra_days)
+        ev = _read(folder, k, panel, calendar, extra_days)
     except Exception as e:  # noqa: BLE001 - a damaged entry is recomputed and replaced
         log.warning("forecast_cache: the stored evaluation %s could not be read (%s: %s); "
                     "evaluating again", k[:12], type(e).__name__, e)
