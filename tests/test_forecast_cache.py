@@ -116,3 +116,33 @@ def test_the_stored_pooled_model_gives_its_last_week_forecast_only(tmp_path):
     for o, h in ((last - 1, 4), (last, 3)):
         with pytest.raises(ValueError, match="only the forecast from the last week"):
             stored.predict(o, h)
+
+
+def test_a_calendar_or_shop_query_over_other_days_reads_the_same_entry(tmp_path, monkeypatch):
+    """The inventory report asks for the calendar and the shop totals from its history start
+    to past the horizon: both move with every run. Only the days the evaluation reads (the
+    panel's weeks, then the horizon's) name the entry."""
+    from ecomlib import calendar_dim
+    p = _panel()
+    weeks = pd.to_datetime(p["week_start"])
+    first, last = weeks.min(), weeks.max()
+    cal = calendar_dim.frame(first - pd.Timedelta(days=30), last + pd.Timedelta(weeks=12))
+    shops = (p.groupby("week_start", as_index=False)["units"].sum()
+             .assign(sku="S00", shop_id="a"))
+    FC.evaluate(p, cal, folder=tmp_path, shop_weekly=shops, **KW)
+    calls = []
+    real = FS.evaluate
+    monkeypatch.setattr(FS, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    day = pd.to_datetime(cal["day"])
+    wider = calendar_dim.frame(first - pd.Timedelta(days=3), last + pd.Timedelta(weeks=9))
+    later = pd.concat([shops, shops.tail(1).assign(week_start=last + pd.Timedelta(weeks=1))])
+    ev = FC.evaluate(p, wider, folder=tmp_path, shop_weekly=later, **KW)
+    assert calls == []
+    _same(real(p, cal, shop_weekly=shops, **KW), ev)
+    # a changed day inside the horizon is another entry
+    moved = cal.copy()
+    moved.loc[day == last + pd.Timedelta(weeks=2), "campaign"] = "店庆"
+    FC.evaluate(p, moved, folder=tmp_path, shop_weekly=shops, **KW)
+    assert calls == [1]
+    # what the evaluation reads: the panel's weeks' days and those of the 4 horizon weeks
+    assert len(FC.read_inputs(p, cal, **KW)[0]) == (last - first).days + 7 * (4 + 1)

@@ -676,3 +676,16 @@ def test_the_kept_forecast_evaluation_gives_the_same_report(demo_warehouse, repo
             pd.testing.assert_frame_equal(getattr(r["evaluation"], name),
                                           getattr(report["evaluation"], name), check_exact=True)
     assert isinstance(runs[1]["evaluation"], FS.Evaluation)
+
+
+def test_the_models_history_is_104_whole_weeks_the_same_all_week():
+    """Default history: the Monday starting the 104 whole weeks up to the last Sunday on or
+    before the period's end; Monday to Saturday of one week give the same start, Sunday
+    moves it a week (worked out on a calendar: 2025-12-28 is a Sunday)."""
+    h = rep.history_start_default
+    assert h("2025-12-28") == pd.Timestamp("2024-01-01")          # Sunday: 727 days back
+    for d in pd.date_range("2025-12-29", "2026-01-03"):           # Monday .. Saturday
+        assert h(d) == pd.Timestamp("2024-01-01")
+    assert h("2026-01-04") == pd.Timestamp("2024-01-08")
+    assert all(h(d).day_of_week == 0 for d in pd.date_range("2025-01-01", periods=30))
+    assert (pd.Timestamp("2025-12-28") - h("2025-12-28")).days + 1 == 104 * 7

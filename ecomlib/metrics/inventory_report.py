@@ -282,6 +282,23 @@ def _summarise(R: dict, lang: str) -> None:
 # ----------------------------------------------------------------------------------------
 # the report's data in one call (the notebook stays thin)
 # ----------------------------------------------------------------------------------------
+HISTORY_WEEKS = 104
+
+
+def history_start_default(end) -> pd.Timestamp:
+    """The first day of the models' default history for a period ending ``end``: the Monday
+    that starts the :data:`HISTORY_WEEKS` (104) whole weeks, Monday to Sunday, up to the last
+    Sunday on or before ``end`` (2025-12-31, a Wednesday: 2024-01-01, the Monday 104 weeks
+    before the week of 2025-12-22 .. 28). Whole weeks, so that the forecasts' first week is
+    not a part of one that looks like a week of low demand, and so that the weekly panel the
+    forecasts learn from is the same every day of a week (it moves with Sunday's sales):
+    what lets the kept forecast evaluation (:mod:`ecomlib.models.forecast_cache`) serve the
+    mornings of a week."""
+    end = pd.Timestamp(end).normalize()
+    last_sunday = end - pd.Timedelta(days=(end.day_of_week + 1) % 7)
+    return last_sunday - pd.Timedelta(weeks=HISTORY_WEEKS) + pd.Timedelta(days=1)
+
+
 def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] | None = None,
                  service_level: float = 0.95, review_days: int = 7, horizon_weeks: int = 8,
                  moq_cases: int = 1, dead_days: int = 90, slow_days_of_supply: float = 180,
@@ -310,8 +327,9 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     ``start``..``end`` as a custom period). When the stock snapshots or the sales of the
     scope end before ``end``, the period's metrics cover the days up to the last day with
     both (``covered_days``, ``incomplete``) and so do the comparisons (the same number of
-    days from their start). History for the models starts at ``history_start`` (default two
-    years before ``end``, and never after the 同比 period). Demand is the paid units of the
+    days from their start). History for the models starts at ``history_start`` (default
+    :func:`history_start_default`: the Monday of the 104 whole weeks up to ``end``, and
+    never after the 同比 period). Demand is the paid units of the
     selected ``platforms`` and ``shops`` (None: all), stock that of ``warehouses`` (None:
     all); the forecast's calendar is ``dim_calendar`` plus the user's ``campaign_days``.
     Case packs: ``case_packs`` (``{sku or category: units}``) else ``case_pack_default``.
@@ -329,7 +347,8 @@ def build_report(wh, start, end, history_start=None, warehouses: Sequence[str] |
     if period is None:
         period = periods.resolve("custom", start=start.date(), end=end.date())
     P = period
-    hist0 = pd.Timestamp(history_start).normalize() if history_start else end - pd.Timedelta(days=729)
+    hist0 = (pd.Timestamp(history_start).normalize() if history_start
+             else history_start_default(end))
     hist0 = min(hist0, start, pd.Timestamp(P.previous_start), pd.Timestamp(P.year_ago_start))
     # what to do today reads the stock of the day before as_of (a period that ended earlier,
     # e.g. last month, still gets today's purchase list); the period's figures stop at end

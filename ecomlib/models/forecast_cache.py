@@ -4,9 +4,9 @@ every input is the same.
 
 Why: the evaluation (every candidate backtested at ~30 origins, four fits of the pooled
 model) is the inventory report's largest cost, 5-6 CPU-s at 5M order lines, and it reads
-whole weeks only. A report run every morning feeds it the same weekly panel on five days
-of seven (the panel's last whole week moves on Mondays' data, its first week on
-Tuesdays'), so its result is the same as yesterday's on those days.
+whole weeks only. The report's history is the 104 whole weeks up to the last Sunday
+(:func:`ecomlib.metrics.inventory_report.history_start_default`), so a report run every
+morning feeds it the same weekly panel six days of seven, and its result is yesterday's.
 
 When a stored result is used: its key is a SHA-256 over everything the result depends on:
 
@@ -191,12 +191,37 @@ def _read(folder: Path, k: str, panel, calendar, extra_days) -> FS.Evaluation | 
                          origins=origins, gbm_kw=meta["gbm_kw"], **tables)
 
 
+def read_inputs(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, **kw
+                ) -> tuple[pd.DataFrame | None, dict]:
+    """The calendar and ``shop_weekly`` cut to what the evaluation of ``panel`` reads: the
+    calendar's days from the panel's first week to the end of the ``horizons``-th week after
+    its last (the pooled model's targets reach that far: the last origin's forecast), the
+    shop totals of the panel's weeks. A caller's calendar or shop query that spans other days
+    (the inventory report's moves with every run) gives the same key, and the evaluation
+    reads exactly what the key hashed. Returns ``(calendar, kw)``."""
+    weeks = pd.to_datetime(panel["week_start"]) if len(panel) else None
+    if weeks is None:
+        return calendar, kw
+    first, last = weeks.min(), weeks.max()
+    if calendar is not None:
+        day = pd.to_datetime(calendar["day"])
+        upto = last + pd.Timedelta(weeks=kw.get("horizons", 8) + 1) - pd.Timedelta(days=1)
+        calendar = calendar[(day >= first) & (day <= upto)].reset_index(drop=True)
+    sw = kw.get("shop_weekly")
+    if sw is not None:
+        wk = pd.to_datetime(sw["week_start"])
+        kw = {**kw, "shop_weekly": sw[(wk >= first) & (wk <= last)].reset_index(drop=True)}
+    return calendar, kw
+
+
 def evaluate(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, *,
              folder: str | Path | None, keep: int = 8, **kw) -> FS.Evaluation:
     """:func:`ecomlib.models.forecast_select.evaluate` (``panel``, ``calendar`` and ``kw`` as
-    there), its result kept in ``folder`` (None: not kept) and read back when the same
-    inputs come again. The returned Evaluation is the same table for table and figure for
-    figure either way; its ``seconds`` is that of the run that computed it."""
+    there; the calendar and shop totals cut by :func:`read_inputs`), its result kept in
+    ``folder`` (None: not kept) and read back when the same inputs come again. The returned
+    Evaluation is the same table for table and figure for figure either way; its
+    ``seconds`` is that of the run that computed it."""
+    calendar, kw = read_inputs(panel, calendar, **kw)
     if folder is None:
         return FS.evaluate(panel, calendar, **kw)
     folder = Path(folder)
