@@ -519,3 +519,28 @@ def test_jd_classic_export_apportions_order_amounts(demo_tables, tmp_path):
     assert len(m) == single.sum()
     assert (m.paid_fen == m.paid_fen_e).all()
     assert (got.platform_discount_fen == 0).all()  # the classic export does not split discounts
+
+
+def test_taobao_line_id_without_content_keys_when_every_line_has_a_sub_order_id():
+    """A detail export whose lines all have a 子订单编号 gets them as its line ids without its
+    content keys being made: the same Series (values, dtype, Arrow type, index) as the
+    first non-empty of the two; with one line lacking it, the content key as before."""
+    from ecomlib.sources import clean as C
+
+    def frame(subs):
+        n = len(subs)
+        return pd.DataFrame({
+            "order_id": pd.array(["o1", "o1", "o2", "o3"][:n], dtype="str"),
+            "_sub": pd.array(subs, dtype="str"),
+            "sku": pd.array(["A", "B", "A", "C"][:n], dtype="str"),
+            "_spec": pd.array(["红", None, "", "蓝"][:n], dtype="str"),
+            "list_price_fen": pd.array([100, 250, None, 990][:n], dtype="Int64"),
+        }, index=range(10, 10 + n))
+
+    for subs in (["11", "12", "21", "31"], ["11", None, "21", "31"], [None] * 4, ["1"]):
+        f = frame(subs)
+        got = taobao._line_id(f)
+        want = C.coalesce(f["_sub"], taobao.content_line_ids(f, "sku", "list_price_fen", "_spec"))
+        pd.testing.assert_series_equal(got, want, check_exact=True)
+        assert got.array._pa_array.type == want.array._pa_array.type
+    assert taobao._line_id(frame(["11", None, "21", "31"])).tolist()[1] == "B@250#1"

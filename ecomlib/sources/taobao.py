@@ -152,7 +152,11 @@ def _refund_case_id(f: pd.DataFrame) -> pd.Series:
 
 
 def _line_id(f: pd.DataFrame) -> pd.Series:
-    """子订单编号, else the line's content key (:func:`content_line_ids`)."""
+    """子订单编号, else the line's content key (:func:`content_line_ids`). The content keys
+    are made only when some line has no 子订单编号 (a Tmall detail export's lines all have
+    one: its content keys were made and thrown away, ~1.5 CPU-s at 5M lines)."""
+    if len(f) and not f["_sub"].isna().any():
+        return C.coalesce(f["_sub"])
     return C.coalesce(f["_sub"], content_line_ids(f, "sku", "list_price_fen", "_spec"))
 
 
