@@ -127,3 +127,66 @@ def test_order_chunks_keep_each_order_in_one_chunk(exports):
         assert len(set(chunk[ids == oid])) == 1  # an order's rows: one chunk
     # not an order export, or short: not cut
     assert W._order_chunks(detect_source(raw), raw, len(raw.frame)) is None
+
+
+def test_order_id_codes_tell_the_same_orders_apart_as_the_text():
+    """_id_codes (numbers for plain digit ids) groups rows exactly as the dictionary
+    encoding of the text does, for ids that are numbers and ids that only look like them
+    (leading zeros, beyond int64, letters, empty)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def groups(codes):  # each row's first row with the same code
+        first = {}
+        return [first.setdefault(int(c), i) for i, c in enumerate(codes)]
+
+    cases = [
+        ["3700000000183619699", "12", "3700000000183619699", "9", "12"],  # numbers
+        ["9223372036854775807", "1", "9223372036854775807"],  # int64's largest
+        ["9223372036854775808", "9223372036854775808", "1"],  # one beyond: as text
+        ["0123", "123", "123", "0123"],  # a leading zero: another order
+        ["0", "00", "0"],
+        ["12a", "12", "12a"], ["12", "", "12", ""], ["x"], ["5"],
+    ]
+    for ids in cases:
+        arr = pa.array(ids, type=pa.large_string())
+        want = pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False)
+        assert groups(W._id_codes(arr)) == groups(want), ids
+
+
+def test_order_chunks_of_dashed_and_wrapped_ids(tmp_path):
+    """PDD-style ids (="240101-100000000000789", dashes dropped as a plain substring) are
+    cut exactly as by the regular expression's rewrite of every odd id and the text's
+    dictionary encoding (the cuts before _id_codes and the dash path)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ecomlib.sources import RawFile
+    from ecomlib.sources.pdd import SPEC
+
+    def reference(ids, rows):
+        arr = pa.array(ids, type=pa.large_string())
+        odd = pc.invert(pc.or_(pc.ascii_is_alnum(arr), pc.equal(arr, "")))
+        arr = pc.replace_with_mask(arr, odd, pc.replace_substring_regex(
+            arr.filter(odd), r"[^0-9A-Za-z]", ""))
+        codes = pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False)
+        first_row = np.full(codes.max() + 1, len(codes), dtype=np.int64)
+        np.minimum.at(first_row, codes, np.arange(len(codes)))
+        starts, cuts = np.sort(first_row), [0]
+        while (k := int(np.searchsorted(starts, cuts[-1] + rows))) < len(starts):
+            cuts.append(int(starts[k]))
+        return np.searchsorted(np.array(cuts), first_row[codes], side="right") - 1
+
+    src = type("S", (), {"spec": SPEC})()
+    dashed = ['="240101-1"', "2401011", "240101-2", '="240101-1"', "\t240101-2", "-x-1-",
+              "x1", "", '="1-2"', "12", "1-2-", "240101-2"]
+    for ids in (dashed, dashed[:-1] + ["1 2"], dashed[:-1] + ["1-2x-"], ["=\"007\"", "7", "007"]):
+        raw = RawFile(tmp_path / "p.csv", None, pd.DataFrame({"订单号": pd.array(ids, dtype="str")}),
+                      pd.Series(range(2, 2 + len(ids)), dtype="int64"), "utf-8")
+        for rows in (1, 2, 3):
+            got = W._order_chunks(src, raw, rows)
+            want = reference(ids, rows)
+            if got is None:  # (one chunk: not cut)
+                assert want.max() == 0, (ids, rows)
+            else:
+                assert np.array_equal(got, want), (ids, rows, got, want)
