@@ -1140,9 +1140,11 @@ def _to_canonical_in_chunks(src, raw: RawFile, ctx: dict, release_raw: bool = Fa
     is emptied once the last chunk is mapped, so that the file's text is gone before the
     pieces are put together; ``spill`` (a folder): each chunk's frames and row numbers are
     written there as Arrow IPC files (:class:`_Spilled`) as soon as the chunk is mapped,
-    read back one table at a time to be put together, and the result written there again,
     so that the file's text, its mapped rows and their concatenation are never in memory
-    at once (a worker mapping a 370 MB export peaked at ~1.5 GB with them)."""
+    at once (a worker mapping a 370 MB export peaked at ~1.5 GB with them); a table's
+    chunks in file order (as usual) go to the writer as those files, read one after the
+    other (:meth:`_Spilled.concat`), else they are read back, put in file order and
+    written again as one file."""
     import dataclasses
 
     chunk = _order_chunks(src, raw, CHUNK_ROWS)
@@ -1267,9 +1269,11 @@ class _Spilled:
 
     _count = 0
 
-    def __init__(self, path: str, series: bool, name, dtypes: list[str], rows: int):
+    def __init__(self, path: str, series: bool, name, dtypes: list[str], rows: int,
+                 more: tuple[str, ...] = ()):
         self.path, self.series, self.name, self.dtypes, self.rows = (path, series, name,
                                                                      dtypes, rows)
+        self.more = tuple(more)  # files whose rows follow the first file's (see concat)
 
     @classmethod
     def write(cls, obj, folder: str):
@@ -1295,16 +1299,29 @@ class _Spilled:
     @classmethod
     def concat(cls, parts: list, order: np.ndarray | None, folder: str):
         """The frames ``parts`` (written by :meth:`write`, all of the same dtypes) one after
-        the other, their rows taken in ``order`` (None: as they come), as one new file:
-        put together in Arrow, without making a pandas frame of them (a long export's
-        chunks in a worker: reading each back into pandas, concatenating and converting
-        the result to Arrow again took a third of the hand-over). The frame read back is
-        the one the pandas concatenation gives (a 0..n-1 index, the same dtypes, checked
-        on reading). None, and nothing removed, when they cannot be (not all written
-        frames, other dtypes or Arrow types)."""
+        the other, their rows taken in ``order`` (None: as they come): put together in
+        Arrow, without making a pandas frame of them (a long export's chunks in a worker:
+        reading each back into pandas, concatenating and converting the result to Arrow
+        again took a third of the hand-over). With ``order`` None (the chunks' rows in
+        file order already, as usual) the files themselves are the result, read one after
+        the other by :meth:`read` (a multi-file spill: nothing is read or written again);
+        else their rows are taken in ``order`` and written as one new file. The frame read
+        back is the one the pandas concatenation gives (a 0..n-1 index, the same dtypes,
+        checked on reading). None, and nothing removed, when they cannot be (not all
+        written frames, other dtypes or Arrow types)."""
         if not parts or any(not isinstance(p, cls) or p.series or p.dtypes != parts[0].dtypes
-                            for p in parts):
+                            or p.more for p in parts):
             return None
+        if order is None:
+            schemas = []
+            for p in parts:  # (the schemas only: no data is read)
+                with pa.memory_map(p.path, "r") as src:
+                    schemas.append(pa.ipc.open_file(src).schema)
+            if any(not sc.equals(schemas[0]) for sc in schemas[1:]) or \
+                    cls._range_meta(schemas[0], 0) is None:
+                return None
+            return cls(parts[0].path, False, None, list(parts[0].dtypes),
+                       sum(p.rows for p in parts), more=[p.path for p in parts[1:]])
         tables = []
         for p in parts:
             with pa.memory_map(p.path, "r") as src:
@@ -1315,13 +1332,10 @@ class _Spilled:
         del tables
         if order is not None:
             table = table.take(pa.array(order))
-        meta = json.loads(table.schema.metadata[b"pandas"])
-        for d in meta["index_columns"]:  # (the frame's index: 0..n-1, as reset_index gives)
-            if not (isinstance(d, dict) and d.get("kind") == "range" and d.get("name") is None):
-                return None
-            d.update(start=0, stop=table.num_rows, step=1)
-        table = table.replace_schema_metadata({**table.schema.metadata,
-                                              b"pandas": json.dumps(meta).encode()})
+        meta = cls._range_meta(table.schema, table.num_rows)
+        if meta is None:
+            return None
+        table = table.replace_schema_metadata(meta)
         cls._count += 1
         path = os.path.join(folder, f"{os.getpid()}-{cls._count}.arrow")
         with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -1330,11 +1344,31 @@ class _Spilled:
             os.remove(p.path)
         return cls(path, False, None, list(parts[0].dtypes), table.num_rows)
 
+    @staticmethod
+    def _range_meta(schema: pa.Schema, rows: int) -> dict | None:
+        """``schema``'s metadata with pandas' index made 0..rows-1 (as reset_index gives), or
+        None when the frame's index is not a plain range."""
+        meta = json.loads(schema.metadata[b"pandas"])
+        for d in meta["index_columns"]:
+            if not (isinstance(d, dict) and d.get("kind") == "range" and d.get("name") is None):
+                return None
+            d.update(start=0, stop=rows, step=1)
+        return {**schema.metadata, b"pandas": json.dumps(meta).encode()}
+
     def read(self):
-        """The frame (or series) back, its file removed."""
-        with pa.memory_map(self.path, "r") as src:
-            table = pa.ipc.open_file(src).read_all()
-        os.remove(self.path)
+        """The frame (or series) back, its file(s) removed."""
+        tables = []
+        for path in (self.path, *self.more):
+            with pa.memory_map(path, "r") as src:
+                tables.append(pa.ipc.open_file(src).read_all())
+            os.remove(path)
+        if self.more:  # the chunks one after the other (no copy), indexed 0..n-1
+            table = pa.concat_tables(tables)
+            table = table.replace_schema_metadata(self._range_meta(table.schema,
+                                                                   table.num_rows))
+        else:
+            table = tables[0]
+        del tables
         frame = table.to_pandas()
         del table
         got = [str(t) for t in frame.dtypes]

@@ -96,13 +96,73 @@ def test_spilled_chunks_put_together_in_arrow(tmp_path):
     for o, w in ((order, want), (None, pd.concat(frames, ignore_index=True))):
         parts = [W._Spilled.write(f, str(tmp_path)) for f in frames]
         joined = W._Spilled.concat(parts, o, str(tmp_path))
-        assert isinstance(joined, W._Spilled) and len(list(tmp_path.iterdir())) == 1
+        assert isinstance(joined, W._Spilled)
+        # rows to reorder: one new file; in file order already: the chunks' files as they
+        # are, read one after the other (a multi-file spill)
+        assert len(list(tmp_path.iterdir())) == (1 if o is not None else 3)
+        assert len(joined.more) == (0 if o is not None else 2) and joined.rows == 12
         pd.testing.assert_frame_equal(joined.read(), w, check_exact=True)
+        assert list(tmp_path.iterdir()) == []  # (read: every file gone)
     other = chunk(12, 14).astype({"amount": "float64"})
     parts = [W._Spilled.write(f, str(tmp_path)) for f in (frames[0], other)]
     assert W._Spilled.concat(parts, None, str(tmp_path)) is None
     assert W._Spilled.concat([parts[0], frames[1]], None, str(tmp_path)) is None
     assert all(Path(p.path).exists() for p in parts)  # (left for the pandas way)
+    for p in parts:
+        p.read()
+
+
+def test_multi_file_spill_gives_the_pieces_of_the_single_file_path(tmp_path, monkeypatch):
+    """A long export mapped in chunks in a worker (spill): each table's chunks, in file
+    order, are handed over as their own files read one after the other; the pieces read
+    back are those of the concatenation written again as one file (the code before) and
+    those of mapping without a spill: frames, row numbers, rejected rows, whole orders."""
+    import dataclasses
+
+    from ecomlib import demo
+    demo.write_demo(tmp_path / "demo", demo.DemoConfig(members=150, skus=20, end="2024-04-30"),
+                    layout="exports")
+    monkeypatch.setattr(W, "CHUNK_ROWS", 40)
+    ctx = {"shop_id": "s1", "salt": b"test-salt"}
+    one_file = W._Spilled.concat.__func__
+
+    def single(cls, parts, order, folder):  # the code before: always one new file
+        if order is None and parts and all(isinstance(p, cls) for p in parts):
+            order = np.arange(sum(p.rows for p in parts))
+        return one_file(cls, parts, order, folder)
+
+    multi = 0
+    for f in sorted((tmp_path / "demo" / "orders").glob("*.csv")):
+        got = {}
+        for way in ("none", "multi", "single"):
+            raw, = read_file(f)
+            src = detect_source(raw)
+            if W._order_chunks(src, raw, 40) is None:
+                break
+            folder = tmp_path / "spill" / way
+            folder.mkdir(parents=True, exist_ok=True)
+            with monkeypatch.context() as m:
+                if way == "single":
+                    m.setattr(W._Spilled, "concat", classmethod(single))
+                pieces = W._to_canonical_in_chunks(src, raw, dict(ctx),
+                                                   spill=None if way == "none" else str(folder))
+            if way == "multi":
+                multi += sum(len(p.frame.more) > 0 for p in pieces
+                             if isinstance(p.frame, W._Spilled))
+            got[way] = [dataclasses.astuple(W._unspill(p)) for p in pieces]
+            assert list(folder.iterdir()) == [] or way == "none"
+        if not got:
+            continue
+        for a, b, c in zip(got["none"], got["multi"], got["single"]):
+            for x, y, z in zip(a, b, c):
+                for other in (y, z):
+                    if isinstance(x, pd.DataFrame):
+                        pd.testing.assert_frame_equal(other, x, check_exact=True)
+                    elif isinstance(x, pd.Series):
+                        pd.testing.assert_series_equal(other, x, check_exact=True)
+                    else:
+                        assert other == x
+    assert multi > 0  # (the multi-file hand-over was taken)
 
 
 def test_worker_pool_leaves_no_files(tmp_path, exports, monkeypatch):
