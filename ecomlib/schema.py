@@ -546,14 +546,37 @@ def strip_text(s: pd.Series, arrow: bool = False, zero_width: bool = True
         return None
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         return None
-    txt = pc.utf8_trim_whitespace(arr)
+    # text a cleaner made (ids, keys, statuses) is trimmed already: looked at, not copied
+    txt = arr if _trimmed(arr) else pc.utf8_trim_whitespace(arr)
     if zero_width:
         txt = _drop_zero_width(txt)
     blank = pc.fill_null(pc.equal(txt, ""), True)
-    val = pc.if_else(blank, pa.scalar(None, txt.type), txt)
+    # no empty text (a blank is missing already): the values as they are
+    val = txt if pc.sum(blank).as_py() in (None, txt.null_count) else \
+        pc.if_else(blank, pa.scalar(None, txt.type), txt)
     out = pd.Series(val.to_pandas().array, index=s.index) if arrow else \
         pd.Series(val.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
     return out, pd.Series(blank.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def _trimmed(arr) -> bool:
+    """True when no value of the Arrow string array ``arr`` starts or ends with whitespace,
+    told from its bytes: each non-empty value's first and last byte printable ASCII (other
+    bytes may be a whitespace character's; then False, and Arrow trims)."""
+    import pyarrow as pa
+    from .sources import clean as C
+    for a in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        data, starts, lens = C._str_buffers(a)
+        nz = lens > 0
+        if a.null_count:
+            nz &= np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if not nz.any():
+            continue
+        at = starts[nz]
+        if not (((data[at] - 0x21) < 0x5E).all()
+                and ((data[at + lens[nz] - 1] - 0x21) < 0x5E).all()):
+            return False
+    return True
 
 
 def _parse_str(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:

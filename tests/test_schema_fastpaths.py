@@ -383,3 +383,110 @@ def test_lone_cr_a_block_at_a_time(monkeypatch, block):
     for _ in range(2000):
         data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(1, 30)))
         assert S._lone_cr(data) == (data.count(b"\r") != data.count(b"\r\n")), data
+
+
+# -- the regex checks told from the bytes (the regex only for the values left over) --------
+_AWKWARD = ["", " ", "0", "12", "-12", "1.5", "1.50", "1.505", ".5", "5.", "-1.5", "1.2.3",
+            "¥1,234.50", "¥12.5", "1,234.50", "1234567890123", "12345678901234",
+            "1234567890123.45", "1.23457E+18", "1E18", "12e5", "\t123", '="123"', "１２３",
+            "12 ", " 12", "A-b_9", "a b", "a,b", "中文", "2025-06-18 10:00:00", "-", "."]
+
+
+@pytest.mark.parametrize("pattern", sorted(clean._SURE))
+def test_match_or_empty_is_the_regex_or_empty(pattern):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(_AWKWARD, type=pa.string())
+    want = np.asarray(pc.or_(pc.match_substring_regex(arr, pattern), pc.equal(arr, ""))
+                      .to_numpy(zero_copy_only=False), dtype=bool)
+    for a in (arr, pa.array(_AWKWARD, type=pa.large_string()),
+              pa.chunked_array([arr.slice(0, 7), arr.slice(7)])):
+        assert clean._match_or_empty(a, pattern).tolist() == want.tolist()
+    assert clean._match_or_empty(arr.slice(3, 4), pattern).tolist() == want[3:7].tolist()
+    # a null is neither (False), as in the regex
+    assert clean._match_or_empty(pa.array(["1", None]), pattern).tolist() == [True, False]
+
+
+def test_match_or_empty_by_hand():
+    import pyarrow as pa
+    arr = pa.array(["", "12", "1.5", "1.50", "1.505", ".5", "5.", "-1.5", "¥12.5",
+                    "12345678901234", "1234567890123.45"])
+    assert clean._match_or_empty(arr, clean._MONEY_PLAIN).tolist() == [
+        True, True, True, True, False, False, False, True, False, False, True]
+    ids = pa.array(["", "AB-12_3", "1E18", "\t123", '="123"', "a b", "１２３"])
+    assert clean._match_or_empty(ids, clean._ID_PLAIN).tolist() == [
+        True, True, True, False, False, False, False]
+
+
+def test_clean_id_checks_scientific_notation_only_where_there_is_an_e(monkeypatch):
+    s = pd.Series(["AB-12", "1E18", "12e5", "E5", "sku_e1", "", None, "1.23457E+18", "\t99",
+                   '="77"', " 42 "], dtype=object)
+    out, bad, reason = clean.clean_id(s, "订单号")
+    # 1E18 / 12e5 / 1.23457E+18 are Excel's rounding: rejected; E5, sku_e1 are plain ids
+    assert out.tolist() == ["AB-12", None, None, "E5", "sku_e1", None, None, None, "99",
+                            "77", "42"]
+    assert bad.tolist() == [False, True, True, False, False, False, False, True, False,
+                            False, False]
+    assert reason == clean._id_reason("订单号") and "scientific notation" in reason
+    # each value as the careful rules take it on its own
+    for v, o, b in zip(s, out, bad):
+        o1, b1, _ = clean._clean_id_careful(pd.Series([v], dtype=object))
+        assert o1.iloc[0] == o and bool(b1.iloc[0]) == b
+
+
+def test_clean_ts_plain_column_without_the_regex(monkeypatch):
+    s = pd.Series(["2025-06-18 10:00:00", "", None, "2024-02-29 23:59:59"], dtype="str")
+
+    def no_regex(*a, **k):
+        raise AssertionError("the plain column took the regex")
+    monkeypatch.setattr(clean, "_split", no_regex)
+    out, bad, reason = clean.clean_ts(s)
+    assert out.tolist()[0] == pd.Timestamp("2025-06-18 10:00:00")
+    assert pd.isna(out.iloc[1]) and pd.isna(out.iloc[2])
+    assert out.iloc[3] == pd.Timestamp("2024-02-29 23:59:59")
+    assert str(out.dtype) == "datetime64[us]" and bad.tolist() == [False] * 4
+    assert reason == "is not a date-time (e.g. 2025-06-18 10:00:00)"
+    # anything else is the general path's: a T, a fraction, a day that does not exist,
+    # a tab, a slash, a letter, other lengths
+    for odd in ["2025-06-18T10:00:00", "2025-06-18 10:00:00.5", "2025-02-30 10:00:00",
+                "\t2025-06-18 10:00", "2025/06/18 10:00:00", "2025-06-18 1a:00:00",
+                "2025-06-18 10:00", "2025-06-18 10:00+0800"]:
+        assert clean._clean_ts_plain(pd.Series(["2025-06-18 10:00:00", odd])) is None
+
+
+def test_clean_ts_the_same_with_and_without_the_plain_path(monkeypatch):
+    cols = [["2025-06-18 10:00:00", ""], ["2025-06-18 10:00:00", "2025-02-30 10:00:00"],
+            ["2025-06-18 10:00:00", "2025-06-18T10:00:00", None], ["", ""],
+            ["0000-01-01 00:00:00"], ["2025-06-18 10:00:00", "2025-06-18 10:00:00.5"]]
+    got = [clean.clean_ts(pd.Series(c, dtype="str")) for c in cols]
+    monkeypatch.setattr(clean, "_clean_ts_plain", lambda s: None)
+    for c, (o, b, r) in zip(cols, got):
+        o2, b2, r2 = clean.clean_ts(pd.Series(c, dtype="str"))
+        assert o.equals(o2) and b.tolist() == b2.tolist() and r == r2
+
+
+def test_split_region_re2_reads_unicode_spaces_as_python_does():
+    s = pd.Series(["浙江省 杭州市 西湖区 文三路1号", "内蒙古自治区\u3000呼和浩特市", "广东\xa0深圳市",
+                   "广东省\u2003东莞市", "河北省\t石家庄市", "浙江省 杭\u3000州市", "上海市浦东新区",
+                   "湖北省 恩施土家族苗族自治州 恩施市", "浙江 杭州", "", None, "abc"], dtype=object)
+    prov, city = clean._split_region(s)
+    assert prov.tolist() == ["浙江", "内蒙古", "广东", "广东", "河北", "浙江", "上海", "湖北", "浙江",
+                             None, None, None]
+    assert city.tolist() == ["杭州", "呼和浩特", "深圳", "东莞", "石家庄", None, "上海",
+                             "恩施土家族苗族", None, None, None, None]
+    # the Python regex (pandas' extract) gives the same groups
+    m = s.astype("string").fillna("").str.extract(clean._PROV)
+    assert m["prov"].fillna("").tolist() == [p or "" for p in prov.tolist()[:9]] + ["", "", ""]
+
+
+def test_strip_text_leaves_trimmed_text_as_it_is():
+    import pyarrow as pa
+    for vals, want in [(["A1", "B-2", None], ["A1", "B-2", None]),
+                       ([" a", "b\t", "\u3000c", "d\u3000", "", None, "e f"],
+                        ["a", "b", "c", "d", None, None, "e f"]),
+                       (["~x!", "中", "\xa0y"], ["~x!", "中", "y"])]:
+        assert schema._trimmed(pa.array(vals)) == (vals[0] == "A1")
+        for arrow in (False, True):
+            out, blank = schema.strip_text(pd.Series(vals, dtype="str"), arrow=arrow)
+            assert [None if pd.isna(v) else v for v in out.tolist()] == want
+            assert blank.tolist() == [w is None for w in want]

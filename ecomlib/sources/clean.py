@@ -20,6 +20,7 @@ Handled:
 """
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 
@@ -181,10 +182,14 @@ def _clean_id_careful(s: pd.Series, what: str = "id") -> Result:
     odd = (t != "") & ~t.str.match(_ID_OK).fillna(False).astype(bool) & ~sci
     out = t.astype(object).where((~sci & (t != "")).to_numpy(), None)
     bad = sci | odd
-    reason = (f"{what} is in scientific notation (e.g. 1.23457E+18): Excel rounded it and the "
-              f"digits are lost; export again and do not save the file from Excel, or format "
-              f"the column as text")
-    return out, _b(bad), reason
+    return out, _b(bad), _id_reason(what)
+
+
+def _id_reason(what: str = "id") -> str:
+    """The reason :func:`_clean_id_careful` gives for a rejected id."""
+    return (f"{what} is in scientific notation (e.g. 1.23457E+18): Excel rounded it and the "
+            f"digits are lost; export again and do not save the file from Excel, or format "
+            f"the column as text")
 
 
 def clean_id_reason(value: str, what: str = "id") -> str:
@@ -427,6 +432,14 @@ _PROV = re.compile(
     r"^(?P<prov>" + "|".join(sorted(PROVINCES, key=len, reverse=True)) + ")"
     r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?\s*"
     r"(?P<city>[^区县\s]{1,9}?(?:市|自治州|地区|盟))?")
+#: Python's ``\s`` (Unicode whitespace) spelt out, for RE2, whose ``\s`` is ASCII only
+_WS = "".join(c for c in map(chr, range(0x3001)) if re.match(r"\s", c))
+#: :data:`_PROV` for Arrow's RE2 (``pc.extract_regex``): the same matches and groups
+_PROV_RE2 = _PROV.pattern.replace("\\s", "[" + _WS + "]").replace("[^区县[", "[^区县").replace(
+    "]]{1,9}?", "]{1,9}?")
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def split_region(address: pd.Series, arrow: bool = False,
@@ -447,13 +460,14 @@ def split_region(address: pd.Series, arrow: bool = False,
         if memo is None:
             prov, city = _split_region(pd.Series(values, dtype=object))
         else:
+            values = values.tolist()
             new = [v for v in values if v not in memo]
             if new:
                 p_, c_ = _split_region(pd.Series(new, dtype=object))
                 memo.update(zip(new, zip(p_.tolist(), c_.tolist())))
-            pairs = [memo[v] for v in values]
-            prov = pd.Series([p for p, _ in pairs], dtype=object)
-            city = pd.Series([c for _, c in pairs], dtype=object)
+            pairs = list(map(memo.__getitem__, values))
+            prov = pd.Series(list(map(_FIRST, pairs)), dtype=object)
+            city = pd.Series(list(map(_SECOND, pairs)), dtype=object)
         return (_spread(prov, codes, address.index, arrow),
                 _spread(city, codes, address.index, arrow))
     return _split_region(address)
@@ -461,7 +475,9 @@ def split_region(address: pd.Series, arrow: bool = False,
 
 def _split_region(address: pd.Series) -> tuple[pd.Series, pd.Series]:
     t = _text(address).str.replace(ZERO_WIDTH_RE, "", regex=True).str.strip()
-    m = t.str.extract(_PROV)
+    # Arrow's RE2 (a group outside the match is "" there, NA in pandas: the same below,
+    # where a city must have 1-9 characters)
+    m = _extract(t, _PROV_RE2)
     prov = m["prov"].where(m["prov"].notna() & (t != ""))
     city = m["city"].str.replace(r"(市|自治州|州|盟|地区)$", "", regex=True)
     city = city.where(~prov.isin(MUNICIPALITIES), prov)
@@ -558,16 +574,152 @@ def _split(s: pd.Series, pattern: str, unwrap: tuple[tuple[str, str], ...] = ())
     t = _text(s)
     arr = _pa_array(t)
     if unwrap:
-        m = pc.or_(pc.match_substring_regex(arr, pattern), pc.equal(arr, ""))
-        if pc.all(m).as_py() in (True, None):
-            return t, np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
+        m = _match_or_empty(arr, pattern)
+        if m.all():
+            return t, m
     for pat, rep in unwrap:
         arr = pc.replace_substring_regex(arr, pat, rep)
     if unwrap:
         t = pd.Series(pd.arrays.ArrowStringArray(arr) if hasattr(pd.arrays, "ArrowStringArray")
                       else arr.to_pylist(), index=s.index, dtype=t.dtype)
-    m = pc.or_(pc.match_substring_regex(arr, pattern), pc.equal(arr, ""))
-    return t, np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
+    return t, _match_or_empty(arr, pattern)
+
+
+def _match_or_empty(arr, pattern: str) -> np.ndarray:
+    """Numpy mask: the value matches ``pattern`` (RE2) or is ``""`` (a null: False) --
+    ``pc.or_(pc.match_substring_regex(arr, pattern), pc.equal(arr, ""))`` as booleans.
+    For the patterns of :data:`_SURE` the values that surely match are told from the
+    Arrow buffers (bytes and lengths, in numpy); the regex looks only at the others."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    sure = _SURE.get(pattern)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    parts = []
+    for a in chunks:
+        m = None
+        if sure is not None and not a.null_count and (
+                pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+            data, starts, lens = _str_buffers(a)
+            m = sure(data, starts, lens)
+            rest = np.flatnonzero(~m)
+            if len(rest):
+                sub = a.take(pa.array(rest))
+                m[rest] = np.asarray(pc.or_(pc.match_substring_regex(sub, pattern),
+                                            pc.equal(sub, "")).to_numpy(zero_copy_only=False),
+                                     dtype=bool)
+        if m is None:
+            m = np.asarray(pc.or_(pc.match_substring_regex(a, pattern), pc.equal(a, ""))
+                           .to_numpy(zero_copy_only=False), dtype=bool)
+        parts.append(m)
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+def _str_buffers(a):
+    """(bytes as uint8, each value's first byte, each value's length in bytes) of an Arrow
+    string array without nulls, read in place."""
+    import pyarrow as pa
+    bufs = a.buffers()
+    if bufs[1] is None:  # no offsets: nothing but empty values
+        return (np.zeros(0, dtype=np.uint8), np.zeros(len(a), dtype=np.int64),
+                np.zeros(len(a), dtype=np.int64))
+    odt = np.int64 if pa.types.is_large_string(a.type) else np.int32
+    offs = np.frombuffer(bufs[1], dtype=odt, count=len(a) + 1,
+                         offset=a.offset * np.dtype(odt).itemsize).astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and len(bufs[2]) \
+        else np.zeros(0, dtype=np.uint8)
+    return data, offs[:-1], np.diff(offs)
+
+
+def _non_digits(data, starts, lens):
+    """Per value the count of bytes that are not ASCII digits and the place of one of them
+    within the value (of the only one where the count is 1); and those bytes' positions
+    and rows."""
+    n = len(starts)
+    lo, hi = (int(starts[0]), int(starts[-1] + lens[-1])) if n else (0, 0)
+    pos = np.flatnonzero((data[lo:hi] - 48) > 9) + lo  # uint8: wraps below '0'
+    row = np.searchsorted(starts, pos, side="right") - 1
+    count = np.bincount(row, minlength=n)
+    last = np.full(n, -1, dtype=np.int64)
+    last[row] = pos - starts[row]  # (one of a row's places: read where the count is 1)
+    return count, last, pos, row
+
+
+def _sure_digits(maxlen: int):
+    """Values surely matching ``^[0-9]{1,maxlen}$`` (or empty); any other (a sign) is
+    left to the regex."""
+    def sure(data, starts, lens):
+        count, _, _, _ = _non_digits(data, starts, lens)
+        return (count == 0) & (lens <= maxlen)
+    return sure
+
+
+def _sure_money(data, starts, lens):
+    """Values surely matching ``^-?[0-9]{1,13}(\\.[0-9]{1,2})?$`` (or empty): digits only
+    (at most 13), or digits with one ``.`` after 1-13 of them and before the last 1-2."""
+    count, last, pos, row = _non_digits(data, starts, lens)
+    plain = (count == 0) & (lens <= 13)
+    after = lens - last - 1  # digits after the one non-digit byte
+    one = (count == 1) & (last >= 1) & (last <= 13) & (after >= 1) & (after <= 2)
+    if one.any():
+        dot = np.zeros(len(starts), dtype=bool)
+        dot[row] = data[pos] == 46
+        one &= dot
+    return plain | one
+
+
+_TS_FORM = np.frombuffer(b"0000-00-00 00:00:00", dtype=np.uint8)
+_TS_SEPS = np.array([4, 7, 10, 13, 16])  # where the form has - - space : :
+
+
+def _clean_ts_plain(s: pd.Series) -> Result | None:
+    """:func:`clean_ts` of a column whose values are all empty or ``YYYY-MM-DD HH:MM:SS``
+    without the regular expression: every value 0 or 19 bytes long with the form's
+    separators in place, and Arrow's ISO parser taking them all (it reads the date and
+    time fields as digits, so then each value matches :data:`_TS_PLAIN` and this is the
+    result :func:`clean_ts` gives). None otherwise (the general path decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    t = _text(s)
+    arr = _pa_array(t)
+    parts = []
+    for a in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        if a.null_count or not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+            return None
+        data, starts, lens = _str_buffers(a)
+        filled = lens == 19
+        if not (filled | (lens == 0)).all():
+            return None
+        if filled.any():
+            b = data[starts[filled][:, None] + _TS_SEPS]
+            if not (b == _TS_FORM[_TS_SEPS]).all():
+                return None
+        parts.append(filled)
+    filled = np.concatenate(parts) if len(parts) != 1 else parts[0] if parts else None
+    if filled is None or not filled.any():
+        return None
+    try:  # Arrow's ISO parser: all valid, or it raises (e.g. 2025-02-30, 23:59:60)
+        arr = pc.if_else(pa.array(filled), arr, pa.scalar(None, pa.string()))
+        out = pd.Series(pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False),
+                        index=s.index).astype("datetime64[us]")
+    except pa.ArrowInvalid:
+        return None
+    return (out, pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
+            "is not a date-time (e.g. 2025-06-18 10:00:00)")
+
+
+_ID_BYTES = np.zeros(256, dtype=bool)
+_ID_BYTES[np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-",
+                        dtype=np.uint8)] = True
+
+
+def _sure_id(data, starts, lens):
+    """Values surely matching ``^[0-9A-Za-z_-]+$`` (or empty): no other byte in them."""
+    n = len(starts)
+    lo, hi = (int(starts[0]), int(starts[-1] + lens[-1])) if n else (0, 0)
+    pos = np.flatnonzero(~_ID_BYTES[data[lo:hi]]) + lo
+    bad = np.zeros(n, dtype=bool)
+    bad[np.searchsorted(starts, pos, side="right") - 1] = True
+    return ~bad
 
 
 def repeat_text(value: str, n: int) -> pd.Series:
@@ -620,6 +772,11 @@ def _merge(s: pd.Series, simple: np.ndarray, out: pd.Series, careful) -> Result:
 _ID_PLAIN = r"^[0-9A-Za-z_-]+$"
 _ID_SCI = r"^[+-]?[0-9]+[eE][+-]?[0-9]+$"
 _ID_UNWRAP = ((r'^="([0-9A-Za-z_-]+)"$', r"\1"), (r"^\t+([0-9A-Za-z_-]+)$", r"\1"))
+_MONEY_PLAIN = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+_TS_PLAIN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?$"
+#: pattern -> the values surely matching it, told from the bytes (:func:`_match_or_empty`)
+_SURE = {_ID_PLAIN: _sure_id, _MONEY_PLAIN: _sure_money,
+         r"^[0-9]{1,15}$": _sure_digits(15), r"^-?[0-9]{1,18}$": _sure_digits(18)}
 
 
 def clean_id(s: pd.Series, what: str = "id") -> Result:
@@ -637,19 +794,24 @@ def clean_id(s: pd.Series, what: str = "id") -> Result:
         return (pd.Series(pd.array(pc.if_else(digits, arr, pa.scalar(None, arr.type)),
                                    dtype="str"), index=s.index),
                 pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
-                _clean_id_careful(pd.Series([], dtype=object), what)[2])
-    plain = pc.match_substring_regex(arr, _ID_PLAIN)
-    empty = pc.equal(arr, "")
-    odd = ~np.asarray(pc.or_(plain, empty).to_numpy(zero_copy_only=False), dtype=bool)
-    # a plain value is kept unless it is in scientific notation (1E18 is plain text too)
-    keep = pc.and_(plain, pc.invert(pc.match_substring_regex(arr, _ID_SCI)))
-    sci = np.asarray(pc.invert(pc.or_(keep, empty)).to_numpy(zero_copy_only=False),
-                     dtype=bool) & ~odd
+                _id_reason(what))
+    plain_or_empty = _match_or_empty(arr, _ID_PLAIN)  # the regex only where needed
+    empty = np.asarray(pc.equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
+    odd = ~plain_or_empty
+    # a plain value is kept unless it is in scientific notation (1E18 is plain text too),
+    # which takes an e: the regex looks only at the plain values with one
+    sci = plain_or_empty & ~empty & np.asarray(pc.match_substring(
+        arr, "e", ignore_case=True).to_numpy(zero_copy_only=False), dtype=bool)
+    if sci.any():
+        at = np.flatnonzero(sci)
+        sci[at] = np.asarray(pc.match_substring_regex(arr.take(pa.array(at)), _ID_SCI)
+                             .to_numpy(zero_copy_only=False), dtype=bool)
+    keep = pa.array(plain_or_empty & ~empty & ~sci)
     if not (sci.any() or odd.any()):  # all plain or empty: the text stays in Arrow
         return (pd.Series(pd.array(pc.if_else(keep, arr, pa.scalar(None, arr.type)), dtype="str"),
                           index=s.index),
                 pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
-                _clean_id_careful(pd.Series([], dtype=object), what)[2])
+                _id_reason(what))
     if odd.any() and not sci.any():  # wrapped ids (="123", \t123): unwrapped as a column
         return _clean_id_unwrapping(s, what)
     out = pd.Series(pc.if_else(keep, arr, pa.scalar(None, arr.type)).to_numpy(
@@ -663,7 +825,7 @@ def clean_id(s: pd.Series, what: str = "id") -> Result:
         bad = bad.to_numpy(dtype=bool).copy()
         bad[odd] = b2.to_numpy(dtype=bool)
         bad = pd.Series(bad, index=s.index)
-    return out, bad, reason or _clean_id_careful(pd.Series([], dtype=object), what)[2]
+    return out, bad, reason or _id_reason(what)
 
 
 def _clean_id_unwrapping(s: pd.Series, what: str = "id") -> Result:
@@ -679,16 +841,16 @@ def _clean_id_unwrapping(s: pd.Series, what: str = "id") -> Result:
         return (pd.Series(pd.array(pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr),
                                    dtype="str"), index=s.index),
                 pd.Series(np.zeros(len(s), dtype=bool), index=s.index),
-                _clean_id_careful(pd.Series([], dtype=object), what)[2])
+                _id_reason(what))
     vals = t.astype(object).to_numpy()
     out = pd.Series(np.where(simple & (vals != ""), vals, None), index=s.index, dtype=object)
     out, bad, reason = _merge(s, simple, out, lambda x: _clean_id_careful(x, what))
-    return out, bad, reason or _clean_id_careful(pd.Series([], dtype=object), what)[2]
+    return out, bad, reason or _id_reason(what)
 
 
 def clean_money_fen(s: pd.Series) -> Result:
     """Money text in yuan -> integer fen (see :func:`_clean_money_fen_careful`)."""
-    t, simple = _split(s, r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$", (
+    t, simple = _split(s, _MONEY_PLAIN, (
         (r"^[¥￥]([0-9]{1,13}(\.[0-9]{1,2})?)$", r"\1"),))
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -706,8 +868,10 @@ def clean_money_fen(s: pd.Series) -> Result:
 def clean_ts(s: pd.Series) -> Result:
     """Date-times in mixed formats -> naive Beijing timestamps (see
     :func:`_clean_ts_careful`)."""
-    t, simple = _split(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
-                          r"(?:\.[0-9]{1,6})?$")
+    done = _clean_ts_plain(s)
+    if done is not None:
+        return done
+    t, simple = _split(s, _TS_PLAIN)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     filled = simple & (t != "").to_numpy(dtype=bool)
     bad_fast = np.zeros(len(s), dtype=bool)
