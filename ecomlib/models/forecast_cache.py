@@ -93,7 +93,7 @@ def key(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, **kw) -> str:
     _frame_digest(h, "calendar", calendar)
     for name in sorted(kw):
         v = kw[name]
-        if isinstance(v, pd.DataFrame) or (v is None and name == "shop_weekly"):
+        if isinstance(v, pd.DataFrame):
             _frame_digest(h, name, v)
         else:
             h.update(f"\0{name}\0{v!r}".encode())
@@ -105,8 +105,6 @@ def _jsonable(v):
         return int(v)
     if isinstance(v, (np.floating,)):
         return float(v)
-    if isinstance(v, (pd.Timestamp,)):
-        return {"timestamp": v.isoformat()}
     raise TypeError(f"forecast_cache: {type(v).__name__} is not stored")
 
 

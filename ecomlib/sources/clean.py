@@ -428,15 +428,20 @@ PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉
 #: a city name: 1-9 Chinese characters after its suffix is stripped (no digits, no street)
 _CITY_OK = re.compile(r"^[\u4e00-\u9fff]{1,9}$")
 _STREET = re.compile(r"[路街道巷弄号室栋幢楼村组]")
-_PROV = re.compile(
-    r"^(?P<prov>" + "|".join(sorted(PROVINCES, key=len, reverse=True)) + ")"
-    r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?\s*"
-    r"(?P<city>[^区县\s]{1,9}?(?:市|自治州|地区|盟))?")
+
+
+def _prov_pattern(ws: str) -> str:
+    """The province + city pattern, its whitespace class ``ws`` (the inside of ``[...]``)."""
+    return (r"^(?P<prov>" + "|".join(sorted(PROVINCES, key=len, reverse=True)) + ")"
+            r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?[" + ws + "]*"
+            r"(?P<city>[^区县" + ws + r"]{1,9}?(?:市|自治州|地区|盟))?")
+
+
+_PROV = re.compile(_prov_pattern(r"\s"))
 #: Python's ``\s`` (Unicode whitespace) spelt out, for RE2, whose ``\s`` is ASCII only
 _WS = "".join(c for c in map(chr, range(0x3001)) if re.match(r"\s", c))
 #: :data:`_PROV` for Arrow's RE2 (``pc.extract_regex``): the same matches and groups
-_PROV_RE2 = _PROV.pattern.replace("\\s", "[" + _WS + "]").replace("[^区县[", "[^区县").replace(
-    "]]{1,9}?", "]{1,9}?")
+_PROV_RE2 = _prov_pattern(_WS)
 
 
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
