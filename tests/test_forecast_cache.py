@@ -146,3 +146,39 @@ def test_a_calendar_or_shop_query_over_other_days_reads_the_same_entry(tmp_path,
     assert calls == [1]
     # what the evaluation reads: the panel's weeks' days and those of the 4 horizon weeks
     assert len(FC.read_inputs(p, cal, **KW)[0]) == (last - first).days + 7 * (4 + 1)
+
+
+def test_reading_a_stored_evaluation_imports_neither_sklearn_nor_scipy_stats(tmp_path):
+    """A morning that reads the kept evaluation pays for neither scikit-learn's import (its
+    version in the key comes from the installed metadata) nor scipy.stats' (the safety
+    stock's z from scipy.special.ndtri): together ~1.5-3 CPU-s of the inventory report."""
+    import subprocess
+    import sys
+    p = _panel()
+    p.to_parquet(tmp_path / "panel.parquet")
+    FC.evaluate(p, folder=tmp_path, **KW)
+    code = f"""
+import sys
+import pandas as pd
+from ecomlib.models import forecast_cache as FC, forecast_select as FS
+p = pd.read_parquet({str(tmp_path / "panel.parquet")!r})
+calls = []
+FS.evaluate = lambda *a, **k: calls.append(1)
+ev = FC.evaluate(p, folder={str(tmp_path)!r}, **{KW!r})
+fc = FS.forecast_chosen(p, ev, horizons=4)
+assert calls == [] and len(FS.sigma_daily(fc)) == p["sku"].nunique()
+print(sorted(m for m in ("sklearn", "scipy.stats") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_sigma_daily_reads_the_band_with_the_normal_quantile():
+    # by hand: a 95 % band 0..39.2 units wide in both weeks: sigma_week = 39.2 / (2 x 1.959964)
+    # = 10.00018 units, sigma_daily = 10.00018 / sqrt(7) = 3.779714
+    fc = pd.DataFrame({"sku": ["A", "A", "A"], "h": [1, 2, 3],
+                       "lower_95_units": [0.0, 0.0, 0.0], "upper_95_units": [39.2, 39.2, 99.0]})
+    assert FS.sigma_daily(fc)["A"] == pytest.approx(39.2 / (2 * 1.959963984540054) / 7 ** 0.5,
+                                                    rel=1e-12)
+    assert FS.sigma_daily(fc)["A"] == pytest.approx(3.779714, abs=1e-6)

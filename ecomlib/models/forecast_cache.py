@@ -75,12 +75,15 @@ def _frame_digest(h, name: str, df: pd.DataFrame | None) -> None:
 
 
 def _code_digest(h) -> None:
-    import sklearn
+    # scikit-learn's version from its installed metadata: importing sklearn to read
+    # sklearn.__version__ cost ~1.7 CPU-s (it pulls scipy.stats in), on every kept evaluation
+    from importlib.metadata import version
+
     from . import forecast_methods
     for mod in (F, forecast_methods, FS):
         h.update(Path(mod.__file__).read_bytes())
     h.update(Path(__file__).read_bytes())
-    h.update(f"{np.__version__} {pd.__version__} {sklearn.__version__} {FORMAT}".encode())
+    h.update(f"{np.__version__} {pd.__version__} {version('scikit-learn')} {FORMAT}".encode())
 
 
 def key(panel: pd.DataFrame, calendar: pd.DataFrame | None = None, **kw) -> str:
