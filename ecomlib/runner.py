@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import sys
 import threading
 import time
 import traceback
@@ -72,8 +73,34 @@ def resolve_notebook(name: str | Path) -> Path:
     raise FileNotFoundError(f"no report notebook {name!r}; known: {known}")
 
 
+def _skip_iri_parsers() -> None:
+    """Import jsonschema's format checkers without ``rfc3987_syntax`` (once per process,
+    before papermill, nbformat or nbconvert import jsonschema).
+
+    ``jsonschema._format`` imports ``rfc3987_syntax`` for its ``iri`` checks when the
+    package is installed (``jsonschema[format-nongpl]``, which the Jupyter packages ask for),
+    and that package builds ~35 Earley parsers when it is imported: 1.8-2 CPU-s, the
+    largest part of ``import papermill`` and so of every ``ecom run`` before its first
+    kernel starts (python-jsonschema/jsonschema#1428). The notebook schema nbformat
+    validates with has no ``iri`` format, so no check changes; ``rfc3987_syntax`` stays
+    importable for any other caller (only the format checkers' own import is steered)."""
+    if "jsonschema._format" in sys.modules:
+        return
+    hide = "rfc3987_syntax" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
+    try:
+        import jsonschema._format  # noqa: F401
+    except ImportError:
+        pass
+    finally:
+        if hide and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+
+
 def notebook_parameters(nb: Path) -> dict[str, dict]:
     """The notebook's declared parameters: name -> {inferred_type_name, default, help}."""
+    _skip_iri_parsers()
     import papermill
     return papermill.inspect_notebook(str(nb))
 
@@ -345,6 +372,7 @@ def to_html(executed: Path, html: Path) -> None:
     ``fmt.md``), the policy is the second line of defence. ``<title>`` is the notebook's
     first heading.
     """
+    _skip_iri_parsers()
     import nbformat
 
     from .safe_html import harden_page
@@ -403,6 +431,17 @@ def _kernel_manager_class():
                 self._ipc_dir = tempfile.mkdtemp(prefix="ecom-kernel-")
                 self.ip = os.path.join(self._ipc_dir, "k")
 
+            async def _async_launch_kernel(self, kernel_cmd, **kw) -> None:
+                # forked from the batch's warm process when there is one (ecomlib.kernels)
+                from . import kernels
+                proc = kernels.spawn(kernel_cmd, kw.get("env"), kw.get("cwd"))
+                if proc is None:
+                    return await super()._async_launch_kernel(kernel_cmd, **kw)
+                prov = self.provisioner
+                prov.process, prov.pid, prov.pgid = proc, proc.pid, proc.pid
+                prov.cwd = kw.get("cwd") or os.getcwd()
+                self._reconcile_connection_info(prov.connection_info)
+
             async def _async_cleanup_resources(self, restart: bool = False) -> None:
                 await super()._async_cleanup_resources(restart=restart)
                 if not restart:
@@ -427,6 +466,7 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
     the manifest are kept, and the result's ``status`` is ``failed``. Bad parameters raise
     :class:`ParameterError` before anything runs.
     """
+    _skip_iri_parsers()
     import papermill
 
     from . import __version__
@@ -1007,6 +1047,7 @@ def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str 
              sleep=time.sleep) -> list[RunResult]:
     """Run jobs in parallel (``schedule.parallel`` at once); one failing job never stops the
     others. Sends the alerts and summary the schedule asks for."""
+    from . import kernels
     out_root = Path(out_root)
     key, before = "ECOMLIB_DUCKDB_MEMORY_LIMIT", os.environ.get("ECOMLIB_DUCKDB_MEMORY_LIMIT")
     # the kernels inherit this process's environment; a limit the user set wins
@@ -1020,7 +1061,9 @@ def run_jobs(jobs: list[Job], schedule: Schedule, warehouse=None, out_root: str 
     if schedule.lock_wait_s is not None and wait_before is None:
         os.environ["ECOMLIB_LOCK_WAIT"] = str(schedule.lock_wait_s)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
+        # a batch's kernels fork from one warm process (ecomlib.kernels): ~1 CPU-s less each
+        with kernels.warm(len(jobs) > 1, cwd=ROOT), \
+                ThreadPoolExecutor(max_workers=max(1, schedule.parallel)) as pool:
             # longest first (by each report's last run here) so that a long report does not
             # start last while the other worker idles; the results in the jobs' order
             order = longest_first(jobs, out_root) if schedule.parallel > 1 else range(len(jobs))

@@ -1,0 +1,148 @@
+"""Report kernels forked from a warm process (ecomlib.kernels): a batch's reports run in
+kernels forked from one zygote, with their own environment, folder, process group and random
+state; the kernels go with the zygote; anything else starts the usual way. And the runner's
+import of papermill skips jsonschema's IRI parsers."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ecomlib import kernels, runner
+
+from test_runner import make_notebook, wh_path  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not kernels.supported(), reason="forked kernels: Linux only")]
+
+PROBE = ("import json, os, sys, numpy as np\n"
+         "pathlib.Path(output_dir, 'probe.json').write_text(json.dumps({\n"
+         "    'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0),\n"
+         "    'cwd': os.getcwd(), 'path0': sys.path[0], 'argv0': sys.argv[0],\n"
+         "    'env': os.environ.get('ECOMLIB_TEST_PROBE'), 'draw': np.random.random(),\n"
+         "    'preloaded': 'ecomlib.metrics.members_report' in sys.modules,\n"
+         "    'parent_handle': get_ipython().kernel.parent.parent_handle\n"
+         "    if hasattr(get_ipython().kernel, 'parent') else None}))\n")
+
+
+def _spy(monkeypatch) -> list:
+    """Record whether each kernel the runner asks the zygote for was forked."""
+    got = []
+    real = kernels.Zygote.spawn
+
+    def spawn(self, *a, **k):
+        r = real(self, *a, **k)
+        got.append(None if r is None else (r.pid, self.proc.pid))
+        return r
+    monkeypatch.setattr(kernels.Zygote, "spawn", spawn)
+    return got
+
+
+def test_launcher_parts_accepts_only_this_kind_of_kernel_command():
+    py = sys.executable
+    assert kernels.launcher_parts([py, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
+                                   "-f", "c.json"]) == (py, ["-Xfrozen_modules=off"],
+                                                        ["-f", "c.json"])
+    assert kernels.launcher_parts([py, "-m", "ipykernel_launcher", "-f", "c.json"]) == \
+        (py, [], ["-f", "c.json"])
+    for cmd in ([py, "-m", "other_kernel", "-f", "c.json"], [py, "-c", "print()"],
+                [py, "-u", "-m", "ipykernel_launcher"], ["-m", "ipykernel_launcher"]):
+        assert kernels.launcher_parts(cmd) is None, cmd
+
+
+def test_a_batch_runs_in_kernels_forked_from_one_zygote(tmp_path, wh_path, monkeypatch):
+    monkeypatch.setenv("ECOMLIB_TEST_PROBE", "seen")
+    got = _spy(monkeypatch)
+    jobs = [runner.Job(n, str(make_notebook(tmp_path / f"{n}.ipynb", PROBE)), "* * * * *")
+            for n in ("a", "b", "c")]
+    res = runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), warehouse=wh_path,
+                          out_root=tmp_path / "r")
+    assert [r.status for r in res] == ["ok"] * 3, [r.error for r in res]
+    assert len(got) == 3 and all(g is not None for g in got)
+    zygotes = {z for _, z in got}
+    assert len(zygotes) == 1  # one warm process for the batch
+    probes = [json.loads((Path(r.out_dir) / "probe.json").read_text()) for r in res]
+    for p, (pid, zygote) in zip(sorted(probes, key=lambda p: p["pid"]), sorted(got)):
+        assert p["pid"] == pid and p["ppid"] == zygote
+        assert p["pgid"] == pid  # its own process group, as a launched kernel
+        assert p["parent_handle"] == zygote  # it watches the zygote
+        assert p["env"] == "seen"  # this process's environment, not the zygote's
+        assert p["cwd"] == str(runner.ROOT) and p["path0"] == str(runner.ROOT)
+        assert p["argv0"].endswith("ipykernel_launcher.py")
+        assert p["preloaded"]  # the report modules came with the fork
+    assert len({p["draw"] for p in probes}) == 3  # numpy's global generator reseeded
+    # the batch is over: the zygote and its kernels are gone, no kernel is left behind
+    assert kernels.current() is None
+    for pid, zygote in got:
+        assert kernels._start_time(pid) is None
+        assert kernels._start_time(zygote) is None
+
+
+def test_a_single_report_and_a_foreign_kernel_start_the_usual_way(tmp_path, wh_path,
+                                                                  monkeypatch):
+    got = _spy(monkeypatch)
+    res = runner.run_report(make_notebook(tmp_path / "one.ipynb"), warehouse=wh_path,
+                            out_root=tmp_path / "r")
+    assert res.status == "ok" and got == []  # no zygote for one report
+    with kernels.warm(True, cwd=runner.ROOT) as z:
+        assert z is not None and z.ready(60)
+        assert z.spawn([sys.executable, "-m", "some_other_kernel", "-f", "x.json"]) is None
+        assert z.spawn([sys.executable + "-elsewhere", *z.flags, "-m", "ipykernel_launcher",
+                        "-f", "x.json"]) is None
+    assert not z.ready()
+
+
+def test_a_forked_kernel_exits_with_its_zygote(tmp_path):
+    """A kernel watches its parent (the zygote), as a launched kernel watches the runner:
+    a runner that dies takes the zygote (its pipe closes) and so the kernels with it."""
+    from jupyter_client import BlockingKernelClient
+    from jupyter_client.connect import write_connection_file
+    spec = kernels.launcher_parts(
+        __import__("jupyter_client.kernelspec", fromlist=["x"]).KernelSpecManager()
+        .get_kernel_spec("python3").argv)
+    z = kernels.Zygote(spec[0], spec[1], runner.ROOT)
+    try:
+        assert z.ready(60)
+        cf, info = write_connection_file(str(tmp_path / "k.json"), transport="ipc",
+                                         ip=str(tmp_path / "k"))
+        k = z.spawn([spec[0], *spec[1], "-m", "ipykernel_launcher", "-f", cf],
+                    env=dict(os.environ), cwd=str(tmp_path))
+        assert k is not None and k.poll() is None
+        c = BlockingKernelClient(connection_file=cf)
+        c.load_connection_file()
+        c.start_channels()
+        c.wait_for_ready(timeout=60)
+        reply = c.execute_interactive("x = 6 * 7", timeout=60)
+        assert reply["content"]["status"] == "ok"
+        c.stop_channels()
+    finally:
+        z.close()
+    end = time.monotonic() + 20
+    while k.poll() is None and time.monotonic() < end:
+        time.sleep(0.1)
+    assert k.poll() == 0, "the kernel outlived its zygote"
+
+
+def test_papermill_via_the_runner_skips_the_iri_parsers():
+    code = ("import sys, time\n"
+            "from pathlib import Path\n"
+            "from ecomlib import runner\n"
+            "runner.notebook_parameters(Path('notebooks/members.ipynb'))\n"
+            "import nbformat\n"
+            "nb = nbformat.read('notebooks/members.ipynb', as_version=4)\n"
+            "nbformat.validate(nb)\n"
+            "print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)\n"
+            "import rfc3987_syntax\n"  # still importable by anyone who wants it
+            "print('ok')\n")
+    try:
+        import rfc3987_syntax  # noqa: F401
+    except ImportError:
+        pytest.skip("rfc3987_syntax is not installed here")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=runner.ROOT, check=True).stdout.split()
+    assert out == ["False", "False", "ok"]
