@@ -63,3 +63,32 @@ def test_safe_sheet_name_by_hand():
     assert excel.safe_sheet_name(long, taken) == long[:28] + "(2)"  # still 31, unique
     assert excel.safe_sheet_name(long, taken) == long[:28] + "(3)"
     assert excel.safe_sheet_name("'", taken) == "_" and len(taken) == 5
+
+
+def test_a_streamed_and_a_kept_workbook_hold_the_same_cells(tmp_path, monkeypatch):
+    """Up to STREAM_ABOVE_CELLS cells XlsxWriter keeps the workbook (shared strings), above
+    it streams it row by row (inline text): the same values, formats, widths and filters."""
+    import zipfile
+    df = pd.DataFrame({
+        "shop_id": ["天猫店", "=SUM(A1)", "00123", "天猫店"] * 3,
+        "paid_fen": pd.array([12345, -5, None, 7] * 3, dtype="Int64"),
+        "refund_rate": [0.25, np.nan, 1.0, 0.0] * 3,
+        "day": [dt.date(2025, 1, 1), None, dt.date(2025, 2, 28), dt.date(2025, 3, 1)] * 3,
+        "is_new": [True, False, True, False] * 3})
+    kept = excel.write_tables({"t": df, "u": df.head(2)}, tmp_path / "kept.xlsx", lang="zh")
+    monkeypatch.setattr(excel, "STREAM_ABOVE_CELLS", len(df) * 5)  # 60 + 10 cells > 60
+    streamed = excel.write_tables({"t": df, "u": df.head(2)}, tmp_path / "streamed.xlsx",
+                                  lang="zh")
+    names = [set(zipfile.ZipFile(p).namelist()) for p in (kept, streamed)]
+    assert "xl/sharedStrings.xml" in names[0] and "xl/sharedStrings.xml" not in names[1]
+    a, b = openpyxl.load_workbook(kept), openpyxl.load_workbook(streamed)
+    assert a.sheetnames == b.sheetnames == ["t", "u"]
+    for name in a.sheetnames:
+        wa, wb_ = a[name], b[name]
+        assert _rows(wa) == _rows(wb_)
+        assert [[c.number_format for c in r] for r in wa.iter_rows()] == \
+            [[c.number_format for c in r] for r in wb_.iter_rows()]
+        assert wa.auto_filter.ref == wb_.auto_filter.ref and wa.freeze_panes == wb_.freeze_panes
+        assert {k: d.width for k, d in wa.column_dimensions.items()} == \
+            {k: d.width for k, d in wb_.column_dimensions.items()}
+    assert _rows(a["t"])[1] == ["天猫店", 123.45, 0.25, dt.datetime(2025, 1, 1), "是"]

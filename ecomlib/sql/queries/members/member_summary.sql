@@ -24,7 +24,8 @@ as_of_numbered AS (
     SELECT as_of, CAST(ROW_NUMBER() OVER (ORDER BY as_of) - 1 AS BIGINT) AS k
     FROM as_of_days
 ),
-paid_orders AS (
+-- (paid_orders is read three times: scanned each time rather than copied, as in window_kpis)
+paid_orders AS NOT MATERIALIZED (
     SELECT member_key, platform, sales_date, paid_fen, refund_fen
     FROM mart_member_orders
     WHERE sales_date <= (SELECT MAX(as_of) FROM as_of_days)

@@ -18,7 +18,9 @@ WITH windows AS (
     FROM (SELECT CAST(UNNEST($start_dates) AS DATE) AS window_start,
                  CAST(UNNEST($end_dates) AS DATE) AS window_end)
 ),
-selected AS (
+-- (selected is read twice: NOT MATERIALIZED has DuckDB scan the mart twice rather than copy
+-- its 3.25M rows at 5M; 1.9 -> 1.65 CPU-s)
+selected AS NOT MATERIALIZED (
     SELECT member_key, platform, shop_id, sales_date, paid_fen, refund_fen
     FROM mart_member_orders
     WHERE sales_date <= (SELECT MAX(window_end) FROM windows)
