@@ -10,8 +10,9 @@ ipykernel's ``IPKernelApp`` exactly as ``python -m ipykernel_launcher -f <connec
 would. Papermill, nbclient and the kernel protocol are unchanged: only the process start is.
 
 * :func:`warm` is what :func:`ecomlib.runner.run_jobs` uses for a batch of reports: it starts
-  the zygote in the background and stops it after the batch. A kernel asked for while the
-  zygote still imports waits for it (:data:`READY_WAIT_S`); when the zygote failed, is gone,
+  the zygote when the batch's first kernel is asked for and stops it after the batch. A
+  kernel asked for while the zygote still imports waits for it (:data:`READY_WAIT_S`: a cold
+  start would do the same imports on the same cores); when the zygote failed, is gone,
   or the kernel command is not this interpreter's ``ipykernel_launcher``, the kernel starts
   the usual way (:func:`spawn` returns None). A single ``ecom run`` starts its kernel the
   usual way.
@@ -20,8 +21,10 @@ would. Papermill, nbclient and the kernel protocol are unchanged: only the proce
   it says it is ready), holds no file, connection or data of any report (it only imports
   modules), and each child starts a new session (its own process group, as a launched
   kernel does), reseeds numpy's global generator (Python's ``random`` reseeds itself after a
-  fork) and points ``JPY_PARENT_PID`` at the zygote: a kernel exits when the zygote does, and
-  the zygote exits when the runner closes its pipe or dies.
+  fork) and watches the zygote as its parent (``IPKernelApp.parent_handle``): a kernel exits
+  when the zygote does, and the zygote exits when the runner closes its pipe or dies.
+* A forked kernel shows as ``python -m ecomlib.kernels`` in ``ps`` (nothing is exec'd), and
+  its CPU time is not in the runner's rusage (it is the zygote's child).
 * The zygote ignores SIGCHLD so that its children are reaped by the system; the runner
   follows a kernel by its pid and the start time ``/proc/<pid>/stat`` gives (a reused pid is
   another process), and signals its process group as jupyter_client does for a launched one.
@@ -132,21 +135,37 @@ class ForkedKernel:
 
 
 class Zygote:
-    """The warm process (see the module docstring). ``Zygote(python, flags)`` starts it;
-    :meth:`ready` says whether it has imported :data:`PRELOAD`; :meth:`spawn` forks one
-    kernel; :meth:`close` stops it (the kernels it forked exit with it)."""
+    """The warm process (see the module docstring). ``Zygote(python, flags)`` starts it
+    (``start=False``: at the first :meth:`spawn`, or :meth:`start`); :meth:`ready` says
+    whether it has imported :data:`PRELOAD`; :meth:`spawn` forks one kernel; :meth:`close`
+    stops it (the kernels it forked exit with it)."""
 
     def __init__(self, python: str = sys.executable, flags: list[str] | None = None,
-                 cwd: str | Path | None = None):
-        self.python, self.flags = python, list(flags or [])
-        self._lock = threading.Lock()
+                 cwd: str | Path | None = None, start: bool = True):
+        self.python, self.flags, self.cwd = python, list(flags or []), cwd
+        self._lock, self._start_lock = threading.Lock(), threading.Lock()
         self._ready = threading.Event()
         self._failed = False
         self.info: dict = {}
-        self.proc = subprocess.Popen([python, *self.flags, "-m", "ecomlib.kernels"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     cwd=str(cwd) if cwd else None, start_new_session=True)
-        threading.Thread(target=self._wait_ready, name="zygote-ready", daemon=True).start()
+        self.proc: subprocess.Popen | None = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the process (once; a failed start leaves kernels to start the usual way)."""
+        with self._start_lock:
+            if self.proc is not None or self._failed:
+                return
+            try:
+                self.proc = subprocess.Popen(
+                    [self.python, *self.flags, "-m", "ecomlib.kernels"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    cwd=str(self.cwd) if self.cwd else None, start_new_session=True)
+            except OSError:
+                self._failed = True
+                return
+            threading.Thread(target=self._wait_ready, name="zygote-ready",
+                             daemon=True).start()
 
     def _wait_ready(self) -> None:
         try:
@@ -161,7 +180,7 @@ class Zygote:
 
     def ready(self, timeout: float = 0.0) -> bool:
         """Whether the zygote is up and forks kernels (waits up to ``timeout`` seconds)."""
-        return (not self._failed and self._ready.wait(timeout)
+        return (self.proc is not None and not self._failed and self._ready.wait(timeout)
                 and self.proc.poll() is None)
 
     def accepts(self, cmd: list[str]) -> bool:
@@ -176,7 +195,10 @@ class Zygote:
         """Fork a kernel for the launch command ``cmd`` with ``env`` (the whole environment)
         and ``cwd``; None (start it the usual way) when the zygote is not ready within
         :data:`READY_WAIT_S`, does not accept ``cmd`` or does not answer."""
-        if not self.accepts(cmd) or not self.ready(READY_WAIT_S):
+        if not self.accepts(cmd):
+            return None
+        self.start()
+        if not self.ready(READY_WAIT_S):
             return None
         env = dict(os.environ if env is None else env)
         env["JPY_PARENT_PID"] = str(self.proc.pid)  # the kernel exits when the zygote does
@@ -198,7 +220,10 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote (its kernels exit with it: they watch their parent)."""
-        self._failed = True
+        with self._start_lock:
+            self._failed = True
+        if self.proc is None:
+            return
         try:
             self.proc.stdin.close()
         except OSError:
@@ -241,8 +266,9 @@ def spawn(cmd: list[str], env: dict | None = None, cwd=None) -> ForkedKernel | N
 
 class warm:
     """``with warm(on):`` the kernels started inside fork from a zygote (when ``on``, Linux
-    and the ``python3`` kernel spec is this package's ``python -m ipykernel_launcher``);
-    the zygote is stopped at the end. Never raises for a zygote that cannot start: the
+    and the ``python3`` kernel spec is this package's ``python -m ipykernel_launcher``),
+    started when the first kernel is asked for (a batch whose reports never start a kernel
+    costs nothing) and stopped at the end. Never raises for a zygote that cannot start: the
     kernels then start the usual way."""
 
     def __init__(self, on: bool = True, kernel_name: str = "python3", cwd=None):
@@ -256,7 +282,7 @@ class warm:
                 argv = KernelSpecManager().get_kernel_spec(self.kernel_name).argv
                 parts = launcher_parts(argv)
                 if parts is not None:
-                    self.zygote = Zygote(parts[0], parts[1], self.cwd)
+                    self.zygote = Zygote(parts[0], parts[1], self.cwd, start=False)
                     _CURRENT = self.zygote
             except Exception:  # no kernel spec, no interpreter: the usual start
                 self.zygote = None

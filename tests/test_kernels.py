@@ -90,7 +90,9 @@ def test_a_single_report_and_a_foreign_kernel_start_the_usual_way(tmp_path, wh_p
                             out_root=tmp_path / "r")
     assert res.status == "ok" and got == []  # no zygote for one report
     with kernels.warm(True, cwd=runner.ROOT) as z:
-        assert z is not None and z.ready(60)
+        assert z is not None and z.proc is None  # started by the first kernel asked for
+        z.start()
+        assert z.ready(60)
         assert z.spawn([sys.executable, "-m", "some_other_kernel", "-f", "x.json"]) is None
         assert z.spawn([sys.executable + "-elsewhere", *z.flags, "-m", "ipykernel_launcher",
                         "-f", "x.json"]) is None
