@@ -506,7 +506,12 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
                                        kernel_manager_class=_kernel_manager_class())
         except Exception as e:  # papermill raises PapermillExecutionError with the cell's error
             status = "failed"
-            error = _cell_error(executed) or f"{type(e).__name__}: {str(e).strip()[-300:]}"
+            if isinstance(e, TimeoutError):  # nbclient's CellTimeoutError: the cell was
+                # interrupted, so the notebook's own error would read "KeyboardInterrupt"
+                error = (f"timed out: a cell ran longer than the job's timeout_s "
+                         f"({timeout_s} s) and was stopped")
+            else:
+                error = _cell_error(executed) or f"{type(e).__name__}: {str(e).strip()[-300:]}"
     try:
         if executed.exists():
             to_html(executed, html)

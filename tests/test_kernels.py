@@ -148,3 +148,30 @@ def test_papermill_via_the_runner_skips_the_iri_parsers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=runner.ROOT, check=True).stdout.split()
     assert out == ["False", "False", "ok"]
+
+
+def test_a_forked_kernel_that_hangs_or_dies_fails_its_report_only(tmp_path, wh_path,
+                                                                  monkeypatch):
+    """The runner stops a forked kernel as it stops a launched one: a cell past the job's
+    timeout fails the report and the kernel is killed; a kernel that exits mid-run fails
+    its report; the other report of the batch is unaffected."""
+    got = _spy(monkeypatch)
+    hang = make_notebook(tmp_path / "hang.ipynb",
+                         "import os, time\n"
+                         "pathlib.Path(output_dir, 'pid').write_text(str(os.getpid()))\n"
+                         "time.sleep(120)\n")
+    die = make_notebook(tmp_path / "die.ipynb", "import os\nos._exit(3)\n")
+    good = make_notebook(tmp_path / "good.ipynb")
+    jobs = [runner.Job("hang", str(hang), "* * * * *", retries=0, timeout_s=8),
+            runner.Job("die", str(die), "* * * * *", retries=0),
+            runner.Job("good", str(good), "* * * * *", retries=0)]
+    t0 = time.monotonic()
+    res = {r.label: r for r in runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2),
+                                               warehouse=wh_path, out_root=tmp_path / "r")}
+    assert time.monotonic() - t0 < 100  # neither the hang nor the dead kernel held it up
+    assert len(got) == 3 and all(g is not None for g in got)
+    assert res["good"].status == "ok"
+    assert res["hang"].status == "failed" and "timed out" in (res["hang"].error or "").lower()
+    assert res["die"].status == "failed" and res["die"].error
+    pid = int((Path(res["hang"].out_dir) / "pid").read_text())
+    assert kernels._start_time(pid) is None  # the hanging kernel was killed
