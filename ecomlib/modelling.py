@@ -18,6 +18,7 @@ is::
     -- materialized: table          (view | table)
     -- scope: days                  (all | orders | days: what an incremental build redoes)
     -- key: sales_date, platform, shop_id, sku
+    -- cluster: member_key          (optional: the order the table's rows are stored in)
 
 Models refer to each other by name (``FROM int_order_lines``); the dependencies come from
 the SQL (sqlglot), so the build order needs no list.
@@ -44,6 +45,15 @@ were not loaded keep their answer, and after loads of orders only the order rule
 about the build's orders and the stock rule about the stock steps of the days those orders
 were placed on (:data:`LINE_DAYS`); the overview's data-health badge reads the record.
 
+Clustered tables. A table model with a ``cluster`` header is written in that order (its
+full build sorted, each incremental build's new rows sorted and appended): readers that
+group by those columns find each group's rows together, and DuckDB folds them early
+(mart_member_orders by member: the members report's 13 queries ~30 % less CPU at 5M).
+Appended rows sit after the sorted bulk; when the rows appended since the last sort pass
+:data:`RECLUSTER_SHARE` of those sorted (~55 daily loads at 5M), the build rewrites the
+table sorted (``build_clusters`` keeps the counts). Only the storage order changes: no
+query may rely on it (each says its own ORDER BY).
+
 Parameters of queries over marts use one convention: ``$start_date`` and ``$end_date``,
 both inclusive Beijing dates.
 """
@@ -62,6 +72,9 @@ SCOPES = ("all", "orders", "days")
 DAY_MODEL = "int_order_lines"
 #: canonical tables every order line depends on: a load of one of them rebuilds everything
 DIMENSIONS = ("products", "sku_map", "fx_rates", "shops")
+#: a clustered table is rewritten sorted when the rows appended to it since its last sort
+#: pass this share of the rows sorted then
+RECLUSTER_SHARE = 0.10
 #: tables the builder writes from Python before the models (dim_calendar: ecomlib.calendar_dim)
 SEEDS = ("dim_calendar",)
 #: canonical tables whose loads are tracked per order (build_dirty)
@@ -83,6 +96,9 @@ BOOK_DDL = [
     # the SQL each table was last built from: a model file changed since rebuilds everything
     """CREATE TABLE IF NOT EXISTS build_models (
         model VARCHAR PRIMARY KEY, sql_sha256 VARCHAR, build_id BIGINT)""",
+    # clustered tables: rows in sorted order at the last sort pass, rows appended since
+    """CREATE TABLE IF NOT EXISTS build_clusters (
+        model VARCHAR PRIMARY KEY, sorted_rows BIGINT, appended_rows BIGINT)""",
 ]
 
 
@@ -105,6 +121,7 @@ class Model:
     depends: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)  # canonical tables it reads directly
     seeds: list[str] = field(default_factory=list)   # seeded tables it reads (dim_calendar)
+    cluster: tuple[str, ...] = ()  # the order the table's rows are stored in
 
     @property
     def body(self) -> str:
@@ -122,7 +139,7 @@ def _parse(path: Path, layer: str) -> Model:
         m = _HEADER.match(line)
         if not line.startswith("--"):
             break
-        if m and m.group(1) in ("model", "grain", "materialized", "scope", "key"):
+        if m and m.group(1) in ("model", "grain", "materialized", "scope", "key", "cluster"):
             meta[m.group(1)] = m.group(2)
     name = meta.get("model", path.stem)
     if name != path.stem:
@@ -135,8 +152,13 @@ def _parse(path: Path, layer: str) -> Model:
     if scope not in SCOPES:
         raise ModelError(f"{path}: scope must be one of {', '.join(SCOPES)}, got {scope!r}")
     key = tuple(k.strip() for k in meta.get("key", "").split(",") if k.strip())
+    cluster = tuple(k.strip() for k in meta.get("cluster", "").split(",") if k.strip())
+    bad = [c for c in cluster if not re.fullmatch(r"[a-z_][a-z0-9_]*", c)]
+    if bad or (cluster and mat != "table"):
+        raise ModelError(f"{path}: cluster must name columns of a table model, got "
+                         f"{meta.get('cluster')!r}")
     return Model(name, layer, path, text.strip().rstrip(";"), mat, scope,
-                 meta.get("grain", ""), key)
+                 meta.get("grain", ""), key, cluster=cluster)
 
 
 def _relations(sql: str) -> set[str]:
@@ -444,29 +466,58 @@ def _add_new_days(con) -> int:
     return int(con.execute("SELECT COUNT(*) FROM build_scope_days").fetchall()[0][0])
 
 
+def _sorted(m: Model, select: str) -> str:
+    """``select`` in the model's cluster order (unchanged for a model without one)."""
+    if not m.cluster:
+        return select
+    # the closing bracket on its own line: the model may end in a -- comment
+    return f"SELECT * FROM ({select}\n) AS {m.name}_rows ORDER BY {', '.join(m.cluster)}"
+
+
+def _rewrite(con, m: Model, select: str) -> tuple[str, int]:
+    """The whole table from ``select`` (sorted when clustered); ("full", rows)."""
+    con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {_sorted(m, select)}")
+    rows = int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
+    if m.cluster:
+        con.execute("INSERT OR REPLACE INTO build_clusters VALUES (?, ?, 0)", [m.name, rows])
+    return "full", rows
+
+
+def _appended(con, m: Model, n: int) -> None:
+    """Count ``n`` rows appended to clustered table ``m``; past :data:`RECLUSTER_SHARE` of
+    the rows sorted at its last sort pass, rewrite it sorted."""
+    got = con.execute("SELECT sorted_rows, appended_rows FROM build_clusters WHERE model = ?",
+                      [m.name]).fetchall()
+    sorted_rows, appended = (got[0] if got else (0, 0))
+    appended += n
+    if appended > RECLUSTER_SHARE * sorted_rows:
+        _rewrite(con, m, f"SELECT * FROM {m.name}")
+    else:
+        con.execute("INSERT OR REPLACE INTO build_clusters VALUES (?, ?, ?)",
+                    [m.name, sorted_rows, appended])
+
+
 def _build_table(con, m: Model, models: dict[str, Model], kind: str,
                  loaded: dict) -> tuple[str, int]:
     """Rebuild one table model; returns (what was done, rows written)."""
     exists = _exists(con, m.name)
     if kind == "full" or not exists:
-        con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+        done = _rewrite(con, m, m.sql)
         if m.name == DAY_MODEL:
             con.execute(f"INSERT INTO build_scope_days SELECT DISTINCT platform, shop_id, "
                         f"sales_date FROM {DAY_MODEL}")
-        return "full", int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
+        return done
     if kind == "nothing":
         return "skipped", 0
     upstream = upstream_tables(models, m.name)
     if m.scope == "all":
         if not (upstream & set(loaded)):
             return "skipped", 0
-        con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
-        return "full", int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
+        return _rewrite(con, m, m.sql)
     if (upstream & set(loaded)) - set(ORDER_TABLES) - set(SEEDS):
         # a table loaded that is not tracked per order (costs, ads): the build's orders and
         # days do not say which rows changed, so every key is redone
-        con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {_every_key(m)}")
-        return "full", int(con.execute(f"SELECT COUNT(*) FROM {m.name}").fetchall()[0][0])
+        return _rewrite(con, m, _every_key(m))
     if m.scope == "orders":
         on = "s.platform = t.platform AND s.shop_id = t.shop_id AND s.order_id = t.order_id"
         con.execute(f"DELETE FROM {m.name} t USING build_scope_orders s WHERE {on}")
@@ -474,5 +525,8 @@ def _build_table(con, m: Model, models: dict[str, Model], kind: str,
         on = ("s.platform = t.platform AND s.shop_id = t.shop_id "
               "AND s.sales_date = t.sales_date")
         con.execute(f"DELETE FROM {m.name} t USING build_scope_days s WHERE {on}")
-    n = con.execute(f"INSERT INTO {m.name} {m.sql}").fetchall()
-    return "incremental", int(n[0][0]) if n and n[0] else 0
+    n = con.execute(f"INSERT INTO {m.name} {_sorted(m, m.sql)}").fetchall()
+    rows = int(n[0][0]) if n and n[0] else 0
+    if m.cluster:
+        _appended(con, m, rows)
+    return "incremental", rows

@@ -336,3 +336,86 @@ def test_queries_bind_the_one_parameter_convention(mini):
     assert one[["shop_id", "paid_fen"]].values.tolist() == [["s1", 2400]]
     with pytest.raises(ValueError, match="start_date"):
         queries.bind("common/shop_days", end_date="2025-06-18")
+
+
+def _out_of_order(con, table: str) -> int:
+    """Rows stored after a row with a larger (member_key, sales_date) (storage order: rowid)."""
+    return int(con.execute(f"""
+        SELECT COUNT(*) FROM (
+            SELECT member_key, sales_date,
+                   LAG(member_key) OVER (ORDER BY rowid) AS prev_key,
+                   LAG(sales_date) OVER (ORDER BY rowid) AS prev_day
+            FROM {table})
+        WHERE prev_key > member_key OR (prev_key = member_key AND prev_day > sales_date)
+    """).fetchall()[0][0])
+
+
+def test_a_clustered_mart_is_stored_sorted_and_sorted_again_when_its_tail_grows(
+        tmp_path, monkeypatch):
+    """mart_member_orders is written in (member_key, sales_date) order; an incremental
+    build appends its new rows (sorted among themselves) and counts them; past
+    RECLUSTER_SHARE of the sorted rows the build rewrites the table sorted. The rows are
+    the same either way."""
+    from ecomlib import demo
+    assert modelling.load_models()["mart_member_orders"].cluster == ("member_key", "sales_date")
+    src = tmp_path / "demo"
+    demo.write_demo(src, demo.DemoConfig(members=300, skus=20), layout="canonical")
+    orders = pd.read_csv(src / "orders.csv", dtype=str, keep_default_na=False)
+    lines = pd.read_csv(src / "order_lines.csv", dtype=str, keep_default_na=False)
+    late = orders[orders.paid_at != ""].sort_values("paid_at").tail(40)  # the last paid orders
+    early = tmp_path / "early"
+    early.mkdir()
+    for f in src.iterdir():
+        if f.name not in ("orders.csv", "order_lines.csv"):
+            shutil.copy(f, early / f.name)
+    orders[~orders.order_id.isin(late.order_id)].to_csv(early / "orders.csv", index=False)
+    lines[~lines.order_id.isin(late.order_id)].to_csv(early / "order_lines.csv", index=False)
+    day = tmp_path / "day"
+    day.mkdir()
+    late.to_csv(day / "orders.csv", index=False)
+    lines[lines.order_id.isin(late.order_id)].to_csv(day / "order_lines.csv", index=False)
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.ingest([early], progress=False)
+        assert wh.build().kind == "full"
+        n0 = int(wh.sql("SELECT COUNT(*) n FROM mart_member_orders")["n"][0])
+        assert _out_of_order(wh.con, "mart_member_orders") == 0
+        assert wh.con.execute("SELECT * FROM build_clusters").fetchall() == \
+            [("mart_member_orders", n0, 0)]
+        # the day's orders appended after the sorted bulk, and counted
+        monkeypatch.setattr(modelling, "RECLUSTER_SHARE", 0.5)
+        wh.ingest([day / "orders.csv", day / "order_lines.csv"], progress=False)
+        assert wh.build().kind == "incremental"
+        n1 = int(wh.sql("SELECT COUNT(*) n FROM mart_member_orders")["n"][0])
+        added = n1 - n0
+        assert added > 0
+        assert wh.con.execute("SELECT * FROM build_clusters").fetchall() == \
+            [("mart_member_orders", n0, added)]
+        assert _out_of_order(wh.con, "mart_member_orders") > 0  # a tail after the bulk
+        appended = wh.sql("SELECT * FROM mart_member_orders ORDER BY platform, shop_id, "
+                          "order_id")
+        # past the share: rewritten sorted, the same rows
+        monkeypatch.setattr(modelling, "RECLUSTER_SHARE", 0.0)
+        wh.ingest([day / "orders.csv"], progress=False)  # the same orders again: redone
+        assert wh.build().kind == "incremental"
+        assert _out_of_order(wh.con, "mart_member_orders") == 0
+        assert wh.con.execute("SELECT * FROM build_clusters").fetchall() == \
+            [("mart_member_orders", n1, 0)]
+        pd.testing.assert_frame_equal(
+            wh.sql("SELECT * FROM mart_member_orders ORDER BY platform, shop_id, order_id"),
+            appended)
+
+
+def test_cluster_names_columns_of_a_table_model(tmp_path):
+    body = "SELECT 1 AS a"
+    for header, ok in (("-- materialized: table\n-- cluster: a", True),
+                       ("-- materialized: view\n-- cluster: a", False),
+                       ("-- materialized: table\n-- cluster: a; DROP TABLE x", False)):
+        f = tmp_path / "marts" / "mart_x.sql"
+        f.parent.mkdir(exist_ok=True)
+        f.write_text(f"-- model: mart_x\n{header}\n{body}\n", encoding="utf-8")
+        if ok:
+            assert modelling._parse(f, "marts").cluster == ("a",)
+        else:
+            with pytest.raises(modelling.ModelError, match="cluster"):
+                modelling._parse(f, "marts")

@@ -3,6 +3,7 @@
 -- materialized: table
 -- scope: orders
 -- key: platform, shop_id, order_id
+-- cluster: member_key, sales_date
 -- What the member analyses read (summary, RFM, CLV, cohorts, repurchase, platforms,
 -- regions): each paid order of a known member with its day and payment time, money (CNY fen:
 -- the lines' paid and refunds as int_order_lines gives them), units and delivery region.
