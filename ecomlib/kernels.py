@@ -201,14 +201,14 @@ class Zygote:
         if not self.ready(READY_WAIT_S):
             return None
         env = dict(os.environ if env is None else env)
-        env["JPY_PARENT_PID"] = str(self.proc.pid)  # the kernel exits when the zygote does
+        # its parent, as for a launched kernel (the watching itself: _child's parent_handle)
+        env["JPY_PARENT_PID"] = str(self.proc.pid)
         req = {"argv": launcher_parts(cmd)[2], "env": env,
                "cwd": str(cwd or os.getcwd())}
         with self._lock:
             try:
                 self.proc.stdin.write((json.dumps(req) + "\n").encode())
                 self.proc.stdin.flush()
-                got = {}
                 line = _readline(self.proc.stdout, SPAWN_TIMEOUT_S)
                 got = json.loads(line) if line else {}
             except (OSError, ValueError):

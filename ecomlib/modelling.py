@@ -48,7 +48,7 @@ were placed on (:data:`LINE_DAYS`); the overview's data-health badge reads the r
 Clustered tables. A table model with a ``cluster`` header is written in that order (its
 full build sorted, each incremental build's new rows sorted and appended): readers that
 group by those columns find each group's rows together, and DuckDB folds them early
-(mart_member_orders by member: the members report's 13 queries ~30 % less CPU at 5M).
+(mart_member_orders by member: the members report's 12 queries ~25 % less CPU at 5M).
 Appended rows sit after the sorted bulk; when the rows appended since the last sort pass
 :data:`RECLUSTER_SHARE` of those sorted (~55 daily loads at 5M), the build rewrites the
 table sorted (``build_clusters`` keeps the counts). Only the storage order changes: no
