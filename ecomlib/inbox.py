@@ -84,7 +84,6 @@ def run_pass(inbox: str | Path, warehouse: str | Path | None = None, schedule=No
              out_root: str | Path = "reports", stable_seconds: float = 5.0,
              now: dt.datetime | None = None, sleep=time.sleep) -> PassResult:
     """One pass over the inbox (see the module docstring)."""
-    from .warehouse import Warehouse
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox {inbox} is not a folder")
@@ -93,6 +92,19 @@ def run_pass(inbox: str | Path, warehouse: str | Path | None = None, schedule=No
     res = PassResult()
     ready, moving = stable(candidates(inbox), stable_seconds, sleep)
     res.waiting = [f.name for f in moving]
+    from . import kernels, runner
+    # the reports' kernels warm up (one process imports what they need) on the other core
+    # while the files load and the marts build, when a batch of reports will follow
+    early = bool(ready) and schedule is not None and schedule.parallel > 1 and len(
+        runner.due_jobs(schedule, now, Path(out_root))) > 1
+    with kernels.warm(early, cwd=runner.ROOT, start=True):
+        _load_and_run(ready, warehouse, schedule, out_root, now, day, inbox, res)
+    return res
+
+
+def _load_and_run(ready, warehouse, schedule, out_root, now, day, inbox: Path,
+                  res: PassResult) -> None:
+    from .warehouse import Warehouse
     if ready:
         with Warehouse(warehouse) as wh:
             for f in ready:
@@ -117,7 +129,6 @@ def run_pass(inbox: str | Path, warehouse: str | Path | None = None, schedule=No
         from . import runner
         res.reports = runner.run_due(schedule, warehouse=warehouse, out_root=out_root,
                                      now=now)
-    return res
 
 
 def watch(inbox, warehouse=None, schedule=None, out_root="reports", interval: float = 60.0,

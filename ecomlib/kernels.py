@@ -45,6 +45,7 @@ from pathlib import Path
 #: the kernel then imports it as before)
 PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+    "ipykernel.debugger",  # the kernel imports it (and debugpy) when it starts: ~0.13 s each
     "IPython.core.interactiveshell", "matplotlib_inline.backend_inline",
     "numpy", "pandas", "pyarrow", "duckdb", "jinja2", "xlsxwriter",
     "matplotlib", "matplotlib.pyplot",
@@ -269,10 +270,17 @@ class warm:
     and the ``python3`` kernel spec is this package's ``python -m ipykernel_launcher``),
     started when the first kernel is asked for (a batch whose reports never start a kernel
     costs nothing) and stopped at the end. Never raises for a zygote that cannot start: the
-    kernels then start the usual way."""
+    kernels then start the usual way.
 
-    def __init__(self, on: bool = True, kernel_name: str = "python3", cwd=None):
+    ``start=True`` starts it at once, for a caller with other work before its reports: an
+    inbox pass (:func:`ecomlib.inbox.run_pass`) loads the day's exports and builds the marts
+    while the zygote imports (~1 CPU-s on the other core), so the first kernels do not wait.
+    A ``warm`` inside another (``run_jobs`` inside the pass) uses the outer one's zygote."""
+
+    def __init__(self, on: bool = True, kernel_name: str = "python3", cwd=None,
+                 start: bool = False):
         self.on, self.kernel_name, self.cwd, self.zygote = on, kernel_name, cwd, None
+        self.start = start
 
     def __enter__(self):
         global _CURRENT
@@ -282,7 +290,7 @@ class warm:
                 argv = KernelSpecManager().get_kernel_spec(self.kernel_name).argv
                 parts = launcher_parts(argv)
                 if parts is not None:
-                    self.zygote = Zygote(parts[0], parts[1], self.cwd, start=False)
+                    self.zygote = Zygote(parts[0], parts[1], self.cwd, start=self.start)
                     _CURRENT = self.zygote
             except Exception:  # no kernel spec, no interpreter: the usual start
                 self.zygote = None

@@ -175,3 +175,56 @@ def test_a_forked_kernel_that_hangs_or_dies_fails_its_report_only(tmp_path, wh_p
     assert res["die"].status == "failed" and res["die"].error
     pid = int((Path(res["hang"].out_dir) / "pid").read_text())
     assert kernels._start_time(pid) is None  # the hanging kernel was killed
+
+
+def test_an_inbox_pass_warms_the_kernels_while_the_files_load(tmp_path, monkeypatch):
+    """With a batch of reports due (parallel > 1), an inbox pass starts the zygote before it
+    loads anything, and the runner's batch uses that zygote (no second one); with one report
+    due, or no schedule, no zygote is started early."""
+    import datetime as dt
+
+    from ecomlib import inbox
+    from ecomlib.warehouse import Warehouse
+
+    seen: dict = {}
+    real_ingest = Warehouse.ingest
+
+    def ingest(self, *a, **k):  # the zygote was started (its process exists) before the load
+        z = kernels.current()
+        seen.setdefault("at_ingest", z is not None and z.proc is not None)
+        return real_ingest(self, *a, **k)
+
+    def run_due(schedule, warehouse=None, out_root="reports", now=None, sleep=None):
+        with kernels.warm(True, cwd=runner.ROOT) as inner:  # what run_jobs does
+            seen["inner"] = inner
+        seen["at_reports"] = kernels.current()
+        seen["ready"] = seen["at_reports"] is not None and seen["at_reports"].ready(30)
+        return []
+    monkeypatch.setattr(Warehouse, "ingest", ingest)
+    monkeypatch.setattr(runner, "run_due", run_due)
+
+    def one_pass(n_jobs: int, parallel: int, with_schedule: bool = True):
+        seen.clear()
+        box = tmp_path / f"inbox{n_jobs}{parallel}{with_schedule}"
+        box.mkdir()
+        (box / "ecom.yaml").write_text('shops: {"*": jd_a}\n', encoding="utf-8")
+        (box / "jd_0618.csv").write_text(
+            "订单号,商品ID,商家SKUID,订购数量,京东价,订单金额,应付金额,运费金额,订单状态,下单时间,"
+            "付款确认时间\n500001,9001,SKU-1,1,10.00,10.00,10.00,0.00,完成,2025-06-18 10:00:00,"
+            "2025-06-18 10:01:00\n", encoding="utf-8")
+        jobs = [runner.Job(name=f"r{i}", notebook="overview", cron="0 6 * * *")
+                for i in range(n_jobs)]
+        schedule = runner.Schedule(jobs, parallel=parallel) if with_schedule else None
+        r = inbox.run_pass(box, tmp_path / f"w{n_jobs}{parallel}.duckdb", schedule,
+                           tmp_path / "reports", stable_seconds=0,
+                           now=dt.datetime(2025, 6, 19, 8, 0, tzinfo=inbox.BEIJING))
+        assert r.loaded == ["jd_0618.csv"]
+        return dict(seen)
+
+    got = one_pass(2, 2)
+    assert got["at_ingest"] is True and got["ready"] is True
+    assert got["inner"] is None  # run_jobs's warm used the pass's zygote
+    assert kernels.current() is None  # and it is gone after the pass
+    for n_jobs, parallel, with_schedule in ((1, 2, True), (2, 1, True), (2, 2, False)):
+        got = one_pass(n_jobs, parallel, with_schedule)
+        assert got.get("at_ingest") is False, (n_jobs, parallel, with_schedule)
