@@ -690,6 +690,8 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
         t0 = time.perf_counter()
         # as an inbox pass does (ecomlib.inbox.run_pass): the reports' kernels warm up while
         # the day loads and the marts build
+        if parallel > 1:
+            runner.warm_html()
         with kernels.warm(parallel > 1, cwd=runner.ROOT, start=True):
             with Warehouse(wh_path) as wh:
                 loads, t_ingest, _ = timed(wh.ingest, day_files, errors="record",

@@ -97,6 +97,8 @@ def run_pass(inbox: str | Path, warehouse: str | Path | None = None, schedule=No
     # while the files load and the marts build, when a batch of reports will follow
     early = bool(ready) and schedule is not None and schedule.parallel > 1 and len(
         runner.due_jobs(schedule, now, Path(out_root))) > 1
+    if early:  # and so does the runner's HTML exporter (nbconvert, its templates)
+        runner.warm_html()
     with kernels.warm(early, cwd=runner.ROOT, start=True):
         _load_and_run(ready, warehouse, schedule, out_root, now, day, inbox, res)
     return res

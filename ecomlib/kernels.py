@@ -57,6 +57,10 @@ PRELOAD = (
     "ecomlib.models.anomaly", "ecomlib.models.forecast_cache",
 )
 
+#: jupyter_client's ``shutdown_wait_time`` for a forked kernel (SIGTERM at half of it): a
+#: forked kernel exits ~0.1 s after its shutdown request (it skips the interpreter's
+#: teardown); the default 5 s let a kernel that lingers hold its report ~2.5 s more
+SHUTDOWN_WAIT_S = 1.0
 #: seconds :func:`spawn` waits for the zygote's answer to one fork before giving up on it
 SPAWN_TIMEOUT_S = 10.0
 #: seconds a kernel asked for while the zygote still imports waits for it (a cold start

@@ -378,23 +378,43 @@ def to_html(executed: Path, html: Path) -> None:
     from .safe_html import harden_page
     nb = nbformat.read(str(executed), as_version=4)
     title = _report_title(nb)
-    body, _ = _html_exporter().from_notebook_node(nb)
+    with _EXPORTER_LOCK:
+        body, _ = _html_exporter().from_notebook_node(nb)
     html.write_text(harden_page(body, title), encoding="utf-8")
 
 
-_EXPORTERS = threading.local()
+_EXPORTER: dict = {}
+_EXPORTER_LOCK = threading.Lock()
 
 
 def _html_exporter():
-    """This thread's HTMLExporter (code cells and prompts left out): made once per thread,
-    so that its templates are compiled once, not for every report (~0.13 s each); the
-    scheduler's threads each get their own."""
-    exporter = getattr(_EXPORTERS, "html", None)
+    """The process's HTMLExporter (code cells and prompts left out), made once so that
+    nbconvert is imported and its templates compiled once, not for every report (~0.6 s the
+    first time, ~0.13 s after). Use it holding ``_EXPORTER_LOCK`` (the scheduler's threads
+    take turns: a conversion takes ~0.1-0.2 s)."""
+    exporter = _EXPORTER.get("html")
     if exporter is None:
         from nbconvert import HTMLExporter
-        exporter = _EXPORTERS.html = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                                                  exclude_output_prompt=True)
+        exporter = _EXPORTER["html"] = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                                                    exclude_output_prompt=True)
     return exporter
+
+
+def warm_html() -> threading.Thread:
+    """Make the HTML exporter and compile its templates in a background thread (a caller
+    with other work first, such as an inbox pass loading the day, hides the ~0.6 s of the
+    first report's page). Returns the thread; a failure is left for the first real page."""
+    def work():
+        try:
+            _skip_iri_parsers()
+            import nbformat
+            with _EXPORTER_LOCK:
+                _html_exporter().from_notebook_node(nbformat.v4.new_notebook())
+        except Exception:  # noqa: BLE001 - to_html will raise it where it is reported
+            pass
+    t = threading.Thread(target=work, name="warm-html", daemon=True)
+    t.start()
+    return t
 
 
 def _cell_error(executed: Path) -> str | None:
@@ -439,6 +459,11 @@ def _kernel_manager_class():
                     return await super()._async_launch_kernel(kernel_cmd, **kw)
                 prov = self.provisioner
                 prov.process, prov.pid, prov.pgid = proc, proc.pid, proc.pid
+                # a forked kernel stops in ~0.1 s; one that has not after half of this
+                # (jupyter_client: SIGINT + shutdown request, then SIGTERM at half, SIGKILL
+                # at the end) is terminated: its report is written (the runs saw about one
+                # kernel in ten linger until the default 2.5 s SIGTERM)
+                self.shutdown_wait_time = kernels.SHUTDOWN_WAIT_S
                 prov.cwd = kw.get("cwd") or os.getcwd()
                 self._reconcile_connection_info(prov.connection_info)
 

@@ -202,6 +202,9 @@ def test_an_inbox_pass_warms_the_kernels_while_the_files_load(tmp_path, monkeypa
         return []
     monkeypatch.setattr(Warehouse, "ingest", ingest)
     monkeypatch.setattr(runner, "run_due", run_due)
+    real_warm_html = runner.warm_html
+    monkeypatch.setattr(runner, "warm_html",
+                        lambda: seen.setdefault("warm_html", real_warm_html()))
 
     def one_pass(n_jobs: int, parallel: int, with_schedule: bool = True):
         seen.clear()
@@ -223,8 +226,32 @@ def test_an_inbox_pass_warms_the_kernels_while_the_files_load(tmp_path, monkeypa
 
     got = one_pass(2, 2)
     assert got["at_ingest"] is True and got["ready"] is True
+    got["warm_html"].join(60)  # and the runner's HTML exporter was made meanwhile
+    assert runner._EXPORTER.get("html") is not None
     assert got["inner"] is None  # run_jobs's warm used the pass's zygote
     assert kernels.current() is None  # and it is gone after the pass
     for n_jobs, parallel, with_schedule in ((1, 2, True), (2, 1, True), (2, 2, False)):
         got = one_pass(n_jobs, parallel, with_schedule)
         assert got.get("at_ingest") is False, (n_jobs, parallel, with_schedule)
+        assert "warm_html" not in got
+
+
+def test_a_forked_kernel_that_lingers_after_its_report_is_stopped_soon(tmp_path, wh_path):
+    """A kernel that does not exit after its shutdown request (here: an exit handler that
+    sleeps a minute) is terminated half a SHUTDOWN_WAIT_S later, not after jupyter_client's
+    default 2.5 s, and the report is ok."""
+    import datetime as dt
+    slow = "import atexit, time\natexit.register(time.sleep, 60)\n"
+    jobs = [runner.Job(n, str(make_notebook(tmp_path / f"{n}.ipynb", slow)), "* * * * *")
+            for n in ("a", "b")]
+    res = runner.run_jobs(jobs, runner.Schedule(jobs, parallel=2), warehouse=wh_path,
+                          out_root=tmp_path / "r")
+    assert [r.status for r in res] == ["ok", "ok"], [r.error for r in res]
+    for r in res:
+        nb = json.loads((Path(r.out_dir) / f"{r.notebook}.ipynb").read_text(encoding="utf-8"))
+        last_end = nb["cells"][-1]["metadata"]["papermill"]["end_time"]
+        took = nb["metadata"]["papermill"]["duration"]
+        start = nb["metadata"]["papermill"]["start_time"]
+        after = took - (dt.datetime.fromisoformat(last_end)
+                        - dt.datetime.fromisoformat(start)).total_seconds()
+        assert after < kernels.SHUTDOWN_WAIT_S / 2 + 1.0, after  # default: > 2.5 s
