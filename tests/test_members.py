@@ -296,6 +296,26 @@ def test_mart_basket_items_rows(wh):
     assert b.loc[b.sku == "D", "category"].tolist() == ["茶饮"]
 
 
+def test_mart_basket_pairs_rows(wh):
+    p = wh.sql("SELECT item_kind, order_id, item_a, item_b FROM mart_basket_pairs "
+               "ORDER BY item_kind, order_id, item_a, item_b")
+    # SKU pairs of o2 {A,B} o4 {A,B,C} o6 {A,D} o9 {B,C}: 1 + 3 + 1 + 1, each once (a < b)
+    sku = p[p.item_kind == "sku"]
+    assert sku[["order_id", "item_a", "item_b"]].values.tolist() == [
+        ["o2", "A", "B"], ["o4", "A", "B"], ["o4", "A", "C"], ["o4", "B", "C"],
+        ["o6", "A", "D"], ["o9", "B", "C"]]
+    # categories o2 {护肤, 零食} o4 {护肤, 零食} o6 {护肤, 茶饮} o9 {零食}: o4's B and C share
+    # 零食 (one pair, not two); o9 has one category, so no pair
+    cat = p[p.item_kind == "category"]
+    assert cat[["order_id", "item_a", "item_b"]].values.tolist() == [
+        ["o2", "护肤", "零食"], ["o4", "护肤", "零食"], ["o6", "护肤", "茶饮"]]
+    # the same pairs as every basket's items joined with themselves
+    joined = wh.sql("SELECT COUNT(*) AS n FROM mart_basket_items a JOIN mart_basket_items b "
+                    "ON a.platform = b.platform AND a.shop_id = b.shop_id "
+                    "AND a.order_id = b.order_id AND a.sku < b.sku")
+    assert int(joined["n"].iloc[0]) == len(sku)
+
+
 # -- RFM -----------------------------------------------------------------------------------------------------------
 def test_rfm_tiers_with_explicit_thresholds():
     # R high: days <= 90; F high: orders >= 3; M high: net sales (paid - refund) >= 5000

@@ -1,7 +1,7 @@
 """Member analysis, pure functions: who buys, who comes back, what each is worth, what sells
 together. Frames in, frames out, no warehouse: the rows come from
-:mod:`ecomlib.metrics.members_queries` (queries over ``mart_member_orders`` and
-``mart_basket_items``), the sentences, charts and Excel file are
+:mod:`ecomlib.metrics.members_queries` (queries over ``mart_member_orders``,
+``mart_basket_items`` and ``mart_basket_pairs``), the sentences, charts and Excel file are
 :mod:`ecomlib.metrics.members_report`'s.
 
 Definitions (docs/DECISIONLOG.md has the reasons; the metrics are the catalogue's,

@@ -3,8 +3,9 @@
 rows to the pure function of :mod:`ecomlib.metrics.members` that shapes them. No business
 rule here: which order is paid, its sales day, its CNY amounts and refunds are the model
 layer's (``int_order_lines``), read through ``mart_member_orders`` (one row per paid order of
-a known member), ``mart_basket_items`` (the SKUs of paid orders with 2+ lines) and
-``mart_shop_daily`` (paid orders per shop-day).
+a known member), ``mart_basket_items`` (the SKUs of paid orders with 2+ lines),
+``mart_basket_pairs`` (the pairs of items in each of them) and ``mart_shop_daily`` (paid
+orders per shop-day).
 
 Every function takes the report's selection: ``start``/``end`` (or ``as_of``) inclusive
 Beijing dates, ``shops``/``platforms`` lists (None or empty: all).
@@ -160,7 +161,8 @@ def basket_counts(wh, start, end, shops=None, platforms=None) -> dict:
 def basket_pairs(wh, start, end, item: str = "sku", min_orders: int = 5, top: int | None = 20,
                  shops=None, platforms=None) -> pd.DataFrame:
     """Item pairs bought in the same basket from ``start`` to ``end``, seen in at least
-    ``min_orders`` baskets (``members/basket_pairs``; ``item`` ``sku`` or ``category``),
+    ``min_orders`` baskets (``members/basket_pairs``: pairs counted from mart_basket_pairs,
+    paired at build time; ``item`` ``sku`` or ``category``),
     shaped by :func:`ecomlib.metrics.members.basket_pairs` (support, confidence, lift;
     sorted by lift, ``top`` kept)."""
     s, e = _span(start, end, "basket_pairs")

@@ -1,8 +1,9 @@
 -- One row per pair of items (item_a < item_b) bought in the same basket (a paid order with
--- 2+ lines) from $start_date to $end_date, seen in at least $min_orders baskets, from
--- mart_basket_items. $item: 'sku' (the canonical SKU, with its product name) or 'category'.
--- count_pair_orders = baskets with both; count_orders_a / count_orders_b = baskets with
--- each; count_baskets = every basket of the selection (the support's denominator).
+-- 2+ lines) from $start_date to $end_date, seen in at least $min_orders baskets. $item: 'sku'
+-- (the canonical SKU, with its product name) or 'category'. The pairs come paired from
+-- mart_basket_pairs (one row per basket and pair); count_orders_a / count_orders_b = baskets
+-- with each item and count_baskets = every basket of the selection (the support's
+-- denominator), from mart_basket_items.
 WITH basket_rows AS (
     SELECT platform, shop_id, order_id, sku, product_name, category
     FROM mart_basket_items
@@ -26,12 +27,13 @@ item_orders AS (
     GROUP BY item
 ),
 pairs AS (
-    SELECT a.item AS item_a, b.item AS item_b, COUNT(*) AS count_pair_orders
-    FROM items a
-    JOIN items b
-      ON a.platform = b.platform AND a.shop_id = b.shop_id AND a.order_id = b.order_id
-     AND a.item < b.item
-    GROUP BY a.item, b.item
+    SELECT item_a, item_b, COUNT(*) AS count_pair_orders
+    FROM mart_basket_pairs
+    WHERE item_kind = $item
+      AND sales_date BETWEEN $start_date AND $end_date
+      AND (len($platforms) = 0 OR list_contains($platforms, platform))
+      AND (len($shops) = 0 OR list_contains($shops, shop_id))
+    GROUP BY item_a, item_b
     HAVING COUNT(*) >= $min_orders
 ),
 names AS (
