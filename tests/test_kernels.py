@@ -255,3 +255,25 @@ def test_a_forked_kernel_that_lingers_after_its_report_is_stopped_soon(tmp_path,
         after = took - (dt.datetime.fromisoformat(last_end)
                         - dt.datetime.fromisoformat(start)).total_seconds()
         assert after < kernels.SHUTDOWN_WAIT_S / 2 + 1.0, after  # default: > 2.5 s
+
+
+def test_the_kernel_client_does_not_wait_for_iopub_silence(tmp_path, wh_path):
+    """The runner's kernel client skips jupyter_client's 0.2 s IOPub flush after the
+    readiness handshake; every cell still gets exactly its own output."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    km = runner._kernel_manager_class()(kernel_name="python3")
+    kc = km.client()
+    assert isinstance(kc, AsyncKernelClient) and type(kc).__name__ == "QuickReadyClient"
+    body = "print('first')\n"
+    nb = make_notebook(tmp_path / "q.ipynb", body)
+    import nbformat
+    n = nbformat.read(str(nb), as_version=4)
+    n.cells += [nbformat.v4.new_code_cell("print('second')"),
+                nbformat.v4.new_code_cell("1 + 1")]
+    nbformat.write(n, str(nb))
+    r = runner.run_report(nb, warehouse=wh_path, out_root=tmp_path / "r")
+    assert r.status == "ok", r.error
+    out = nbformat.read(str(Path(r.out_dir) / "q.ipynb"), as_version=4)
+    texts = [[o.get("text") or o.get("data", {}).get("text/plain") for o in c.outputs]
+             for c in out.cells if c.cell_type == "code"]
+    assert texts[-3:] == [["first\n"], ["second\n"], ["2"]], texts
