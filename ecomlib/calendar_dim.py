@@ -147,22 +147,49 @@ MARGIN_DAYS = 400
 
 def calendar_span(lo, hi, margin_days: int = MARGIN_DAYS) -> tuple[dt.date, dt.date]:
     """The calendar's first and last day for data from ``lo`` to ``hi`` (:data:`SPAN_SQL`;
-    None: today)."""
+    None: today): ``margin_days`` before and after, widened to whole years (so that a day's
+    load does not change the calendar, and the build can keep it: :func:`write`)."""
     today = dt.date.today()
-    return ((lo or today) - dt.timedelta(days=margin_days),
-            (hi or today) + dt.timedelta(days=margin_days))
+    a = (lo or today) - dt.timedelta(days=margin_days)
+    b = (hi or today) + dt.timedelta(days=margin_days)
+    return dt.date(a.year, 1, 1), dt.date(b.year, 12, 31)
 
 
-def write(con, campaigns: list[dict] | None = None, margin_days: int = MARGIN_DAYS) -> int:
+def signature(lo: dt.date, hi: dt.date, campaigns: list[dict] | None) -> str:
+    """What :func:`frame` is a function of: the span, the seller's campaigns, this module's
+    code (the festival windows) and the ``holidays`` package's version (春节, public
+    holidays). Kept as ``dim_calendar``'s table comment: the same signature, the same
+    table."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(json.dumps(
+        [str(lo), str(hi), [[c["name"], str(c["start"]), str(c["end"])]
+                            for c in campaigns or []], code, version("holidays")],
+        ensure_ascii=False).encode()).hexdigest()
+
+
+def write(con, campaigns: list[dict] | None = None, margin_days: int = MARGIN_DAYS
+          ) -> int | None:
     """(Re)write ``dim_calendar`` on a DuckDB connection, covering every date of the data
     (orders, stock, traffic, ads, costs, fx rates, purchase orders) with ``margin_days``
-    before and after (forecast horizons, last year's comparison days). Returns its rows."""
+    before and after (forecast horizons, last year's comparison days), in whole years.
+    Returns its rows, or None when the table there has the same :func:`signature` (it is
+    kept: most builds; a new year of data, a changed campaign or calendar code rewrites
+    it)."""
     lo, hi = con.execute(SPAN_SQL).fetchall()[0]
     lo, hi = calendar_span(lo, hi, margin_days)
+    sig = signature(lo, hi, campaigns)
+    now = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'dim_calendar' "
+                      "AND schema_name = current_schema()").fetchall()
+    if now and now[0][0] == sig:
+        return None
     cal = frame(lo, hi, campaigns)
     con.register("_calendar", cal)
     try:
         con.execute("CREATE OR REPLACE TABLE dim_calendar AS SELECT * FROM _calendar")
     finally:
         con.unregister("_calendar")
+    con.execute(f"COMMENT ON TABLE dim_calendar IS '{sig}'")  # hex digits only
     return len(cal)

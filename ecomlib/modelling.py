@@ -349,8 +349,8 @@ def build(con, full: bool = False, models: dict[str, Model] | None = None,
     con.execute("BEGIN")
     try:
         from . import calendar_dim
-        calendar_dim.write(con, calendar_dim.load_campaigns(campaigns_file))
-        loaded = {**loaded, **{s: 1 for s in SEEDS}}  # rewritten on every build
+        if calendar_dim.write(con, calendar_dim.load_campaigns(campaigns_file)) is not None:
+            loaded = {**loaded, **{s: 1 for s in SEEDS}}  # rewritten: its readers redone
         if kind != "nothing":
             n_orders, n_days = _scopes(con, kind)
         for m in models.values():  # in build order: a model after what it reads

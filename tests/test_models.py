@@ -419,3 +419,44 @@ def test_cluster_names_columns_of_a_table_model(tmp_path):
         else:
             with pytest.raises(modelling.ModelError, match="cluster"):
                 modelling._parse(f, "marts")
+
+
+def test_the_calendar_is_kept_while_its_inputs_are_the_same(tmp_path):
+    """dim_calendar covers the data +- 400 days in whole years; a build keeps it (and does
+    not redo its readers) while the span, the campaigns and the calendar code are the same,
+    and rewrites it when a campaign changes or the data reach another year."""
+    import datetime as dt
+
+    from ecomlib import calendar_dim
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.ingest([MINI], progress=False)
+        wh.build()
+        con = wh.con
+        lo, hi = con.execute("SELECT MIN(day), MAX(day) FROM dim_calendar").fetchall()[0]
+        data = con.execute(calendar_dim.SPAN_SQL).fetchall()[0]
+        assert (lo, hi) == (dt.date((data[0] - dt.timedelta(days=400)).year, 1, 1),
+                            dt.date((data[1] + dt.timedelta(days=400)).year, 12, 31))
+        assert calendar_dim.write(con) is None  # the same inputs: kept
+        camp = [{"name": "店庆", "start": dt.date(2025, 6, 20), "end": dt.date(2025, 6, 21)}]
+        assert calendar_dim.write(con, camp) == (hi - lo).days + 1  # a campaign: rewritten
+        got = con.execute("SELECT day FROM dim_calendar WHERE campaign = '店庆' ORDER BY day"
+                          ).fetchall()
+        assert [d for (d,) in got] == [dt.date(2025, 6, 20), dt.date(2025, 6, 21)]
+        assert calendar_dim.write(con, camp) is None
+        # a build with the campaign gone rewrites it, and logs the readers of dim_calendar
+        # as redone; the next build keeps it and skips them
+        first = wh.build(full=True)
+        assert con.execute("SELECT COUNT(*) FROM dim_calendar WHERE campaign IS NOT NULL"
+                           ).fetchall()[0][0] == 0
+        readers = [m.name for m in modelling.load_models().values()
+                   if "dim_calendar" in m.seeds and m.materialized == "table"
+                   and m.scope == "all"]
+        assert readers
+        con.execute("INSERT INTO build_dirty SELECT platform, shop_id, order_id, "
+                    "(SELECT MAX(load_id) FROM load_log) FROM orders LIMIT 1")
+        again = wh.build()
+        assert again.kind == "incremental"
+        kinds = {r["model"]: r["kind"] for r in again.models}
+        assert all(kinds[m] == "skipped" for m in readers), kinds
+        assert first.kind == "full"
