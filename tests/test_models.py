@@ -460,3 +460,14 @@ def test_the_calendar_is_kept_while_its_inputs_are_the_same(tmp_path):
         kinds = {r["model"]: r["kind"] for r in again.models}
         assert all(kinds[m] == "skipped" for m in readers), kinds
         assert first.kind == "full"
+
+
+def test_a_models_relations_are_parsed_once_per_process():
+    sql = ("WITH a AS (SELECT * FROM orders) SELECT * FROM a JOIN int_order_lines l "
+           "ON l.order_id = a.order_id JOIN dim_calendar c ON c.day = l.sales_date")
+    modelling._relations_of.cache_clear()
+    first = modelling._relations(sql)
+    assert first == {"orders", "int_order_lines", "dim_calendar"}  # not the CTE a
+    first.add("changed by the caller")
+    assert modelling._relations(sql) == {"orders", "int_order_lines", "dim_calendar"}
+    assert modelling._relations_of.cache_info().hits == 1
