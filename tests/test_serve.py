@@ -151,12 +151,15 @@ def _free_port() -> int:
 
 
 def _port_free(port: int) -> bool:
+    """Nothing accepts on ``port``. A connect to a free port in the ephemeral range can
+    connect the socket to itself (TCP simultaneous open, when the system picks that port
+    as its source): that is a free port too."""
     with socket.socket() as s:
         try:
             s.connect(("127.0.0.1", port))
         except ConnectionRefusedError:
             return True
-        return False
+        return s.getsockname() == s.getpeername()
 
 
 def _get(port: int, path: str, host: str | None = None, token: str | None = None,
