@@ -1266,6 +1266,54 @@ def recorded_fails(con) -> dict[str, bool | None]:
     return out
 
 
+def recorded_failing(con) -> dict[str, list[list]]:
+    """``{rule_id: rows}``: every row that fails a rule now, as the last build recorded it
+    (:data:`FAILING_TABLE`: the rule's key columns first, then the columns of its order),
+    for the failing rules whose record still holds (as in :func:`recorded_fails`: the
+    rule's SQL is the one asked, the build is the last that succeeded, nothing was loaded
+    since). The build keeps a rule's rows only when it knows all of them (a rule whose
+    failing rows are local, :data:`FAILING_KEPT` at most), so ``len(rows)`` is the rule's
+    count of failing rows. Empty on a warehouse without the record."""
+    import json
+    holds = recorded_fails(con)
+    try:
+        stored = con.execute(f"SELECT rule_id, sql_sha256, checked_load_id, failing_rows "
+                             f"FROM {FAILING_TABLE}").fetchall()
+        last_load = con.execute("SELECT COALESCE(MAX(load_id), 0) FROM load_log").fetchone()[0]
+    except Exception:  # noqa: BLE001 - an older warehouse, or none built
+        return {}
+    out = {}
+    for rule_id, sql_sha, load_id, rows in stored:
+        r = RULES.get(rule_id)
+        if holds.get(rule_id) is True and r is not None and sql_sha == _sha(r.sql) \
+                and load_id == last_load and rows is not None:
+            out[rule_id] = json.loads(rows)
+    return out
+
+
+def recorded_check(con, r: Rule, rows: list[list], lang: str = "zh") -> dict:
+    """Rule ``r``'s row of :func:`run_checks` from its failing rows as the build recorded
+    them (:func:`recorded_failing`) instead of asking its SQL: count_failing = the rows,
+    examples = the first :data:`N_EXAMPLES` keys in key order (as run_checks orders them);
+    count_checked is asked (a count of the rule's table)."""
+    width = len(r.keys)
+
+    def order(key):  # missing values last, as DuckDB orders them
+        return [(v is None, (0, v) if isinstance(v, (int, float)) else (1, str(v)))
+                for v in key]
+    first = sorted((row[:width] for row in rows), key=order)[:N_EXAMPLES]
+    n_fail = len(rows)
+    try:
+        n_checked = int(con.execute(r.checked_sql).fetchone()[0] or 0)
+    except Exception:  # noqa: BLE001 - as run_checks reports a rule it cannot run
+        n_checked = None
+    return {"rule_id": r.id, "table": r.table, "severity": r.severity,
+            "description": r.description(lang), "count_failing": n_fail,
+            "count_checked": n_checked,
+            "failing_rate": (n_fail / n_checked) if n_checked else math.nan,
+            "examples": "; ".join(_key_text(k) for k in first)}
+
+
 def examples(wh, rule_id: str, limit: int | None = 20) -> pd.DataFrame:
     """The offending rows of rule ``rule_id``: its key columns, then the values that show the
     problem, ordered by key (at most ``limit`` rows; ``None`` for all)."""

@@ -210,26 +210,53 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def test_finance_health_reads_recorded_passes_and_counts_failures_live(tmp_path):
+def test_finance_health_reads_recorded_passes_and_counts_failures_live(tmp_path, monkeypatch):
     """Finance's badge rules: a rule the build recorded as passing is 0 without asking; a
-    failing one (an orphan line: order o9 does not exist) is counted live, as run_checks
-    counts it; with a load since the build every rule is counted live."""
+    failing one (an orphan line: order o9 does not exist) is counted from the rows the build
+    recorded, without asking its SQL, as run_checks counts it (its examples too); with a
+    load since the build every rule is counted live."""
     from ecomlib.metrics import finance_queries as FQ
     src = _mini(tmp_path, NEW_LINE.replace("o1,3,Z,tm-9999", "o9,1,A,tm-1001"))
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.ingest([src], progress=False)
         wh.build()
         full = quality.run_checks(wh, rules=FQ.HEALTH_RULES)
+        assert _failing(wh, "order_lines.orphan") is not None
+        asked = []
+        real = quality.run_checks
+        monkeypatch.setattr(quality, "run_checks",
+                            lambda w, **kw: asked.append(kw.get("rules")) or real(w, **kw))
         got = FQ.health_checks(wh)
+        assert asked == []  # every rule read from the record
         assert list(got["rule_id"]) == list(FQ.HEALTH_RULES)
         assert list(got["count_failing"]) == list(full["count_failing"])
         orphan = got.set_index("rule_id").loc["order_lines.orphan"]
-        assert orphan["count_failing"] == 1 and orphan["count_checked"] == \
-            full.set_index("rule_id").loc["order_lines.orphan", "count_checked"]
+        want = full.set_index("rule_id").loc["order_lines.orphan"]
+        assert orphan["count_failing"] == 1 and orphan["count_checked"] == want["count_checked"]
+        assert orphan["examples"] == want["examples"] == "tmall/s1/o9/1"
+        assert orphan["failing_rate"] == want["failing_rate"]
         # recorded passes were not asked: no rows-checked count
         assert got.set_index("rule_id").loc["refunds.orphan", "count_checked"] is __import__("pandas").NA
+        monkeypatch.setattr(quality, "run_checks", real)
         (tmp_path / "day").mkdir()
         (tmp_path / "day" / "order_lines.csv").write_text(NEW_LINE, encoding="utf-8")
         wh.ingest([tmp_path / "day" / "order_lines.csv"], progress=False)
         pd_eq = FQ.health_checks(wh).drop(columns="description")
         assert pd_eq.equals(quality.run_checks(wh, rules=FQ.HEALTH_RULES).drop(columns="description"))
+
+
+def test_finance_health_counts_live_a_failing_rule_without_its_rows(tmp_path, monkeypatch):
+    """A failing rule whose rows the build did not keep (more than FAILING_KEPT: here 0) is
+    counted live; what the badge gets is what run_checks gives."""
+    from ecomlib.metrics import finance_queries as FQ
+    monkeypatch.setattr(quality, "FAILING_KEPT", 0)
+    src = _mini(tmp_path, NEW_LINE.replace("o1,3,Z,tm-9999", "o9,1,A,tm-1001"))
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ingest([src], progress=False)
+        wh.build()
+        assert _failing(wh, "order_lines.orphan") is None
+        assert quality.recorded_fails(wh.con)["order_lines.orphan"] is True
+        got = FQ.health_checks(wh).set_index("rule_id").loc["order_lines.orphan"]
+        want = quality.run_checks(wh, rules=["order_lines.orphan"]).iloc[0]
+        assert got["count_failing"] == want["count_failing"] == 1
+        assert got["examples"] == want["examples"]
