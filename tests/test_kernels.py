@@ -277,3 +277,12 @@ def test_the_kernel_client_does_not_wait_for_iopub_silence(tmp_path, wh_path):
     texts = [[o.get("text") or o.get("data", {}).get("text/plain") for o in c.outputs]
              for c in out.cells if c.cell_type == "code"]
     assert texts[-3:] == [["first\n"], ["second\n"], ["2"]], texts
+
+
+def test_every_preloaded_module_exists():
+    """The zygote skips a module that fails to import (the kernel then imports it itself),
+    so a misspelt or removed name in PRELOAD would cost every kernel its import unnoticed:
+    each one imports."""
+    import importlib
+    for name in kernels.PRELOAD:
+        assert importlib.import_module(name) is not None, name
