@@ -521,6 +521,68 @@ def _kernel_manager_class():
 
 _IPC_KM = None
 
+#: the least time between two of papermill's saves of a running report's notebook (after a
+#: cell, or while a long cell runs: papermill's autosave); the start, an error and the end
+#: are always saved
+SAVE_EVERY_S = 2.0
+_ENGINE = None
+
+
+def _engine_name() -> str:
+    """The papermill engine the reports run with: nbclient's, whose notebook is saved at
+    most every :data:`SAVE_EVERY_S` seconds while it runs. Papermill writes the notebook
+    (JSON and a schema check) before and after every cell: ~30 writes of a notebook growing
+    to ~1 MB per report, ~1 CPU-s a day over the five reports in the process that also
+    turns them into HTML. The notebook on disk still shows progress, the cell that failed
+    and the finished report."""
+    global _ENGINE
+    if _ENGINE is None:
+        from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+        class SparseSaves(NotebookExecutionManager):
+            """Papermill's execution manager; the saves at a cell's start and end are
+            skipped while the last save is less than SAVE_EVERY_S old."""
+            _sparse = False
+
+            def save(self, **kwargs):
+                if self._sparse and \
+                        (self.now() - self.last_save_time).total_seconds() < SAVE_EVERY_S:
+                    return
+                super().save(**kwargs)
+
+            def _sparsely(self, step, cell, cell_index, kwargs):
+                self._sparse = True
+                try:
+                    return step(cell, cell_index, **kwargs)
+                finally:
+                    self._sparse = False
+
+            def cell_start(self, cell, cell_index=None, **kwargs):
+                return self._sparsely(super().cell_start, cell, cell_index, kwargs)
+
+            def cell_complete(self, cell, cell_index=None, **kwargs):
+                return self._sparsely(super().cell_complete, cell, cell_index, kwargs)
+
+        class EcomEngine(NBClientEngine):
+            @classmethod
+            def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
+                                 log_output=False, autosave_cell_every=30, **kwargs):
+                nb_man = SparseSaves(nb, output_path=output_path, progress_bar=progress_bar,
+                                     log_output=log_output,
+                                     autosave_cell_every=autosave_cell_every)
+                nb_man.notebook_start()
+                try:
+                    cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                                 **kwargs)
+                finally:
+                    nb_man.cleanup_pbar()
+                    nb_man.notebook_complete()
+                return nb_man.nb
+
+        papermill_engines.register("ecomlib", EcomEngine)
+        _ENGINE = "ecomlib"
+    return _ENGINE
+
 
 def run_report(nb: str | Path, params_file: str | Path | None = None,
                warehouse: str | Path | None = None, out_root: str | Path = "reports",
@@ -569,7 +631,8 @@ def run_report(nb: str | Path, params_file: str | Path | None = None,
                                        kernel_name="python3", language="python",
                                        cwd=str(ROOT), progress_bar=False,
                                        execution_timeout=timeout_s,
-                                       kernel_manager_class=_kernel_manager_class())
+                                       kernel_manager_class=_kernel_manager_class(),
+                                       engine_name=_engine_name())
         except Exception as e:  # papermill raises PapermillExecutionError with the cell's error
             status = "failed"
             if isinstance(e, TimeoutError):  # nbclient's CellTimeoutError: the cell was

@@ -310,3 +310,42 @@ def test_reports_side_by_side_start_longest_first(tmp_path, monkeypatch):
     started.clear()
     runner.run_jobs(jobs, runner.Schedule(jobs, parallel=1), out_root=tmp_path)
     assert started == ["finance", "overview", "channels"]
+
+
+def test_a_report_notebook_is_saved_sparsely_while_it_runs(tmp_path, wh_path, monkeypatch):
+    """Papermill writes the running notebook before and after every cell; the runner's
+    engine skips those writes while the last one is younger than SAVE_EVERY_S. The
+    finished notebook has every cell's output; a cell that fails is still saved with its
+    error; with SAVE_EVERY_S = 0 every write is made (papermill's behaviour)."""
+    import papermill.engines as pe
+    writes = []
+    real = pe.write_ipynb
+    monkeypatch.setattr(pe, "write_ipynb", lambda nb, path: writes.append(path) or real(nb, path))
+    nb = make_notebook(tmp_path / "s.ipynb", "print('first')\n")
+    n = nbformat.read(str(nb), as_version=4)
+    n.cells += [nbformat.v4.new_code_cell(f"print({i})") for i in range(8)]
+    nbformat.write(n, str(nb))
+    r = runner.run_report(nb, warehouse=wh_path, out_root=tmp_path / "r")
+    assert r.status == "ok", r.error
+    out = nbformat.read(str(Path(r.out_dir) / "s.ipynb"), as_version=4)
+    code = [c for c in out.cells if c.cell_type == "code"]
+    assert [c.outputs[0]["text"] for c in code[-8:]] == [f"{i}\n" for i in range(8)]
+    assert all(c.metadata.papermill["status"] == "completed" for c in code)
+    sparse = len(writes)
+    assert 2 <= sparse <= 4, writes  # the start and the end (a slow machine: one more)
+
+    writes.clear()
+    monkeypatch.setattr(runner, "SAVE_EVERY_S", 0.0)
+    r = runner.run_report(nb, warehouse=wh_path, out_root=tmp_path / "r")
+    assert r.status == "ok" and len(writes) >= 2 * len(code) + 2
+
+    bad = make_notebook(tmp_path / "b.ipynb", "print('before')\n")
+    n = nbformat.read(str(bad), as_version=4)
+    n.cells += [nbformat.v4.new_code_cell("1 / 0"), nbformat.v4.new_code_cell("print('never')")]
+    nbformat.write(n, str(bad))
+    monkeypatch.setattr(runner, "SAVE_EVERY_S", 60.0)
+    r = runner.run_report(bad, warehouse=wh_path, out_root=tmp_path / "r")
+    assert r.status == "failed" and "ZeroDivisionError" in r.error
+    out = nbformat.read(str(Path(r.out_dir) / "b.ipynb"), as_version=4)
+    assert any(o.get("ename") == "ZeroDivisionError" for c in out.cells if c.cell_type == "code"
+               for o in c.outputs)
