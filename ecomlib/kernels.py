@@ -31,6 +31,7 @@ would. Papermill, nbclient and the kernel protocol are unchanged: only the proce
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -373,6 +374,12 @@ def main() -> int:
             importlib.import_module(name)
         except Exception:
             skipped.append(name)
+    # what was imported is the kernels' for good: frozen, a kernel's full collections skip
+    # it (and do not write to its pages, which the fork shares). Measured at 5M on a daily
+    # increment's reports: the members kernel's collections 0.71 -> 0.19 CPU-s, the five
+    # reports' 1.1 -> 0.3 CPU-s
+    gc.collect()
+    gc.freeze()
     if threading.active_count() != 1:  # a fork copies only this thread: refuse
         reply.write(json.dumps({"ready": False, "why": "threads"}) + "\n")
         return 1

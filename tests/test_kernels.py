@@ -20,12 +20,13 @@ from test_runner import make_notebook, wh_path  # noqa: F401  (the fixture)
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not kernels.supported(), reason="forked kernels: Linux only")]
 
-PROBE = ("import json, os, sys, numpy as np\n"
+PROBE = ("import gc, json, os, sys, numpy as np\n"
          "pathlib.Path(output_dir, 'probe.json').write_text(json.dumps({\n"
          "    'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0),\n"
          "    'cwd': os.getcwd(), 'path0': sys.path[0], 'argv0': sys.argv[0],\n"
          "    'env': os.environ.get('ECOMLIB_TEST_PROBE'), 'draw': np.random.random(),\n"
          "    'preloaded': 'ecomlib.metrics.members_report' in sys.modules,\n"
+         "    'frozen': gc.get_freeze_count(), 'gc_on': gc.isenabled(),\n"
          "    'parent_handle': get_ipython().kernel.parent.parent_handle\n"
          "    if hasattr(get_ipython().kernel, 'parent') else None}))\n")
 
@@ -75,6 +76,8 @@ def test_a_batch_runs_in_kernels_forked_from_one_zygote(tmp_path, wh_path, monke
         assert p["cwd"] == str(runner.ROOT) and p["path0"] == str(runner.ROOT)
         assert p["argv0"].endswith("ipykernel_launcher.py")
         assert p["preloaded"]  # the report modules came with the fork
+        # ... frozen: the kernel's collections do not walk (and copy) the zygote's objects
+        assert p["frozen"] > 100_000 and p["gc_on"]
     assert len({p["draw"] for p in probes}) == 3  # numpy's global generator reseeded
     # the batch is over: the zygote and its kernels are gone, no kernel is left behind
     assert kernels.current() is None
