@@ -508,6 +508,19 @@ def _kernel_manager_class():
                 prov.cwd = kw.get("cwd") or os.getcwd()
                 self._reconcile_connection_info(prov.connection_info)
 
+            async def _async_interrupt_kernel(self) -> None:
+                # jupyter_client interrupts (SIGINT) every kernel it shuts down; a report's
+                # kernel is shut down idle (its cells done) or after nbclient's own
+                # interrupt on a timeout, and an idle ipykernel logs the signal as
+                # "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" on the
+                # runner's console (2 of the 5 demo reports). The shutdown request and
+                # the SIGTERM after SHUTDOWN_WAIT_S still stop it.
+                if self.shutting_down:
+                    return
+                await super()._async_interrupt_kernel()
+
+            interrupt_kernel = _async_interrupt_kernel
+
             async def _async_cleanup_resources(self, restart: bool = False) -> None:
                 await super()._async_cleanup_resources(restart=restart)
                 if not restart:

@@ -289,3 +289,37 @@ def test_every_preloaded_module_exists():
     import importlib
     for name in kernels.PRELOAD:
         assert importlib.import_module(name) is not None, name
+
+
+def test_a_report_kernel_is_not_interrupted_when_it_is_shut_down(tmp_path, wh_path, monkeypatch):
+    """jupyter_client sends SIGINT to every kernel it shuts down; an idle ipykernel logs it as
+    "ERROR | KeyboardInterrupt caught in kernel" on the runner's console. The runner's kernel
+    manager skips that interrupt (the shutdown request and the SIGTERM after it still stop
+    the kernel); an interrupt asked for while the kernel runs still reaches it."""
+    from jupyter_client.manager import KernelManager
+    sent = []
+    real = KernelManager._async_signal_kernel
+
+    async def spy(self, signum):
+        sent.append(signum)
+        return await real(self, signum)
+    monkeypatch.setattr(KernelManager, "_async_signal_kernel", spy)
+    nb = make_notebook(tmp_path / "i.ipynb", "print('done')\n")
+    for parallel in (1, 2):  # a kernel started the usual way, then forked ones
+        jobs = [runner.Job(n, str(nb), "* * * * *") for n in ("a", "b")][:parallel]
+        res = runner.run_jobs(jobs, runner.Schedule(jobs, parallel=parallel),
+                              warehouse=wh_path, out_root=tmp_path / f"r{parallel}")
+        assert [r.status for r in res] == ["ok"] * parallel, [r.error for r in res]
+    assert __import__("signal").SIGINT not in sent, sent
+
+    import asyncio
+    km = runner._kernel_manager_class()(kernel_name="python3")
+
+    async def interrupt_running():
+        await km.start_kernel()
+        try:
+            await km.interrupt_kernel()
+        finally:
+            await km.shutdown_kernel(now=True)
+    asyncio.run(interrupt_running())
+    assert sent.count(__import__("signal").SIGINT) == 1, sent
