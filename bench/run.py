@@ -665,8 +665,8 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
     history exports loaded and built, untimed); then, timed as one: the last day's exports
     of every platform ingested, the marts built (incrementally: the build's kind is
     recorded and must be ``incremental``) and every report refreshed as step 5 does, the
-    reports' kernels warming up meanwhile as in an inbox pass (``kernels.warm(start=True)``)."""
-    from ecomlib import kernels, runner
+    reports' kernels warming up meanwhile as in an inbox pass (``runner.warm_batch``)."""
+    from ecomlib import runner
     from ecomlib.warehouse import Warehouse
 
     hist, day, last = split_last_day(d)
@@ -688,11 +688,9 @@ def bench_daily(d: Path, tmp: Path, parallel: int = 2) -> dict:
     load_before, when = os.getloadavg(), time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     with PeakMemory() as mem:
         t0 = time.perf_counter()
-        # as an inbox pass does (ecomlib.inbox.run_pass): the reports' kernels warm up while
-        # the day loads and the marts build
-        if parallel > 1:
-            runner.warm_html()
-        with kernels.warm(parallel > 1, cwd=runner.ROOT, start=True):
+        # as an inbox pass does (ecomlib.inbox.run_pass): the reports' kernels and the HTML
+        # exporter warm up while the day loads and the marts build
+        with runner.warm_batch(parallel > 1):
             with Warehouse(wh_path) as wh:
                 loads, t_ingest, _ = timed(wh.ingest, day_files, errors="record",
                                            progress=False)

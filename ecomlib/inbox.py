@@ -92,14 +92,13 @@ def run_pass(inbox: str | Path, warehouse: str | Path | None = None, schedule=No
     res = PassResult()
     ready, moving = stable(candidates(inbox), stable_seconds, sleep)
     res.waiting = [f.name for f in moving]
-    from . import kernels, runner
-    # the reports' kernels warm up (one process imports what they need) on the other core
-    # while the files load and the marts build, when a batch of reports will follow
+    from . import runner
+    # the reports' kernels (one process imports what they need) and the HTML exporter warm
+    # up on the other core while the files load and the marts build, when a batch of
+    # reports will follow
     early = bool(ready) and schedule is not None and schedule.parallel > 1 and len(
         runner.due_jobs(schedule, now, Path(out_root))) > 1
-    if early:  # and so does the runner's HTML exporter (nbconvert, its templates)
-        runner.warm_html()
-    with kernels.warm(early, cwd=runner.ROOT, start=True):
+    with runner.warm_batch(early):
         _load_and_run(ready, warehouse, schedule, out_root, now, day, inbox, res)
     return res
 

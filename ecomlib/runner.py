@@ -417,6 +417,19 @@ def warm_html() -> threading.Thread:
     return t
 
 
+def warm_batch(on: bool = True):
+    """What a caller about to run a batch of reports after other work (an inbox pass
+    loading the day's files and building the marts) warms up meanwhile, on the other core:
+    the HTML exporter (:func:`warm_html`) and the kernels' zygote, started now
+    (:func:`ecomlib.kernels.warm` with ``start=True``; :func:`run_jobs` then forks its
+    kernels from it). A context manager: the zygote stops at its end. With ``on`` False it
+    does nothing."""
+    from . import kernels
+    if on:
+        warm_html()
+    return kernels.warm(on, cwd=ROOT, start=True)
+
+
 def _cell_error(executed: Path) -> str | None:
     """The first error output of an executed notebook, as 'Name: message'."""
     try:
