@@ -827,13 +827,24 @@ def run_checks(wh, tables: Iterable[str] | None = None, lang: str = "zh",
                 ex = "; ".join(_key_text(k) for k in got)
         except Exception as e:  # noqa: BLE001 - reported in the row, other rules still run
             n_fail, n_checked, ex = None, None, f"not run: {type(e).__name__}: {e}"
-        rows.append({
-            "rule_id": r.id, "table": r.table, "severity": r.severity,
+        rows.append(check_row(r, lang, n_fail, n_checked, ex))
+    return checks_frame(rows)
+
+
+def check_row(r: Rule, lang: str, n_fail: int | None, n_checked: int | None,
+              examples: str) -> dict:
+    """One row of :func:`run_checks` for rule ``r``: failing_rate = n_fail / n_checked
+    (NaN when either is unknown or nothing was checked)."""
+    return {"rule_id": r.id, "table": r.table, "severity": r.severity,
             "description": r.description(lang),
             "count_failing": n_fail, "count_checked": n_checked,
-            "failing_rate": (n_fail / n_checked) if n_fail is not None and n_checked else math.nan,
-            "examples": ex,
-        })
+            "failing_rate": (n_fail / n_checked) if n_fail is not None and n_checked
+            else math.nan,
+            "examples": examples}
+
+
+def checks_frame(rows: list[dict]) -> pd.DataFrame:
+    """:func:`check_row` rows as :func:`run_checks` returns them (nullable integer counts)."""
     out = pd.DataFrame(rows, columns=["rule_id", "table", "severity", "description",
                                       "count_failing", "count_checked", "failing_rate",
                                       "examples"])
@@ -1266,16 +1277,20 @@ def recorded_fails(con) -> dict[str, bool | None]:
     return out
 
 
-def recorded_failing(con) -> dict[str, list[list]]:
+def recorded_failing(con, holds: dict[str, bool | None] | None = None) -> dict[str, list[list]]:
     """``{rule_id: rows}``: every row that fails a rule now, as the last build recorded it
     (:data:`FAILING_TABLE`: the rule's key columns first, then the columns of its order),
-    for the failing rules whose record still holds (as in :func:`recorded_fails`: the
-    rule's SQL is the one asked, the build is the last that succeeded, nothing was loaded
-    since). The build keeps a rule's rows only when it knows all of them (a rule whose
-    failing rows are local, :data:`FAILING_KEPT` at most), so ``len(rows)`` is the rule's
-    count of failing rows. Empty on a warehouse without the record."""
+    for the failing rules whose record still holds (``holds``: :func:`recorded_fails`,
+    asked when not given: the rule's SQL is the one asked, the build is the last that
+    succeeded, nothing was loaded since). The build keeps a rule's rows only when it knows
+    all of them (a rule whose failing rows are local, :data:`FAILING_KEPT` at most), and
+    records them with the last load it saw, so ``len(rows)`` is the rule's count of
+    failing rows. Empty on a warehouse without the record."""
     import json
-    holds = recorded_fails(con)
+    if holds is None:
+        holds = recorded_fails(con)
+    if not any(f is True for f in holds.values()):
+        return {}
     try:
         stored = con.execute(f"SELECT rule_id, sql_sha256, checked_load_id, failing_rows "
                              f"FROM {FAILING_TABLE}").fetchall()
@@ -1302,16 +1317,11 @@ def recorded_check(con, r: Rule, rows: list[list], lang: str = "zh") -> dict:
         return [(v is None, (0, v) if isinstance(v, (int, float)) else (1, str(v)))
                 for v in key]
     first = sorted((row[:width] for row in rows), key=order)[:N_EXAMPLES]
-    n_fail = len(rows)
     try:
         n_checked = int(con.execute(r.checked_sql).fetchone()[0] or 0)
     except Exception:  # noqa: BLE001 - as run_checks reports a rule it cannot run
         n_checked = None
-    return {"rule_id": r.id, "table": r.table, "severity": r.severity,
-            "description": r.description(lang), "count_failing": n_fail,
-            "count_checked": n_checked,
-            "failing_rate": (n_fail / n_checked) if n_checked else math.nan,
-            "examples": "; ".join(_key_text(k) for k in first)}
+    return check_row(r, lang, len(rows), n_checked, "; ".join(_key_text(k) for k in first))
 
 
 def examples(wh, rule_id: str, limit: int | None = 20) -> pd.DataFrame:

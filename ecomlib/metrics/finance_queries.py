@@ -153,29 +153,21 @@ def health_checks(wh, rules: Sequence[str] = HEALTH_RULES, lang: str = "zh") -> 
     from .. import quality
     rules = list(rules)
     recorded = quality.recorded_fails(wh.con)
-    failing = quality.recorded_failing(wh.con) if any(recorded.get(r) for r in rules) else {}
+    failing = quality.recorded_failing(wh.con, recorded)
     ask = [r for r in rules if recorded.get(r) is not False and r not in failing]
-    live = quality.run_checks(wh, rules=ask, lang=lang) if ask else None
+    live = {} if not ask else {
+        row["rule_id"]: row
+        for row in quality.run_checks(wh, rules=ask, lang=lang).to_dict("records")}
     rows = []
     for rid in rules:
-        if rid in ask:
-            rows.append(live[live["rule_id"] == rid])
-            continue
         r = quality.rule(rid)
-        if rid in failing:
-            rows.append(pd.DataFrame([quality.recorded_check(wh.con, r, failing[rid], lang)]))
-            continue
-        rows.append(pd.DataFrame([{
-            "rule_id": r.id, "table": r.table, "severity": r.severity,
-            "description": r.description(lang), "count_failing": 0, "count_checked": None,
-            "failing_rate": float("nan"), "examples": ""}]))
-    if not rows:
-        return quality.run_checks(wh, rules=[], lang=lang)
-    out = pd.concat(rows, ignore_index=True)
-    for c in ("count_failing", "count_checked"):
-        out[c] = out[c].astype("Int64")
-    out["failing_rate"] = out["failing_rate"].astype("float64")
-    return out
+        if rid in live:
+            rows.append(live[rid])
+        elif rid in failing:
+            rows.append(quality.recorded_check(wh.con, r, failing[rid], lang))
+        else:  # recorded as passing: not asked, so no rows-checked count
+            rows.append(quality.check_row(r, lang, 0, None, ""))
+    return quality.checks_frame(rows)
 
 
 def shop_names(wh) -> dict[str, str]:
